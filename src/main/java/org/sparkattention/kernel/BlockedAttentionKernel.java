@@ -1,0 +1,461 @@
+package org.sparkattention.kernel;
+
+import dev.ludovic.netlib.blas.BLAS;
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.sparkattention.model.AttentionWeights;
+
+/**
+ * Multi-head attention as {@code torch.nn.MultiheadAttention} computes it in eval mode, in tiles
+ * of queries x keys with an online softmax (FlashAttention's scheme), so that working memory
+ * grows with L + S, not L x S.
+ *
+ * <p>Per head h, for a block of queries and a block of keys: {@code S = scale * Q_blk K_blk^T},
+ * masked entries set to -infinity, then the running max m and sum l of each query row are updated
+ * and the accumulated context is rescaled: {@code O = O * exp(m_old - m_new) + exp(S - m_new)
+ * V_blk}. At the end {@code O / l} is the head's context; heads are concatenated and projected by
+ * {@code out_proj}. Every product is a netlib {@code dgemm} on workspace buffers.
+ *
+ * <p>Internally every activation is token-major (column i of an E x L column-major matrix is token
+ * i), so a head is a row band of it and a query's scores are contiguous in the score tile.
+ *
+ * <p>The kernel is immutable and can be shared by threads; each thread needs its own {@link
+ * AttentionWorkspace}.
+ */
+public final class BlockedAttentionKernel implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int embedDim;
+  private final int kdim;
+  private final int vdim;
+  private final int numHeads;
+  private final int headDim;
+  private final double scale;
+  private final boolean causal;
+  private final boolean addZeroAttn;
+  private final int blockSize;
+  // Weights, column-major in PyTorch's (out, in) orientation; biases zero when the layer has none.
+  private final double[] wq;
+  private final double[] wk;
+  private final double[] wv;
+  private final double[] wo;
+  private final double[] bq;
+  private final double[] bk;
+  private final double[] bv;
+  private final double[] bo;
+  private final double[] biasK;
+  private final double[] biasV;
+
+  /**
+   * @throws IllegalArgumentException if E is not divisible by the number of heads
+   */
+  public BlockedAttentionKernel(AttentionWeights weights, AttentionOptions options) {
+    this.embedDim = weights.embedDim();
+    this.kdim = weights.kdim();
+    this.vdim = weights.vdim();
+    this.numHeads = options.numHeads();
+    if (embedDim % numHeads != 0) {
+      throw new IllegalArgumentException(
+          "embed_dim E = " + embedDim + " is not divisible by heads = " + numHeads);
+    }
+    this.headDim = embedDim / numHeads;
+    this.scale = options.effectiveScale(headDim);
+    this.causal = options.causal();
+    this.addZeroAttn = options.addZeroAttn();
+    this.blockSize = options.blockSize();
+    this.wq = weights.qWeight().values();
+    this.wk = weights.kWeight().values();
+    this.wv = weights.vWeight().values();
+    this.wo = weights.outWeight().values();
+    double[] zeros = new double[embedDim];
+    this.bq = weights.hasBias() ? weights.qBias() : zeros;
+    this.bk = weights.hasBias() ? weights.kBias() : zeros;
+    this.bv = weights.hasBias() ? weights.vBias() : zeros;
+    this.bo = weights.hasBias() ? weights.outBias() : zeros;
+    this.biasK = weights.biasK();
+    this.biasV = weights.biasV();
+  }
+
+  /** A workspace for the calling thread. */
+  public AttentionWorkspace newWorkspace() {
+    return new AttentionWorkspace();
+  }
+
+  /** The netlib BLAS implementation products run on (JNIBLAS, VectorBLAS, Java11BLAS ...). */
+  public static String blasImplementation() {
+    return BLAS.getInstance().getClass().getSimpleName();
+  }
+
+  public int embedDim() {
+    return embedDim;
+  }
+
+  public int numHeads() {
+    return numHeads;
+  }
+
+  /** Keys added to every sequence's S: bias_k and the zero key. */
+  public int extraKeys() {
+    return (biasK != null ? 1 : 0) + (addZeroAttn ? 1 : 0);
+  }
+
+  /**
+   * Floating-point operations of one sequence: the four projections, then {@code QK^T} and {@code
+   * PV} over the keys each query sees (about half of them with a causal mask), plus one more
+   * {@code QK^T} when maps are computed. The job balances tasks by this estimate.
+   */
+  public double flops(int queryLen, int keyLen, boolean withMaps) {
+    return flops(queryLen, keyLen, embedDim, kdim, vdim, extraKeys(), causal, withMaps);
+  }
+
+  /** {@link #flops(int, int, boolean)} for given dimensions. */
+  public static double flops(
+      int queryLen,
+      int keyLen,
+      int embedDim,
+      int kdim,
+      int vdim,
+      int extraKeys,
+      boolean causal,
+      boolean withMaps) {
+    double l = queryLen;
+    double s = keyLen;
+    double e = embedDim;
+    double projections = 2.0 * l * e * e * 2 + 2.0 * s * e * (kdim + vdim);
+    double visiblePairs = causal ? visibleCausalPairs(queryLen, keyLen) : l * s;
+    visiblePairs += l * extraKeys;
+    double attention = 2.0 * visiblePairs * e * (withMaps ? 3 : 2);
+    return projections + attention;
+  }
+
+  private static double visibleCausalPairs(int queryLen, int keyLen) {
+    // Query i sees min(i + 1, S) keys.
+    double n = Math.min(queryLen, keyLen);
+    return n * (n + 1) / 2 + (double) Math.max(0, queryLen - keyLen) * keyLen;
+  }
+
+  /** Self-attention: {@link #forward} with x as query, key and value. */
+  public DenseMatrix selfAttention(AttentionWorkspace ws, DenseMatrix x, boolean[] keyPaddingMask) {
+    return forward(ws, x, x, x, keyPaddingMask);
+  }
+
+  /**
+   * The attention output of one sequence, {@code attn_output} of PyTorch.
+   *
+   * @param ws this thread's workspace; modified (it keeps what {@link #maps} needs)
+   * @param query L x E; not modified (either storage order)
+   * @param key S x kdim; not modified
+   * @param value S x vdim; not modified
+   * @param keyPaddingMask length S, {@code true} = key ignored; or {@code null}. Not modified.
+   * @return L x E, row-major ({@code isTransposed}): row i is query i's output
+   */
+  public DenseMatrix forward(
+      AttentionWorkspace ws,
+      DenseMatrix query,
+      DenseMatrix key,
+      DenseMatrix value,
+      boolean[] keyPaddingMask) {
+    ws.checkThread();
+    int queryLen = query.numRows();
+    int keyLen = key.numRows();
+    checkInputs(query, key, value, keyPaddingMask);
+    int e = embedDim;
+    int keyTotal = keyLen + extraKeys();
+    ws.qT = AttentionWorkspace.ensure(ws.qT, e * queryLen);
+    ws.kT = AttentionWorkspace.ensure(ws.kT, e * keyTotal);
+    ws.vT = AttentionWorkspace.ensure(ws.vT, e * keyTotal);
+    ws.ctxT = AttentionWorkspace.ensure(ws.ctxT, e * queryLen);
+    // The extra keys form one tile of their own, which may be wider than a block of 1.
+    ws.tile = AttentionWorkspace.ensure(ws.tile, blockSize * Math.max(blockSize, extraKeys()));
+    ws.rowMax = AttentionWorkspace.ensure(ws.rowMax, blockSize);
+    ws.rowSum = AttentionWorkspace.ensure(ws.rowSum, blockSize);
+    ws.lse = AttentionWorkspace.ensure(ws.lse, numHeads * queryLen);
+    ws.queryLen = queryLen;
+    ws.keyLen = keyLen;
+    ws.keyLenWithExtras = keyTotal;
+    ws.keyPaddingMask = keyPaddingMask;
+    ws.forwardDone = false;
+
+    project(wq, bq, e, query, ws.qT);
+    project(wk, bk, kdim, key, ws.kT);
+    project(wv, bv, vdim, value, ws.vT);
+    int extra = keyLen;
+    if (biasK != null) {
+      System.arraycopy(biasK, 0, ws.kT, extra * e, e);
+      System.arraycopy(biasV, 0, ws.vT, extra * e, e);
+      extra++;
+    }
+    if (addZeroAttn) {
+      Arrays.fill(ws.kT, extra * e, (extra + 1) * e, 0.0);
+      Arrays.fill(ws.vT, extra * e, (extra + 1) * e, 0.0);
+    }
+
+    Arrays.fill(ws.ctxT, 0, e * queryLen, 0.0);
+    int fullyMasked = 0;
+    for (int h = 0; h < numHeads; h++) {
+      for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
+        int qn = Math.min(blockSize, queryLen - q0);
+        int masked = attendBlock(ws, h, q0, qn);
+        if (h == 0) {
+          fullyMasked += masked;
+        }
+      }
+    }
+    ws.fullyMaskedQueries = fullyMasked;
+    ws.forwardDone = true;
+
+    // out^T = W_o ctx^T + b_o: E x L column-major is the L x E output row-major.
+    double[] outT = new double[e * queryLen];
+    for (int i = 0; i < queryLen; i++) {
+      System.arraycopy(bo, 0, outT, i * e, e);
+    }
+    BLAS.getInstance()
+        .dgemm("N", "N", e, queryLen, e, 1.0, wo, 0, e, ws.ctxT, 0, e, 1.0, outT, 0, e);
+    return new DenseMatrix(queryLen, e, outT, true);
+  }
+
+  /** dst (E x n, token-major) = W (E x width) x^T + b, for x n x width in either order. */
+  private void project(double[] w, double[] b, int width, DenseMatrix x, double[] dst) {
+    int n = x.numRows();
+    int e = embedDim;
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(b, 0, dst, i * e, e);
+    }
+    // A row-major x is x^T column-major (width x n); a column-major one needs transposing.
+    String transX = x.isTransposed() ? "N" : "T";
+    int ldx = x.isTransposed() ? width : n;
+    BLAS.getInstance()
+        .dgemm("N", transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, dst, 0, e);
+  }
+
+  /**
+   * One query block of one head through all the keys it sees: the online softmax. Leaves the
+   * normalised context in {@code ctxT} and the log-sum-exp in {@code lse}.
+   *
+   * @return the number of queries in the block that saw no key
+   */
+  private int attendBlock(AttentionWorkspace ws, int h, int q0, int qn) {
+    double[] m = ws.rowMax;
+    double[] l = ws.rowSum;
+    Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
+    Arrays.fill(l, 0, qn, 0.0);
+    int e = embedDim;
+    int ctxOffset = h * headDim + q0 * e;
+    int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
+    for (int k0 = 0; k0 < ws.keyLenWithExtras; ) {
+      // Real keys in tiles; tiles wholly above the causal diagonal are never computed. The extra
+      // keys (bias_k, zero key) form the last tile and are never masked.
+      int kn;
+      if (k0 < realKeyEnd) {
+        kn = Math.min(blockSize, realKeyEnd - k0);
+      } else {
+        k0 = Math.max(k0, ws.keyLen);
+        kn = ws.keyLenWithExtras - k0;
+        if (kn == 0) {
+          break;
+        }
+      }
+      scoreTile(ws, h, q0, qn, k0, kn);
+      onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
+      // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
+      BLAS.getInstance()
+          .dgemm(
+              "N", "N", headDim, qn, kn, 1.0, ws.vT, h * headDim + k0 * e, e, ws.tile, 0, kn, 1.0,
+              ws.ctxT, ctxOffset, e);
+      k0 += kn;
+    }
+    int fullyMasked = 0;
+    for (int r = 0; r < qn; r++) {
+      int lseIndex = h * ws.queryLen + q0 + r;
+      if (l[r] == 0.0) {
+        // Every key masked: zero context (never NaN), and a zero map row.
+        fullyMasked++;
+        ws.lse[lseIndex] = Double.NEGATIVE_INFINITY;
+        continue;
+      }
+      double inv = 1.0 / l[r];
+      int base = ctxOffset + r * e;
+      for (int d = 0; d < headDim; d++) {
+        ws.ctxT[base + d] *= inv;
+      }
+      ws.lse[lseIndex] = m[r] + Math.log(l[r]);
+    }
+    return fullyMasked;
+  }
+
+  /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
+  private void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
+    int e = embedDim;
+    int headRow = h * headDim;
+    BLAS.getInstance()
+        .dgemm(
+            "T", "N", kn, qn, headDim, scale, ws.kT, headRow + k0 * e, e, ws.qT, headRow + q0 * e,
+            e, 0.0, ws.tile, 0, kn);
+    boolean[] padding = ws.keyPaddingMask;
+    int realEnd = Math.min(k0 + kn, ws.keyLen);
+    if (padding == null && !causal || realEnd <= k0) {
+      return;
+    }
+    double[] t = ws.tile;
+    for (int r = 0; r < qn; r++) {
+      int query = q0 + r;
+      int col = r * kn;
+      for (int key = k0; key < realEnd; key++) {
+        if ((causal && key > query) || (padding != null && padding[key])) {
+          t[col + key - k0] = Double.NEGATIVE_INFINITY;
+        }
+      }
+    }
+  }
+
+  /**
+   * Turns the score tile into unnormalised probabilities exp(S - m_new), updates m and l, and
+   * rescales the context accumulated so far by exp(m_old - m_new).
+   */
+  private void onlineSoftmaxStep(
+      AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn, int ctxOffset) {
+    double[] t = ws.tile;
+    double[] m = ws.rowMax;
+    double[] l = ws.rowSum;
+    double[] ctx = ws.ctxT;
+    int e = embedDim;
+    for (int r = 0; r < qn; r++) {
+      int col = r * kn;
+      double tileMax = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < kn; c++) {
+        tileMax = Math.max(tileMax, t[col + c]);
+      }
+      double mNew = Math.max(m[r], tileMax);
+      if (mNew == Double.NEGATIVE_INFINITY) {
+        // Nothing visible yet: contribute nothing (exp(-inf - -inf) would be NaN).
+        Arrays.fill(t, col, col + kn, 0.0);
+        continue;
+      }
+      double sum = 0.0;
+      for (int c = 0; c < kn; c++) {
+        double p = Math.exp(t[col + c] - mNew);
+        t[col + c] = p;
+        sum += p;
+      }
+      if (m[r] != mNew && l[r] != 0.0) {
+        double alpha = Math.exp(m[r] - mNew);
+        int base = ctxOffset + r * e;
+        for (int d = 0; d < headDim; d++) {
+          ctx[base + d] *= alpha;
+        }
+        l[r] *= alpha;
+      }
+      l[r] += sum;
+      m[r] = mNew;
+    }
+  }
+
+  /**
+   * The exact attention maps of the last {@link #forward} on this workspace, handed to {@code
+   * consumer} a block of query rows at a time: each tile is recomputed and normalised as {@code
+   * exp(S - lse)} with the row's log-sum-exp from the forward pass. {@link MapMode#HEADS} goes
+   * head by head, each head's rows in query order; {@link MapMode#MEAN} gives each block's mean
+   * over heads. A fully masked query's row is all zero.
+   *
+   * @param ws the workspace of the last forward pass; its map buffers are modified
+   */
+  public void maps(AttentionWorkspace ws, MapMode mode, AttentionMapConsumer consumer) {
+    ws.checkThread();
+    if (!ws.forwardDone) {
+      throw new IllegalStateException("maps() needs a completed forward() on this workspace");
+    }
+    int queryLen = ws.queryLen;
+    int keyTotal = ws.keyLenWithExtras;
+    ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
+    if (mode == MapMode.HEADS) {
+      for (int h = 0; h < numHeads; h++) {
+        for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
+          int qn = Math.min(blockSize, queryLen - q0);
+          mapBlock(ws, h, q0, qn, ws.mapRows);
+          consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
+        }
+      }
+      return;
+    }
+    ws.mapMean = AttentionWorkspace.ensure(ws.mapMean, blockSize * keyTotal);
+    for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
+      int qn = Math.min(blockSize, queryLen - q0);
+      int n = qn * keyTotal;
+      Arrays.fill(ws.mapMean, 0, n, 0.0);
+      for (int h = 0; h < numHeads; h++) {
+        mapBlock(ws, h, q0, qn, ws.mapRows);
+        for (int i = 0; i < n; i++) {
+          ws.mapMean[i] += ws.mapRows[i];
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        ws.mapMean[i] /= numHeads;
+      }
+      consumer.accept(-1, q0, qn, keyTotal, ws.mapMean);
+    }
+  }
+
+  /** rows (qn x S', row-major) = exp(S - lse) for head h's queries q0..q0+qn, masked = 0. */
+  private void mapBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] rows) {
+    int keyTotal = ws.keyLenWithExtras;
+    Arrays.fill(rows, 0, qn * keyTotal, 0.0);
+    int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
+    for (int k0 = 0; k0 < keyTotal; ) {
+      int kn;
+      if (k0 < realKeyEnd) {
+        kn = Math.min(blockSize, realKeyEnd - k0);
+      } else {
+        k0 = Math.max(k0, ws.keyLen);
+        kn = keyTotal - k0;
+        if (kn == 0) {
+          break;
+        }
+      }
+      scoreTile(ws, h, q0, qn, k0, kn);
+      double[] t = ws.tile;
+      for (int r = 0; r < qn; r++) {
+        double lse = ws.lse[h * ws.queryLen + q0 + r];
+        if (lse == Double.NEGATIVE_INFINITY) {
+          continue;
+        }
+        int col = r * kn;
+        int dst = r * keyTotal + k0;
+        for (int c = 0; c < kn; c++) {
+          rows[dst + c] = Math.exp(t[col + c] - lse);
+        }
+      }
+      k0 += kn;
+    }
+  }
+
+  private void checkInputs(
+      DenseMatrix query, DenseMatrix key, DenseMatrix value, boolean[] keyPaddingMask) {
+    if (query.numRows() < 1 || query.numCols() != embedDim) {
+      throw new IllegalArgumentException(
+          "query is " + query.numRows() + " x " + query.numCols() + ", expected L x " + embedDim);
+    }
+    if (key.numRows() < 1 || key.numCols() != kdim) {
+      throw new IllegalArgumentException(
+          "key is " + key.numRows() + " x " + key.numCols() + ", expected S x " + kdim);
+    }
+    if (value.numRows() != key.numRows() || value.numCols() != vdim) {
+      throw new IllegalArgumentException(
+          "value is "
+              + value.numRows()
+              + " x "
+              + value.numCols()
+              + ", expected "
+              + key.numRows()
+              + " x "
+              + vdim);
+    }
+    if (keyPaddingMask != null && keyPaddingMask.length != key.numRows()) {
+      throw new IllegalArgumentException(
+          "key_padding_mask has length "
+              + keyPaddingMask.length
+              + ", expected S = "
+              + key.numRows());
+    }
+  }
+}
