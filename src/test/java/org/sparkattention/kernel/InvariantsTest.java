@@ -1,0 +1,138 @@
+package org.sparkattention.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.junit.jupiter.api.Test;
+import org.sparkattention.model.AttentionWeights;
+
+/** Properties every result has, whatever the weights: rows of probabilities, no NaN. */
+class InvariantsTest {
+
+  @Test
+  void mapRowsSumToOneOrAreZeroAndMeanIsMeanOfHeads() {
+    Random rnd = new Random(3);
+    int heads = 4;
+    int e = 16;
+    int queryLen = 37;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, true);
+    boolean[] padding = RandomAttention.mask(rnd, queryLen, 0.5);
+    padding[0] = true; // query 0 sees only key 0 under the causal mask: masked here
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(
+            w, AttentionOptions.of(heads).withCausal(true).withAddZeroAttn(true).withBlockSize(8));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    DenseMatrix x = RandomAttention.matrix(rnd, queryLen, e, true);
+    DenseMatrix out = kernel.selfAttention(ws, x, padding);
+    for (double v : out.values()) {
+      assertTrue(Double.isFinite(v), "output is finite");
+    }
+    int keyCount = queryLen + 2;
+    MapCollector maps = MapCollector.collect(kernel, ws, queryLen, keyCount);
+    for (int h = 0; h < heads; h++) {
+      for (int i = 0; i < queryLen; i++) {
+        double sum = 0;
+        for (int j = 0; j < keyCount; j++) {
+          double p = maps.heads[(h * queryLen + i) * keyCount + j];
+          assertTrue(p >= 0 && p <= 1 && Double.isFinite(p), "probability");
+          sum += p;
+        }
+        assertEquals(1.0, sum, Tolerances.ROW_SUM, "row sum, head " + h + " query " + i);
+      }
+    }
+    for (int i = 0; i < queryLen * keyCount; i++) {
+      double mean = 0;
+      for (int h = 0; h < heads; h++) {
+        mean += maps.heads[h * queryLen * keyCount + i];
+      }
+      assertEquals(mean / heads, maps.mean[i], 1e-15, "mean map = mean of head maps");
+    }
+  }
+
+  @Test
+  void fullyMaskedQueryGetsZeroRowAndOutProjBias() {
+    Random rnd = new Random(5);
+    int e = 8;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, false);
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(w, AttentionOptions.of(2).withCausal(true).withBlockSize(2));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    int len = 6;
+    boolean[] padding = {true, true, false, false, true, false};
+    DenseMatrix out =
+        kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, false), padding);
+    // Queries 0 and 1 see only keys 0..1 (both padded): nothing.
+    assertEquals(2, ws.fullyMaskedQueries());
+    double[] bias = w.outBias();
+    for (int i = 0; i < 2; i++) {
+      for (int c = 0; c < e; c++) {
+        assertEquals(bias[c], out.apply(i, c), 0.0, "fully masked output is out_proj.bias");
+      }
+    }
+    MapCollector maps = MapCollector.collect(kernel, ws, len, len);
+    for (int j = 0; j < 2 * len; j++) {
+      assertEquals(0.0, maps.mean[j], 0.0, "fully masked map row is zero");
+    }
+  }
+
+  @Test
+  void extremeScoresDoNotOverflow() {
+    Random rnd = new Random(9);
+    int e = 4;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, false, false);
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(w, AttentionOptions.of(1).withScale(1e6).withBlockSize(3));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    DenseMatrix out = kernel.selfAttention(ws, RandomAttention.matrix(rnd, 10, e, true), null);
+    for (double v : out.values()) {
+      assertTrue(Double.isFinite(v), "a huge scale saturates the softmax, never overflows");
+    }
+  }
+
+  @Test
+  void workspaceIsThreadConfined() throws Exception {
+    Random rnd = new Random(1);
+    AttentionWeights w = RandomAttention.weights(rnd, 4, 4, 4, true, false);
+    BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, AttentionOptions.of(1));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    DenseMatrix x = RandomAttention.matrix(rnd, 3, 4, true);
+    Throwable[] failure = new Throwable[1];
+    Thread other = new Thread(() -> failure[0] = catchThrowable(() -> kernel.selfAttention(ws, x, null)));
+    other.start();
+    other.join();
+    assertTrue(failure[0] instanceof IllegalStateException, "used from another thread");
+  }
+
+  @Test
+  void mapsNeedAForwardPass() {
+    Random rnd = new Random(1);
+    AttentionWeights w = RandomAttention.weights(rnd, 4, 4, 4, true, false);
+    BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, AttentionOptions.of(2));
+    assertThrows(
+        IllegalStateException.class,
+        () -> kernel.maps(kernel.newWorkspace(), MapMode.MEAN, (h, q, n, k, rows) -> {}));
+  }
+
+  @Test
+  void headsMustDivideEmbedDim() {
+    Random rnd = new Random(1);
+    AttentionWeights w = RandomAttention.weights(rnd, 6, 6, 6, true, false);
+    IllegalArgumentException ex =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new BlockedAttentionKernel(w, AttentionOptions.of(4)));
+    assertTrue(ex.getMessage().contains("not divisible by heads = 4"), ex.getMessage());
+  }
+
+  private static Throwable catchThrowable(Runnable r) {
+    try {
+      r.run();
+      return null;
+    } catch (Throwable t) {
+      return t;
+    }
+  }
+}
