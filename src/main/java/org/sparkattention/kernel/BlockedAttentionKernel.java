@@ -87,6 +87,11 @@ public final class BlockedAttentionKernel implements Serializable {
     return BLAS.getInstance().getClass().getSimpleName();
   }
 
+  /** How the softmax's exp runs: "vector" (Vector API) or "scalar" (Math.exp). */
+  public static String expImplementation() {
+    return ExpFunctions.implementation();
+  }
+
   public int embedDim() {
     return embedDim;
   }
@@ -322,22 +327,13 @@ public final class BlockedAttentionKernel implements Serializable {
     int e = embedDim;
     for (int r = 0; r < qn; r++) {
       int col = r * kn;
-      double tileMax = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < kn; c++) {
-        tileMax = Math.max(tileMax, t[col + c]);
-      }
-      double mNew = Math.max(m[r], tileMax);
+      double mNew = Math.max(m[r], ExpFunctions.max(t, col, kn));
       if (mNew == Double.NEGATIVE_INFINITY) {
         // Nothing visible yet: contribute nothing (exp(-inf - -inf) would be NaN).
         Arrays.fill(t, col, col + kn, 0.0);
         continue;
       }
-      double sum = 0.0;
-      for (int c = 0; c < kn; c++) {
-        double p = Math.exp(t[col + c] - mNew);
-        t[col + c] = p;
-        sum += p;
-      }
+      double sum = ExpFunctions.expShifted(t, col, t, col, kn, mNew);
       if (m[r] != mNew && l[r] != 0.0) {
         double alpha = Math.exp(m[r] - mNew);
         int base = ctxOffset + r * e;
@@ -419,11 +415,7 @@ public final class BlockedAttentionKernel implements Serializable {
         if (lse == Double.NEGATIVE_INFINITY) {
           continue;
         }
-        int col = r * kn;
-        int dst = r * keyTotal + k0;
-        for (int c = 0; c < kn; c++) {
-          rows[dst + c] = Math.exp(t[col + c] - lse);
-        }
+        ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
       }
       k0 += kn;
     }

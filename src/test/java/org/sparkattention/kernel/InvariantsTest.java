@@ -79,6 +79,27 @@ class InvariantsTest {
   }
 
   @Test
+  void workingMemoryGrowsWithLengthNotWithLTimesS() {
+    Random rnd = new Random(2);
+    int e = 16;
+    int len = 3000;
+    int block = 64;
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(
+            RandomAttention.weights(rnd, e, e, e, true, false),
+            AttentionOptions.of(4).withBlockSize(block));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, true), null);
+    // Projections and context (4 x E x L), log-sum-exp (H x L), one tile and its row state.
+    long bound = 4L * e * len + 4L * len + (long) block * block + 2L * block;
+    assertTrue(ws.bufferedDoubles() <= bound, ws.bufferedDoubles() + " > " + bound);
+    assertTrue(bound < (long) len * len / 10, "far below one L x S score matrix");
+    kernel.maps(ws, MapMode.MEAN, (h, q0, qn, kn, rows) -> {});
+    // Map rows for one query block and their mean over heads: 2 x block x S'.
+    assertTrue(ws.bufferedDoubles() <= bound + 2L * block * len);
+  }
+
+  @Test
   void extremeScoresDoNotOverflow() {
     Random rnd = new Random(9);
     int e = 4;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# JMH benchmark of the attention kernel beside plain dgemm, one thread, reported in GFLOP/s.
+#   jobs/kernel-benchmark.sh                        # L in {128, 1024, 4096}, maps none/heads
+#   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none -p blockSize=64,128,256
+#   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
+# Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
+# libopenblas0-pthread), the Vector API otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q -DskipTests test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null
+flags=$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=spark.jvm.flags -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
+export OPENBLAS_NUM_THREADS=1
+cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+if [ "${1:-}" = "--memory" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.KernelMemoryCheck "$@"
+fi
+# shellcheck disable=SC2086
+exec java -Xmx4g $flags -cp "$cp" org.sparkattention.bench.KernelBenchmarkReport "$@"
