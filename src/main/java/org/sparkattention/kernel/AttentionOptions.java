@@ -13,7 +13,7 @@ public record AttentionOptions(
     implements Serializable {
 
   /** The tile edge used when none is given: see the README's benchmarks for how it was chosen. */
-  public static final int DEFAULT_BLOCK_SIZE = 128;
+  public static final int DEFAULT_BLOCK_SIZE = 256;
 
   public AttentionOptions {
     if (numHeads < 1) {

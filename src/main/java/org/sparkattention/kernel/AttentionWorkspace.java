@@ -9,11 +9,13 @@ package org.sparkattention.kernel;
 public final class AttentionWorkspace {
   private final Thread owner = Thread.currentThread();
 
-  // Projections, token-major (column i is token i): E x L, E x S', E x S', and the context E x L.
-  double[] qT = new double[0];
-  double[] kT = new double[0];
-  double[] vT = new double[0];
-  double[] ctxT = new double[0];
+  // Projections and context, head-major: head h is a headDim x n column-major block (n = L or S').
+  double[] q = new double[0];
+  double[] k = new double[0];
+  double[] v = new double[0];
+  double[] ctx = new double[0];
+  /** Token-major scratch, E x max(L, S'): a projection before it is split into heads. */
+  double[] tokenMajor = new double[0];
   /** One score tile, keys x queries, column-major (query r's scores are contiguous). */
   double[] tile = new double[0];
   /** Running max and sum of the online softmax, one per query row in a block. */
@@ -58,10 +60,11 @@ public final class AttentionWorkspace {
 
   /** Doubles held by this workspace's buffers: its working memory is 8 times this. */
   public long bufferedDoubles() {
-    return (long) qT.length
-        + kT.length
-        + vT.length
-        + ctxT.length
+    return (long) q.length
+        + k.length
+        + v.length
+        + ctx.length
+        + tokenMajor.length
         + tile.length
         + rowMax.length
         + rowSum.length

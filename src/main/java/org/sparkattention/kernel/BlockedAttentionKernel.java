@@ -17,8 +17,9 @@ import org.sparkattention.model.AttentionWeights;
  * V_blk}. At the end {@code O / l} is the head's context; heads are concatenated and projected by
  * {@code out_proj}. Every product is a netlib {@code dgemm} on workspace buffers.
  *
- * <p>Internally every activation is token-major (column i of an E x L column-major matrix is token
- * i), so a head is a row band of it and a query's scores are contiguous in the score tile.
+ * <p>Internally the projections and the context are head-major: head h is a contiguous headDim x L
+ * column-major block (column i is token i), so tiles are dense for dgemm, and a query's scores are
+ * contiguous in the score tile.
  *
  * <p>The kernel is immutable and can be shared by threads; each thread needs its own {@link
  * AttentionWorkspace}.
@@ -167,10 +168,11 @@ public final class BlockedAttentionKernel implements Serializable {
     checkInputs(query, key, value, keyPaddingMask);
     int e = embedDim;
     int keyTotal = keyLen + extraKeys();
-    ws.qT = AttentionWorkspace.ensure(ws.qT, e * queryLen);
-    ws.kT = AttentionWorkspace.ensure(ws.kT, e * keyTotal);
-    ws.vT = AttentionWorkspace.ensure(ws.vT, e * keyTotal);
-    ws.ctxT = AttentionWorkspace.ensure(ws.ctxT, e * queryLen);
+    ws.q = AttentionWorkspace.ensure(ws.q, e * queryLen);
+    ws.k = AttentionWorkspace.ensure(ws.k, e * keyTotal);
+    ws.v = AttentionWorkspace.ensure(ws.v, e * keyTotal);
+    ws.ctx = AttentionWorkspace.ensure(ws.ctx, e * queryLen);
+    ws.tokenMajor = AttentionWorkspace.ensure(ws.tokenMajor, e * Math.max(queryLen, keyTotal));
     // The extra keys form one tile of their own, which may be wider than a block of 1.
     ws.tile = AttentionWorkspace.ensure(ws.tile, blockSize * Math.max(blockSize, extraKeys()));
     ws.rowMax = AttentionWorkspace.ensure(ws.rowMax, blockSize);
@@ -182,21 +184,11 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.keyPaddingMask = keyPaddingMask;
     ws.forwardDone = false;
 
-    project(wq, bq, e, query, ws.qT);
-    project(wk, bk, kdim, key, ws.kT);
-    project(wv, bv, vdim, value, ws.vT);
-    int extra = keyLen;
-    if (biasK != null) {
-      System.arraycopy(biasK, 0, ws.kT, extra * e, e);
-      System.arraycopy(biasV, 0, ws.vT, extra * e, e);
-      extra++;
-    }
-    if (addZeroAttn) {
-      Arrays.fill(ws.kT, extra * e, (extra + 1) * e, 0.0);
-      Arrays.fill(ws.vT, extra * e, (extra + 1) * e, 0.0);
-    }
+    project(ws, wq, bq, e, query, null, ws.q, queryLen);
+    project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal);
+    project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal);
 
-    Arrays.fill(ws.ctxT, 0, e * queryLen, 0.0);
+    Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     int fullyMasked = 0;
     for (int h = 0; h < numHeads; h++) {
       for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
@@ -210,28 +202,62 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.fullyMaskedQueries = fullyMasked;
     ws.forwardDone = true;
 
-    // out^T = W_o ctx^T + b_o: E x L column-major is the L x E output row-major.
+    // Heads concatenated (token-major E x L), then out^T = W_o ctx^T + b_o: E x L column-major
+    // is the L x E output row-major.
+    double[] ctxT = ws.tokenMajor;
+    for (int h = 0; h < numHeads; h++) {
+      int src = h * headDim * queryLen;
+      for (int i = 0; i < queryLen; i++) {
+        System.arraycopy(ws.ctx, src + i * headDim, ctxT, i * e + h * headDim, headDim);
+      }
+    }
     double[] outT = new double[e * queryLen];
     for (int i = 0; i < queryLen; i++) {
       System.arraycopy(bo, 0, outT, i * e, e);
     }
-    BLAS.getInstance()
-        .dgemm("N", "N", e, queryLen, e, 1.0, wo, 0, e, ws.ctxT, 0, e, 1.0, outT, 0, e);
+    BLAS.getInstance().dgemm("N", "N", e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
     return new DenseMatrix(queryLen, e, outT, true);
   }
 
-  /** dst (E x n, token-major) = W (E x width) x^T + b, for x n x width in either order. */
-  private void project(double[] w, double[] b, int width, DenseMatrix x, double[] dst) {
+  /**
+   * dst = W x^T + b, head-major: head h's band is a contiguous headDim x total column-major block
+   * at {@code h * headDim * total} (column i is token i). Tokens past x's rows are the extra keys:
+   * {@code extraToken} (bias_k or bias_v) if given, then the zero key when add_zero_attn is set.
+   */
+  private void project(
+      AttentionWorkspace ws,
+      double[] w,
+      double[] b,
+      int width,
+      DenseMatrix x,
+      double[] extraToken,
+      double[] dst,
+      int total) {
     int n = x.numRows();
     int e = embedDim;
+    double[] tokenMajor = ws.tokenMajor;
     for (int i = 0; i < n; i++) {
-      System.arraycopy(b, 0, dst, i * e, e);
+      System.arraycopy(b, 0, tokenMajor, i * e, e);
     }
-    // A row-major x is x^T column-major (width x n); a column-major one needs transposing.
+    // One large gemm into a token-major scratch (E x n), then the cheap copy into head bands:
+    // per-head gemms of headDim rows would run at a fraction of the speed.
     String transX = x.isTransposed() ? "N" : "T";
     int ldx = x.isTransposed() ? width : n;
     BLAS.getInstance()
-        .dgemm("N", transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, dst, 0, e);
+        .dgemm("N", transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
+    int token = n;
+    if (extraToken != null && token < total) {
+      System.arraycopy(extraToken, 0, tokenMajor, token++ * e, e);
+    }
+    if (token < total) {
+      Arrays.fill(tokenMajor, token * e, total * e, 0.0);
+    }
+    for (int h = 0; h < numHeads; h++) {
+      int band = h * headDim * total;
+      for (int i = 0; i < total; i++) {
+        System.arraycopy(tokenMajor, i * e + h * headDim, dst, band + i * headDim, headDim);
+      }
+    }
   }
 
   /**
@@ -245,8 +271,7 @@ public final class BlockedAttentionKernel implements Serializable {
     double[] l = ws.rowSum;
     Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
     Arrays.fill(l, 0, qn, 0.0);
-    int e = embedDim;
-    int ctxOffset = h * headDim + q0 * e;
+    int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
     int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
     for (int k0 = 0; k0 < ws.keyLenWithExtras; ) {
       // Real keys in tiles; tiles wholly above the causal diagonal are never computed. The extra
@@ -266,8 +291,8 @@ public final class BlockedAttentionKernel implements Serializable {
       // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
       BLAS.getInstance()
           .dgemm(
-              "N", "N", headDim, qn, kn, 1.0, ws.vT, h * headDim + k0 * e, e, ws.tile, 0, kn, 1.0,
-              ws.ctxT, ctxOffset, e);
+              "N", "N", headDim, qn, kn, 1.0, ws.v, (h * ws.keyLenWithExtras + k0) * headDim,
+              headDim, ws.tile, 0, kn, 1.0, ws.ctx, ctxOffset, headDim);
       k0 += kn;
     }
     int fullyMasked = 0;
@@ -280,9 +305,9 @@ public final class BlockedAttentionKernel implements Serializable {
         continue;
       }
       double inv = 1.0 / l[r];
-      int base = ctxOffset + r * e;
+      int base = ctxOffset + r * headDim;
       for (int d = 0; d < headDim; d++) {
-        ws.ctxT[base + d] *= inv;
+        ws.ctx[base + d] *= inv;
       }
       ws.lse[lseIndex] = m[r] + Math.log(l[r]);
     }
@@ -291,12 +316,10 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
   private void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
-    int e = embedDim;
-    int headRow = h * headDim;
     BLAS.getInstance()
         .dgemm(
-            "T", "N", kn, qn, headDim, scale, ws.kT, headRow + k0 * e, e, ws.qT, headRow + q0 * e,
-            e, 0.0, ws.tile, 0, kn);
+            "T", "N", kn, qn, headDim, scale, ws.k, (h * ws.keyLenWithExtras + k0) * headDim,
+            headDim, ws.q, (h * ws.queryLen + q0) * headDim, headDim, 0.0, ws.tile, 0, kn);
     boolean[] padding = ws.keyPaddingMask;
     int realEnd = Math.min(k0 + kn, ws.keyLen);
     if (padding == null && !causal || realEnd <= k0) {
@@ -323,8 +346,7 @@ public final class BlockedAttentionKernel implements Serializable {
     double[] t = ws.tile;
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
-    double[] ctx = ws.ctxT;
-    int e = embedDim;
+    double[] ctx = ws.ctx;
     for (int r = 0; r < qn; r++) {
       int col = r * kn;
       double mNew = Math.max(m[r], ExpFunctions.max(t, col, kn));
@@ -336,7 +358,7 @@ public final class BlockedAttentionKernel implements Serializable {
       double sum = ExpFunctions.expShifted(t, col, t, col, kn, mNew);
       if (m[r] != mNew && l[r] != 0.0) {
         double alpha = Math.exp(m[r] - mNew);
-        int base = ctxOffset + r * e;
+        int base = ctxOffset + r * headDim;
         for (int d = 0; d < headDim; d++) {
           ctx[base + d] *= alpha;
         }

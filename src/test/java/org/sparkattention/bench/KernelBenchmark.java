@@ -45,7 +45,7 @@ public class KernelBenchmark {
     @Param({"none", "heads"})
     public String maps;
 
-    @Param({"128"})
+    @Param({"256"})
     public int blockSize;
 
     BlockedAttentionKernel kernel;

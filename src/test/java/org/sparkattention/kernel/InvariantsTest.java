@@ -90,8 +90,9 @@ class InvariantsTest {
             AttentionOptions.of(4).withBlockSize(block));
     AttentionWorkspace ws = kernel.newWorkspace();
     kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, true), null);
-    // Projections and context (4 x E x L), log-sum-exp (H x L), one tile and its row state.
-    long bound = 4L * e * len + 4L * len + (long) block * block + 2L * block;
+    // Q, K, V, context and one token-major scratch (5 x E x L), log-sum-exp (H x L), one tile
+    // and its row state.
+    long bound = 5L * e * len + 4L * len + (long) block * block + 2L * block;
     assertTrue(ws.bufferedDoubles() <= bound, ws.bufferedDoubles() + " > " + bound);
     assertTrue(bound < (long) len * len / 10, "far below one L x S score matrix");
     kernel.maps(ws, MapMode.MEAN, (h, q0, qn, kn, rows) -> {});

@@ -1,0 +1,154 @@
+package org.sparkattention.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every configuration key of the job (CONTRACT.md's table), in the order the README lists them. */
+public final class ConfigKeys {
+  private ConfigKeys() {}
+
+  public static final ConfigKey<String> INPUT =
+      ConfigKey.path("input", null, "input dataset: a path or any Hadoop file-system URI");
+  public static final ConfigKey<String> INPUT_FORMAT =
+      ConfigKey.choice("input.format", "parquet", "input format", "parquet", "json", "orc");
+  public static final ConfigKey<String> OUTPUT =
+      ConfigKey.path("output", null, "output dataset path");
+  public static final ConfigKey<String> MODE =
+      ConfigKey.choice(
+          "mode",
+          "errorifexists",
+          "save mode; overwrite-partitions replaces only the partitions this run writes",
+          "errorifexists",
+          "overwrite",
+          "append",
+          "overwrite-partitions");
+  public static final ConfigKey<String> PARTITION_BY =
+      ConfigKey.string(
+          "partition.by", "", "comma-separated input columns to partition the output and maps by");
+  public static final ConfigKey<String> WEIGHTS =
+      ConfigKey.path("weights", null, "safetensors file, local path or Hadoop URI");
+  public static final ConfigKey<String> WEIGHTS_PREFIX =
+      ConfigKey.string(
+          "weights.prefix", "", "prefix of the attention layer's tensor names in a checkpoint");
+  public static final ConfigKey<Integer> HEADS =
+      ConfigKey.positiveInt("heads", null, "number of heads H (must divide E)");
+  public static final ConfigKey<Boolean> CAUSAL =
+      ConfigKey.bool("causal", false, "causal mask, top-left aligned: query i sees keys 0..i");
+  public static final ConfigKey<Boolean> ADD_ZERO_ATTN =
+      ConfigKey.bool("add_zero_attn", false, "append one all-zero key and value, as PyTorch");
+  public static final ConfigKey<Double> SCALE =
+      new ConfigKey<>(
+          "scale",
+          null,
+          Double::valueOf,
+          d -> d > 0 && Double.isFinite(d),
+          "a positive finite number",
+          "softmax scale (default 1/sqrt(E/H))");
+  public static final ConfigKey<String> MAPS =
+      ConfigKey.choice("maps", "none", "attention maps to write", "none", "heads", "mean");
+  public static final ConfigKey<String> MAPS_OUTPUT =
+      ConfigKey.path("maps.output", null, "attention-map dataset path (required with maps)");
+  public static final ConfigKey<Integer> BLOCK_SIZE =
+      new ConfigKey<>(
+          "block.size",
+          null,
+          Integer::valueOf,
+          i -> i >= 1 && i <= 4096,
+          "a whole number from 1 to 4096",
+          "tile edge of the blocked kernel (default 128)");
+  public static final ConfigKey<Integer> PARTITIONS =
+      new ConfigKey<>(
+          "partitions",
+          null,
+          Integer::valueOf,
+          i -> i >= 1 && i <= 1_000_000,
+          "a whole number from 1 to 1000000",
+          "number of tasks (default: chosen from the total cost)");
+  public static final ConfigKey<String> BAD_ROWS =
+      ConfigKey.choice("bad.rows", "fail", "what to do with a bad row", "fail", "quarantine");
+  public static final ConfigKey<String> BAD_ROWS_OUTPUT =
+      ConfigKey.path("bad.rows.output", null, "dataset for rejected rows (with quarantine)");
+  public static final ConfigKey<String> COLUMN_ID =
+      ConfigKey.string("columns.id", "id", "id column");
+  public static final ConfigKey<String> COLUMN_X =
+      ConfigKey.string("columns.x", "x", "self-attention sequence column");
+  public static final ConfigKey<String> COLUMN_QUERY =
+      ConfigKey.string("columns.query", "query", "cross-attention query column");
+  public static final ConfigKey<String> COLUMN_KEY =
+      ConfigKey.string("columns.key", "key", "cross-attention key column");
+  public static final ConfigKey<String> COLUMN_VALUE =
+      ConfigKey.string("columns.value", "value", "cross-attention value column");
+  public static final ConfigKey<String> COLUMN_KEY_PADDING_MASK =
+      ConfigKey.string(
+          "columns.key_padding_mask", "key_padding_mask", "key padding mask column (optional)");
+
+  public static final List<ConfigKey<?>> ALL =
+      List.of(
+          INPUT,
+          INPUT_FORMAT,
+          OUTPUT,
+          MODE,
+          PARTITION_BY,
+          WEIGHTS,
+          WEIGHTS_PREFIX,
+          HEADS,
+          CAUSAL,
+          ADD_ZERO_ATTN,
+          SCALE,
+          MAPS,
+          MAPS_OUTPUT,
+          BLOCK_SIZE,
+          PARTITIONS,
+          BAD_ROWS,
+          BAD_ROWS_OUTPUT,
+          COLUMN_ID,
+          COLUMN_X,
+          COLUMN_QUERY,
+          COLUMN_KEY,
+          COLUMN_VALUE,
+          COLUMN_KEY_PADDING_MASK);
+
+  static final Map<String, ConfigKey<?>> BY_NAME = byName();
+
+  private static Map<String, ConfigKey<?>> byName() {
+    Map<String, ConfigKey<?>> m = new LinkedHashMap<>();
+    for (ConfigKey<?> k : ALL) {
+      m.put(k.name(), k);
+    }
+    return m;
+  }
+
+  /** The known key closest to {@code name} by edit distance. */
+  public static String nearest(String name) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String known : BY_NAME.keySet()) {
+      int d = editDistance(name.toLowerCase(java.util.Locale.ROOT), known);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = known;
+      }
+    }
+    return best;
+  }
+
+  static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

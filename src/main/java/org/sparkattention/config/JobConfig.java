@@ -1,0 +1,283 @@
+package org.sparkattention.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.sparkattention.errors.AttentionException;
+
+/**
+ * The job's configuration, merged from four layers, lowest first: built-in defaults, the {@code
+ * --config} properties file, Spark conf {@code spark.attention.KEY}, and {@code --KEY VALUE} on
+ * the command line. Every value is parsed and validated here, before any Spark stage runs.
+ */
+public final class JobConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Spark conf keys under this prefix are configuration keys. */
+  public static final String SPARK_PREFIX = "spark.attention.";
+
+  private final Map<String, String> raw;
+  private final Map<String, String> sources;
+
+  private JobConfig(Map<String, String> raw, Map<String, String> sources) {
+    this.raw = raw;
+    this.sources = sources;
+  }
+
+  /**
+   * Merges and validates the layers.
+   *
+   * @param args command line: {@code --config FILE} and {@code --KEY VALUE} or {@code --KEY=VALUE}
+   * @param sparkConf all Spark conf entries (only {@code spark.attention.*} ones are used)
+   * @throws AttentionException (CONFIG) naming the key and what is wrong
+   */
+  public static JobConfig load(String[] args, Map<String, String> sparkConf) {
+    Map<String, String> cli = new LinkedHashMap<>();
+    String configFile = null;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        throw AttentionException.config(
+            "unexpected argument '"
+                + arg
+                + "'. Arguments are --config FILE and --KEY VALUE pairs; see --help.");
+      }
+      String key = arg.substring(2);
+      String value;
+      int eq = key.indexOf('=');
+      if (eq >= 0) {
+        value = key.substring(eq + 1);
+        key = key.substring(0, eq);
+      } else {
+        if (i + 1 >= args.length) {
+          throw AttentionException.config(
+              "command-line option '--" + key + "' has no value. Give it as --" + key + " VALUE.");
+        }
+        value = args[++i];
+      }
+      if (key.equals("config")) {
+        configFile = value;
+      } else {
+        cli.put(key, value);
+      }
+    }
+
+    Map<String, String> merged = new LinkedHashMap<>();
+    Map<String, String> sources = new LinkedHashMap<>();
+    for (ConfigKey<?> k : ConfigKeys.ALL) {
+      if (k.defaultValue() != null) {
+        merged.put(k.name(), k.defaultValue());
+        sources.put(k.name(), "default");
+      }
+    }
+    if (configFile != null) {
+      layer(merged, sources, readProperties(configFile), "--config " + configFile);
+    }
+    Map<String, String> fromSpark = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : sparkConf.entrySet()) {
+      if (e.getKey().startsWith(SPARK_PREFIX)) {
+        fromSpark.put(e.getKey().substring(SPARK_PREFIX.length()), e.getValue());
+      }
+    }
+    layer(merged, sources, fromSpark, "Spark conf " + SPARK_PREFIX + "*");
+    layer(merged, sources, cli, "the command line");
+    JobConfig config = new JobConfig(merged, sources);
+    config.validate();
+    return config;
+  }
+
+  private static void layer(
+      Map<String, String> merged,
+      Map<String, String> sources,
+      Map<String, String> layer,
+      String source) {
+    for (Map.Entry<String, String> e : layer.entrySet()) {
+      String key = e.getKey().trim();
+      if (!ConfigKeys.BY_NAME.containsKey(key)) {
+        throw AttentionException.config(
+            "unknown configuration key '"
+                + key
+                + "' (from "
+                + source
+                + "). Did you mean '"
+                + ConfigKeys.nearest(key)
+                + "'? Run with --help for the list of keys.");
+      }
+      merged.put(key, e.getValue());
+      sources.put(key, source);
+    }
+  }
+
+  private static Map<String, String> readProperties(String file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (NoSuchFileException e) {
+      throw AttentionException.config(
+          "configuration file '" + file + "' (--config) does not exist. Check the path.");
+    } catch (IOException | IllegalArgumentException e) {
+      throw AttentionException.config(
+          "cannot read configuration file '" + file + "': " + e.getMessage());
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String name : p.stringPropertyNames()) {
+      m.put(name, p.getProperty(name));
+    }
+    return m;
+  }
+
+  private void validate() {
+    for (ConfigKey<?> k : ConfigKeys.ALL) {
+      if (raw.containsKey(k.name())) {
+        try {
+          k.parse(raw.get(k.name()));
+        } catch (AttentionException e) {
+          String m = e.getMessage();
+          throw AttentionException.config(
+              m.substring(0, m.length() - 1) + " (from " + sources.get(k.name()) + ").");
+        }
+      }
+    }
+    require(ConfigKeys.INPUT, "the input dataset");
+    require(ConfigKeys.OUTPUT, "where to write the output dataset");
+    require(ConfigKeys.WEIGHTS, "the safetensors file of the attention layer");
+    require(ConfigKeys.HEADS, "the layer's number of heads");
+    if (!maps().equals("none") && !isSet(ConfigKeys.MAPS_OUTPUT)) {
+      throw AttentionException.config(
+          "'maps' is '"
+              + maps()
+              + "' but 'maps.output' is not set. Set maps.output to the attention-map dataset"
+              + " path, or maps=none.");
+    }
+    if (badRows().equals("quarantine") && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
+      throw AttentionException.config(
+          "'bad.rows' is 'quarantine' but 'bad.rows.output' is not set. Set bad.rows.output to"
+              + " the dataset for rejected rows, or bad.rows=fail.");
+    }
+    if (mode().equals("overwrite-partitions") && partitionBy().isEmpty()) {
+      throw AttentionException.config(
+          "'mode' is 'overwrite-partitions' but 'partition.by' is empty. Set partition.by to the"
+              + " columns to partition by, or use mode=overwrite.");
+    }
+    List<String> outputs = new ArrayList<>();
+    outputs.add(output());
+    if (!maps().equals("none")) {
+      outputs.add(mapsOutput());
+    }
+    if (badRows().equals("quarantine")) {
+      outputs.add(get(ConfigKeys.BAD_ROWS_OUTPUT));
+    }
+    outputs.add(input());
+    for (int i = 0; i < outputs.size(); i++) {
+      for (int j = i + 1; j < outputs.size(); j++) {
+        if (normalise(outputs.get(i)).equals(normalise(outputs.get(j)))) {
+          throw AttentionException.config(
+              "the paths of output, maps.output, bad.rows.output and input must all differ, but '"
+                  + outputs.get(i)
+                  + "' is used twice. Give each dataset its own path.");
+        }
+      }
+    }
+  }
+
+  private static String normalise(String path) {
+    String p = path.trim();
+    while (p.endsWith("/") && p.length() > 1) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p;
+  }
+
+  private void require(ConfigKey<?> key, String what) {
+    if (!isSet(key)) {
+      throw AttentionException.config(
+          "configuration key '"
+              + key.name()
+              + "' is required ("
+              + what
+              + "). Set it in the --config file, as --"
+              + key.name()
+              + " VALUE, or as spark."
+              + "attention."
+              + key.name()
+              + ".");
+    }
+  }
+
+  public boolean isSet(ConfigKey<?> key) {
+    String v = raw.get(key.name());
+    return v != null && !v.trim().isEmpty();
+  }
+
+  /** The typed value of {@code key}, or null when unset without a default. */
+  public <T> T get(ConfigKey<T> key) {
+    return isSet(key) ? key.parse(raw.get(key.name())) : null;
+  }
+
+  /** Every set key with its raw value (for the summary and logs). */
+  public Map<String, String> asMap() {
+    return Collections.unmodifiableMap(raw);
+  }
+
+  /** Where {@code key}'s value came from: default, --config FILE, Spark conf, command line. */
+  public String sourceOf(ConfigKey<?> key) {
+    return sources.get(key.name());
+  }
+
+  public String input() {
+    return get(ConfigKeys.INPUT);
+  }
+
+  public String output() {
+    return get(ConfigKeys.OUTPUT);
+  }
+
+  public String mode() {
+    return get(ConfigKeys.MODE);
+  }
+
+  public String maps() {
+    return get(ConfigKeys.MAPS);
+  }
+
+  public String mapsOutput() {
+    return get(ConfigKeys.MAPS_OUTPUT);
+  }
+
+  public String badRows() {
+    return get(ConfigKeys.BAD_ROWS);
+  }
+
+  /** partition.by as a list of column names, empty when unset. */
+  public List<String> partitionBy() {
+    String v = get(ConfigKeys.PARTITION_BY);
+    if (v == null || v.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** The help text: every key, its default and meaning. */
+  public static String help() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("usage: jobs/attention.sh [--config FILE] [--KEY VALUE ...]\n");
+    sb.append("Keys (lowest precedence first: default, --config file, spark.attention.KEY, --KEY):\n");
+    for (ConfigKey<?> k : ConfigKeys.ALL) {
+      sb.append(String.format(
+          "  %-26s %s (default: %s)%n",
+          k.name(), k.help(), k.defaultValue() == null ? "none" : k.defaultValue()));
+    }
+    return sb.toString();
+  }
+}
