@@ -388,11 +388,7 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
     if (mode == MapMode.HEADS) {
       for (int h = 0; h < numHeads; h++) {
-        for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
-          int qn = Math.min(blockSize, queryLen - q0);
-          mapBlock(ws, h, q0, qn, ws.mapRows);
-          consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
-        }
+        headMap(ws, h, consumer);
       }
       return;
     }
@@ -411,6 +407,27 @@ public final class BlockedAttentionKernel implements Serializable {
         ws.mapMean[i] /= numHeads;
       }
       consumer.accept(-1, q0, qn, keyTotal, ws.mapMean);
+    }
+  }
+
+  /**
+   * One head's exact map of the last {@link #forward}, in query order: what {@link MapMode#HEADS}
+   * gives for head {@code h}, so that a caller can take the heads one at a time.
+   */
+  public void headMap(AttentionWorkspace ws, int h, AttentionMapConsumer consumer) {
+    ws.checkThread();
+    if (!ws.forwardDone) {
+      throw new IllegalStateException("headMap() needs a completed forward() on this workspace");
+    }
+    if (h < 0 || h >= numHeads) {
+      throw new IllegalArgumentException("head " + h + " is not in 0.." + (numHeads - 1));
+    }
+    int keyTotal = ws.keyLenWithExtras;
+    ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
+    for (int q0 = 0; q0 < ws.queryLen; q0 += blockSize) {
+      int qn = Math.min(blockSize, ws.queryLen - q0);
+      mapBlock(ws, h, q0, qn, ws.mapRows);
+      consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
     }
   }
 

@@ -1,0 +1,262 @@
+package org.sparkattention.io;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sparkattention.errors.AttentionException;
+
+/**
+ * Where the job finds each part of a sequence in the input schema, checked against the weights on
+ * the driver: self-attention ({@code x}) or cross-attention ({@code query}, {@code key}, {@code
+ * value}), the optional {@code key_padding_mask}, the id, and the carried columns (every other
+ * column, in input order, the id among them).
+ */
+public final class InputLayout implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Column names the outputs add; a carried column must not use them. */
+  static final List<String> RESERVED = List.of(OutputRows.OUTPUT, OutputRows.HEAD, OutputRows.WEIGHTS);
+
+  final StructType schema;
+  final boolean selfAttention;
+  final String idColumn;
+  final int idOrdinal;
+  /** Ordinals of query, key and value (all the same for self-attention). */
+  final int queryOrdinal;
+
+  final int keyOrdinal;
+  final int valueOrdinal;
+  final String queryColumn;
+  final String keyColumn;
+  final String valueColumn;
+  /** -1 without a mask column. */
+  final int maskOrdinal;
+
+  final String maskColumn;
+  final boolean queryIsFloat;
+  final boolean keyIsFloat;
+  final boolean valueIsFloat;
+  final int[] carriedOrdinals;
+  final int embedDim;
+  final int kdim;
+  final int vdim;
+
+  private InputLayout(
+      StructType schema,
+      boolean selfAttention,
+      String idColumn,
+      String queryColumn,
+      String keyColumn,
+      String valueColumn,
+      String maskColumn,
+      int[] carriedOrdinals,
+      int embedDim,
+      int kdim,
+      int vdim) {
+    this.schema = schema;
+    this.selfAttention = selfAttention;
+    this.idColumn = idColumn;
+    this.idOrdinal = schema.fieldIndex(idColumn);
+    this.queryColumn = queryColumn;
+    this.keyColumn = keyColumn;
+    this.valueColumn = valueColumn;
+    this.queryOrdinal = schema.fieldIndex(queryColumn);
+    this.keyOrdinal = schema.fieldIndex(keyColumn);
+    this.valueOrdinal = schema.fieldIndex(valueColumn);
+    this.maskColumn = maskColumn;
+    this.maskOrdinal = maskColumn == null ? -1 : schema.fieldIndex(maskColumn);
+    this.queryIsFloat = isFloatMatrix(schema.apply(queryColumn).dataType());
+    this.keyIsFloat = isFloatMatrix(schema.apply(keyColumn).dataType());
+    this.valueIsFloat = isFloatMatrix(schema.apply(valueColumn).dataType());
+    this.carriedOrdinals = carriedOrdinals;
+    this.embedDim = embedDim;
+    this.kdim = kdim;
+    this.vdim = vdim;
+  }
+
+  /**
+   * Checks {@code schema} against the column names and the weights' dimensions.
+   *
+   * @param partitionBy output partition columns, which must be carried scalar columns
+   * @throws AttentionException (INPUT) naming the column, what was expected and what was found
+   */
+  public static InputLayout resolve(
+      StructType schema,
+      String idColumn,
+      String xColumn,
+      String queryColumn,
+      String keyColumn,
+      String valueColumn,
+      String maskColumn,
+      List<String> partitionBy,
+      int embedDim,
+      int kdim,
+      int vdim) {
+    List<String> names = Arrays.asList(schema.fieldNames());
+    boolean self = names.contains(xColumn);
+    if (!self && !(names.contains(queryColumn) || names.contains(keyColumn) || names.contains(valueColumn))) {
+      throw AttentionException.input(
+          "the input has neither a '"
+              + xColumn
+              + "' column (self-attention) nor '"
+              + queryColumn
+              + "', '"
+              + keyColumn
+              + "', '"
+              + valueColumn
+              + "' columns (cross-attention); its columns are "
+              + names
+              + ". Set columns.x or columns.query/key/value to the sequence columns.");
+    }
+    if (self) {
+      requireMatrix(schema, xColumn);
+      if (kdim != embedDim || vdim != embedDim) {
+        throw AttentionException.input(
+            "the input has a '"
+                + xColumn
+                + "' column (self-attention), but the weights have kdim = "
+                + kdim
+                + " and vdim = "
+                + vdim
+                + " different from E = "
+                + embedDim
+                + ": such a layer needs cross-attention columns query, key and value.");
+      }
+      queryColumn = xColumn;
+      keyColumn = xColumn;
+      valueColumn = xColumn;
+    } else {
+      for (String c : List.of(queryColumn, keyColumn, valueColumn)) {
+        requireColumn(names, c, "cross-attention needs query, key and value columns");
+        requireMatrix(schema, c);
+      }
+    }
+    requireColumn(names, idColumn, "every row needs an id; set columns.id to the id column");
+    DataType idType = schema.apply(idColumn).dataType();
+    if (!isScalar(idType)) {
+      throw AttentionException.input(
+          "id column '"
+              + idColumn
+              + "' has type "
+              + idType.simpleString()
+              + ", but an id must be a scalar (number, string, date ...). Set columns.id.");
+    }
+    String mask = names.contains(maskColumn) ? maskColumn : null;
+    if (mask != null) {
+      DataType t = schema.apply(mask).dataType();
+      if (!(t instanceof ArrayType a && a.elementType() instanceof BooleanType)) {
+        throw AttentionException.input(
+            "key padding mask column '"
+                + mask
+                + "' has type "
+                + t.simpleString()
+                + ", expected array<boolean> (true = key ignored).");
+      }
+    }
+    List<String> sequenceColumns = new ArrayList<>(List.of(queryColumn, keyColumn, valueColumn));
+    if (mask != null) {
+      sequenceColumns.add(mask);
+    }
+    List<Integer> carried = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
+      if (sequenceColumns.contains(n)) {
+        continue;
+      }
+      if (RESERVED.contains(n)) {
+        throw AttentionException.input(
+            "input column '"
+                + n
+                + "' would be carried into the outputs, which add a column of that name. Rename or"
+                + " drop it before the job.");
+      }
+      carried.add(i);
+    }
+    for (String p : partitionBy) {
+      if (!names.contains(p) || sequenceColumns.contains(p)) {
+        throw AttentionException.input(
+            "partition.by column '"
+                + p
+                + "' is not a carried input column; carried columns are "
+                + carried.stream().map(names::get).toList()
+                + ".");
+      }
+      if (!isScalar(schema.apply(p).dataType())) {
+        throw AttentionException.input(
+            "partition.by column '" + p + "' is not a scalar column and cannot partition files.");
+      }
+    }
+    return new InputLayout(
+        schema,
+        self,
+        idColumn,
+        queryColumn,
+        keyColumn,
+        valueColumn,
+        mask,
+        carried.stream().mapToInt(Integer::intValue).toArray(),
+        embedDim,
+        kdim,
+        vdim);
+  }
+
+  private static void requireColumn(List<String> names, String column, String why) {
+    if (!names.contains(column)) {
+      throw AttentionException.input(
+          "the input has no column '" + column + "' (" + why + "); its columns are " + names + ".");
+    }
+  }
+
+  private static void requireMatrix(StructType schema, String column) {
+    DataType t = schema.apply(column).dataType();
+    if (!(t instanceof ArrayType outer
+        && outer.elementType() instanceof ArrayType inner
+        && (inner.elementType() instanceof FloatType || inner.elementType() instanceof DoubleType))) {
+      throw AttentionException.input(
+          "column '"
+              + column
+              + "' has type "
+              + t.simpleString()
+              + ", expected array<array<float>> or array<array<double>> (one row of values per"
+              + " token).");
+    }
+  }
+
+  private static boolean isFloatMatrix(DataType t) {
+    return ((ArrayType) ((ArrayType) t).elementType()).elementType() instanceof FloatType;
+  }
+
+  private static boolean isScalar(DataType t) {
+    return !(t instanceof ArrayType || t instanceof StructType || t instanceof MapType);
+  }
+
+  public boolean selfAttention() {
+    return selfAttention;
+  }
+
+  public StructType schema() {
+    return schema;
+  }
+
+  /** The carried columns' fields, in input order. */
+  public StructField[] carriedFields() {
+    StructField[] f = new StructField[carriedOrdinals.length];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = schema.fields()[carriedOrdinals[i]];
+    }
+    return f;
+  }
+
+  public boolean hasMask() {
+    return maskOrdinal >= 0;
+  }
+}

@@ -1,0 +1,109 @@
+package org.sparkattention.io;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * The output, attention-map and bad-row schemas (CONTRACT.md) and their rows, built as Spark
+ * internal rows from primitive arrays: carried columns first, in input order, then {@code
+ * output}; or {@code head} and {@code weights}; or {@code reason}.
+ */
+public final class OutputRows implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public static final String OUTPUT = "output";
+  public static final String HEAD = "head";
+  public static final String WEIGHTS = "weights";
+  public static final String REASON = "reason";
+
+  /** {@code array<array<float>>}: one row of values per token. */
+  public static final org.apache.spark.sql.types.DataType FLOAT_MATRIX =
+      DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+  private final InputLayout layout;
+
+  public OutputRows(InputLayout layout) {
+    this.layout = layout;
+  }
+
+  public StructType outputSchema() {
+    return withCarried(DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, false));
+  }
+
+  public StructType mapSchema() {
+    return withCarried(
+        DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
+        DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, false));
+  }
+
+  public StructType badRowSchema() {
+    return withCarried(DataTypes.createStructField(REASON, DataTypes.StringType, false));
+  }
+
+  private StructType withCarried(StructField... added) {
+    List<StructField> fields = new ArrayList<>(Arrays.asList(layout.carriedFields()));
+    fields.addAll(Arrays.asList(added));
+    return DataTypes.createStructType(fields);
+  }
+
+  /** An output row: the carried columns of {@code in}, then {@code output} (L x E row-major). */
+  public InternalRow output(InternalRow in, double[] rowMajor, int rows, int cols) {
+    return row(in, floatMatrix(rowMajor, rows, cols));
+  }
+
+  /** A map row: the carried columns, {@code head} (null for the mean), then {@code weights}. */
+  public InternalRow map(InternalRow in, Integer head, float[] rowMajor, int rows, int cols) {
+    return row(in, head, floatMatrix(rowMajor, rows, cols));
+  }
+
+  /** A bad row: the carried columns and the reason. */
+  public InternalRow badRow(InternalRow in, String reason) {
+    return row(in, UTF8String.fromString(reason));
+  }
+
+  private InternalRow row(InternalRow in, Object... added) {
+    int[] carried = layout.carriedOrdinals;
+    Object[] values = new Object[carried.length + added.length];
+    StructField[] fields = layout.schema.fields();
+    for (int i = 0; i < carried.length; i++) {
+      int ord = carried[i];
+      values[i] = in.isNullAt(ord) ? null : in.get(ord, fields[ord].dataType());
+    }
+    System.arraycopy(added, 0, values, carried.length, added.length);
+    return new GenericInternalRow(values);
+  }
+
+  static GenericArrayData floatMatrix(double[] rowMajor, int rows, int cols) {
+    Object[] out = new Object[rows];
+    float[] row = new float[cols];
+    for (int i = 0; i < rows; i++) {
+      int base = i * cols;
+      for (int j = 0; j < cols; j++) {
+        row[j] = (float) rowMajor[base + j];
+      }
+      out[i] = UnsafeArrayData.fromPrimitiveArray(row);
+    }
+    return new GenericArrayData(out);
+  }
+
+  static GenericArrayData floatMatrix(float[] rowMajor, int rows, int cols) {
+    Object[] out = new Object[rows];
+    for (int i = 0; i < rows; i++) {
+      out[i] =
+          UnsafeArrayData.fromPrimitiveArray(
+              rowMajor, Math.toIntExact(Platform.FLOAT_ARRAY_OFFSET + 4L * i * cols), cols, 4);
+    }
+    return new GenericArrayData(out);
+  }
+}

@@ -1,0 +1,177 @@
+package org.sparkattention.io;
+
+import java.io.Serializable;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.DataType;
+
+/**
+ * Reads one input row's sequences straight from Spark's internal row (no boxing: an inner array
+ * is copied as a primitive array) and checks it: {@link #badRowReason} names what is wrong with a
+ * row, {@link #query}, {@link #key}, {@link #value} and {@link #keyPaddingMask} decode a good one.
+ */
+public final class SequenceCodec implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final InputLayout layout;
+
+  public SequenceCodec(InputLayout layout) {
+    this.layout = layout;
+  }
+
+  public InputLayout layout() {
+    return layout;
+  }
+
+  /** The row's id as text, for messages. */
+  public String id(InternalRow row) {
+    if (row.isNullAt(layout.idOrdinal)) {
+      return "null";
+    }
+    DataType t = layout.schema.fields()[layout.idOrdinal].dataType();
+    return String.valueOf(CatalystTypeConverters.convertToScala(row.get(layout.idOrdinal, t), t));
+  }
+
+  /** L, the number of query tokens of a good row. */
+  public int queryLen(InternalRow row) {
+    return row.getArray(layout.queryOrdinal).numElements();
+  }
+
+  /** S, the number of key tokens of a good row. */
+  public int keyLen(InternalRow row) {
+    return row.getArray(layout.keyOrdinal).numElements();
+  }
+
+  /**
+   * Why the row cannot be computed, or {@code null} when it can: a null id, a null or empty
+   * sequence, ragged token rows, a width that does not fit the weights, a null, NaN or infinite
+   * value, key and value of different lengths, a mask of the wrong length.
+   */
+  public String badRowReason(InternalRow row) {
+    if (row.isNullAt(layout.idOrdinal)) {
+      return "the id column '" + layout.idColumn + "' is null";
+    }
+    String reason = matrixReason(row, layout.queryOrdinal, layout.queryColumn, layout.embedDim,
+        layout.queryIsFloat);
+    if (reason != null || layout.selfAttention) {
+      return reason != null ? reason : maskReason(row);
+    }
+    reason = matrixReason(row, layout.keyOrdinal, layout.keyColumn, layout.kdim, layout.keyIsFloat);
+    if (reason != null) {
+      return reason;
+    }
+    reason = matrixReason(row, layout.valueOrdinal, layout.valueColumn, layout.vdim,
+        layout.valueIsFloat);
+    if (reason != null) {
+      return reason;
+    }
+    int keys = keyLen(row);
+    int values = row.getArray(layout.valueOrdinal).numElements();
+    if (keys != values) {
+      return "key has " + keys + " tokens but value has " + values + "; they must be equal";
+    }
+    return maskReason(row);
+  }
+
+  private static String matrixReason(
+      InternalRow row, int ordinal, String column, int width, boolean isFloat) {
+    if (row.isNullAt(ordinal)) {
+      return "column '" + column + "' is null";
+    }
+    ArrayData outer = row.getArray(ordinal);
+    int n = outer.numElements();
+    if (n == 0) {
+      return "column '" + column + "' is an empty sequence";
+    }
+    for (int i = 0; i < n; i++) {
+      if (outer.isNullAt(i)) {
+        return "column '" + column + "' token " + i + " is null";
+      }
+      ArrayData inner = outer.getArray(i);
+      int w = inner.numElements();
+      if (w != width) {
+        int first = outer.isNullAt(0) ? -1 : outer.getArray(0).numElements();
+        return i > 0 && w != first
+            ? "column '" + column + "' is ragged: token 0 has " + first + " values, token " + i
+                + " has " + w
+            : "column '" + column + "' token " + i + " has " + w + " values, but the weights need "
+                + width;
+      }
+      for (int j = 0; j < w; j++) {
+        if (inner.isNullAt(j)) {
+          return "column '" + column + "' token " + i + " value " + j + " is null";
+        }
+        double v = isFloat ? inner.getFloat(j) : inner.getDouble(j);
+        if (!Double.isFinite(v)) {
+          return "column '" + column + "' token " + i + " value " + j + " is " + v;
+        }
+      }
+    }
+    return null;
+  }
+
+  private String maskReason(InternalRow row) {
+    if (layout.maskOrdinal < 0 || row.isNullAt(layout.maskOrdinal)) {
+      return null; // a null mask means no key is masked
+    }
+    ArrayData mask = row.getArray(layout.maskOrdinal);
+    int keys = keyLen(row);
+    if (mask.numElements() != keys) {
+      return "column '" + layout.maskColumn + "' has " + mask.numElements()
+          + " entries but the sequence has " + keys + " keys";
+    }
+    for (int j = 0; j < keys; j++) {
+      if (mask.isNullAt(j)) {
+        return "column '" + layout.maskColumn + "' entry " + j + " is null";
+      }
+    }
+    return null;
+  }
+
+  /** The query tokens, L x E, row-major. */
+  public DenseMatrix query(InternalRow row) {
+    return matrix(row.getArray(layout.queryOrdinal), layout.embedDim, layout.queryIsFloat);
+  }
+
+  /** The key tokens, S x kdim, row-major; the query matrix itself for self-attention. */
+  public DenseMatrix key(InternalRow row, DenseMatrix query) {
+    return layout.selfAttention
+        ? query
+        : matrix(row.getArray(layout.keyOrdinal), layout.kdim, layout.keyIsFloat);
+  }
+
+  /** The value tokens, S x vdim, row-major; the query matrix itself for self-attention. */
+  public DenseMatrix value(InternalRow row, DenseMatrix query) {
+    return layout.selfAttention
+        ? query
+        : matrix(row.getArray(layout.valueOrdinal), layout.vdim, layout.valueIsFloat);
+  }
+
+  /** The key padding mask ({@code true} = ignored), or null when there is none. */
+  public boolean[] keyPaddingMask(InternalRow row) {
+    if (layout.maskOrdinal < 0 || row.isNullAt(layout.maskOrdinal)) {
+      return null;
+    }
+    return row.getArray(layout.maskOrdinal).toBooleanArray();
+  }
+
+  private static DenseMatrix matrix(ArrayData outer, int width, boolean isFloat) {
+    int n = outer.numElements();
+    double[] values = new double[n * width];
+    for (int i = 0; i < n; i++) {
+      ArrayData inner = outer.getArray(i);
+      int base = i * width;
+      if (isFloat) {
+        float[] f = inner.toFloatArray();
+        for (int j = 0; j < width; j++) {
+          values[base + j] = f[j];
+        }
+      } else {
+        System.arraycopy(inner.toDoubleArray(), 0, values, base, width);
+      }
+    }
+    return new DenseMatrix(n, width, values, true);
+  }
+}

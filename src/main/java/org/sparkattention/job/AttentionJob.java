@@ -1,0 +1,512 @@
+package org.sparkattention.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkattention.config.ConfigKeys;
+import org.sparkattention.config.JobConfig;
+import org.sparkattention.errors.AttentionException;
+import org.sparkattention.io.InputLayout;
+import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.kernel.AttentionOptions;
+import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.MapMode;
+import org.sparkattention.model.AttentionWeights;
+import scala.Tuple2;
+
+/**
+ * The attention job: validate everything on the driver, scan the input once for lengths and bad
+ * rows, plan tasks by cost, compute each sequence once, write outputs (and maps, bad rows) to
+ * staging, commit, summarise. {@link #main} parses, runs, stops.
+ */
+public final class AttentionJob {
+  /** The summary file written inside the output dataset. */
+  public static final String SUMMARY_FILE = "_attention_summary.json";
+
+  private final JobConfig config;
+  private final PrintStream log;
+
+  public AttentionJob(JobConfig config, PrintStream log) {
+    this.config = config;
+    this.log = log;
+  }
+
+  public static void main(String[] args) {
+    int code = runMain(args, System.out, System.err);
+    System.exit(code);
+  }
+
+  /** main without the exit: returns the process exit code. */
+  public static int runMain(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      out.print(JobConfig.help());
+      return 0;
+    }
+    SparkSession spark = null;
+    try {
+      long t0 = System.nanoTime();
+      Map<String, String> sparkConf = new LinkedHashMap<>();
+      for (Tuple2<String, String> e : new SparkConf().getAll()) {
+        sparkConf.put(e._1(), e._2());
+      }
+      JobConfig config = JobConfig.load(args, sparkConf);
+      AttentionJob job = new AttentionJob(config, err);
+      Prepared prepared = job.prepare(new Configuration());
+      spark = SparkSession.builder().appName("spark-attention").getOrCreate();
+      double startSeconds = (System.nanoTime() - t0) / 1e9;
+      Map<String, Object> summary = job.run(spark, prepared, startSeconds);
+      out.println(new ObjectMapper().writeValueAsString(summary));
+      return 0;
+    } catch (Throwable t) {
+      AttentionException user = userError(t);
+      if (user != null) {
+        err.println("error: " + user.getMessage());
+        return user.kind().exitCode();
+      }
+      err.println("error: internal failure (a bug in spark-attention or Spark; please report it):");
+      t.printStackTrace(err);
+      return 1;
+    } finally {
+      if (spark != null) {
+        spark.stop();
+      }
+    }
+  }
+
+  /** The user-facing error in {@code t}'s cause chain (Spark wraps task failures), if any. */
+  static AttentionException userError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof AttentionException a) {
+        return a;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  /** What is checked before any Spark stage: weights, kernel options, output paths. */
+  public record Prepared(
+      AttentionWeights weights,
+      AttentionOptions options,
+      StagedDataset output,
+      StagedDataset maps,
+      StagedDataset badRows) {}
+
+  /**
+   * Loads and checks the weights against the options, and the output paths against the mode.
+   *
+   * @throws AttentionException naming the key, tensor or path
+   */
+  public Prepared prepare(Configuration hadoopConf) {
+    AttentionWeights weights =
+        AttentionWeights.load(config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
+    int heads = config.get(ConfigKeys.HEADS);
+    if (weights.embedDim() % heads != 0) {
+      throw AttentionException.config(
+          "heads = "
+              + heads
+              + " does not divide the layer's embed_dim E = "
+              + weights.embedDim()
+              + " (read off "
+              + config.get(ConfigKeys.WEIGHTS)
+              + "). Set heads to the layer's num_heads.");
+    }
+    Double scale = config.get(ConfigKeys.SCALE);
+    Integer block = config.get(ConfigKeys.BLOCK_SIZE);
+    AttentionOptions options =
+        new AttentionOptions(
+            heads,
+            config.get(ConfigKeys.CAUSAL),
+            config.get(ConfigKeys.ADD_ZERO_ATTN),
+            scale == null ? Double.NaN : scale,
+            block == null ? AttentionOptions.DEFAULT_BLOCK_SIZE : block);
+    checkInputExists(hadoopConf);
+    String mode = config.mode();
+    StagedDataset output = StagedDataset.prepare("output", config.output(), mode, hadoopConf);
+    StagedDataset maps =
+        config.maps().equals("none")
+            ? null
+            : StagedDataset.prepare("maps.output", config.mapsOutput(), mode, hadoopConf);
+    StagedDataset bad =
+        config.badRows().equals("quarantine")
+            ? StagedDataset.prepare(
+                "bad.rows.output", config.get(ConfigKeys.BAD_ROWS_OUTPUT), mode, hadoopConf)
+            : null;
+    return new Prepared(weights, options, output, maps, bad);
+  }
+
+  private void checkInputExists(Configuration hadoopConf) {
+    String input = config.input();
+    try {
+      Path p = new Path(input);
+      FileSystem fs = p.getFileSystem(hadoopConf);
+      if (fs.globStatus(p) == null || fs.globStatus(p).length == 0) {
+        throw AttentionException.config(
+            "input '" + input + "' does not exist. Check the 'input' path.");
+      }
+    } catch (IOException e) {
+      throw AttentionException.config("cannot read input '" + input + "': " + e.getMessage());
+    }
+  }
+
+  /** One input partition's scan: each row's cost (negative for a bad row) and its bad rows. */
+  record PartitionScan(int partition, double[] costs, List<String[]> badRows)
+      implements java.io.Serializable {}
+
+  /**
+   * Runs the job on {@code spark} and returns the summary (also written to the output dataset).
+   *
+   * @param startSeconds time already spent before the session existed (JVM and Spark start)
+   */
+  public Map<String, Object> run(SparkSession spark, Prepared p, double startSeconds) {
+    long t0 = System.nanoTime();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JobListener listener = new JobListener(log);
+    spark.sparkContext().addSparkListener(listener);
+    List<StagedDataset> staged = new ArrayList<>();
+    try {
+      Dataset<Row> df =
+          spark.read().format(config.get(ConfigKeys.INPUT_FORMAT)).load(config.input());
+      AttentionWeights w = p.weights();
+      InputLayout layout =
+          InputLayout.resolve(
+              df.schema(),
+              config.get(ConfigKeys.COLUMN_ID),
+              config.get(ConfigKeys.COLUMN_X),
+              config.get(ConfigKeys.COLUMN_QUERY),
+              config.get(ConfigKeys.COLUMN_KEY),
+              config.get(ConfigKeys.COLUMN_VALUE),
+              config.get(ConfigKeys.COLUMN_KEY_PADDING_MASK),
+              config.partitionBy(),
+              w.embedDim(),
+              w.kdim(),
+              w.vdim());
+      SequenceCodec codec = new SequenceCodec(layout);
+      OutputRows outputRows = new OutputRows(layout);
+      if (p.badRows() != null
+          && java.util.Arrays.asList(outputRows.outputSchema().fieldNames())
+              .contains(OutputRows.REASON)) {
+        throw AttentionException.input(
+            "input column 'reason' would be carried into bad.rows.output, which adds a 'reason'"
+                + " column. Rename it, or use bad.rows=fail.");
+      }
+      MapMode mapMode =
+          switch (config.maps()) {
+            case "heads" -> MapMode.HEADS;
+            case "mean" -> MapMode.MEAN;
+            default -> null;
+          };
+      BlockedAttentionKernel costModel = new BlockedAttentionKernel(w, p.options());
+
+      // 1. One scan of the input: every row checked, every good row's cost.
+      listener.phase("reading and checking the input");
+      long tPlan = System.nanoTime();
+      JavaRDD<InternalRow> input = internalRows(df);
+      boolean withMaps = mapMode != null;
+      List<PartitionScan> scans =
+          input
+              .mapPartitionsWithIndex(
+                  (idx, rows) -> List.of(scan(idx, rows, codec, costModel, withMaps)).iterator(),
+                  true)
+              .collect();
+      double planSeconds = (System.nanoTime() - tPlan) / 1e9;
+      double[][] costs = new double[scans.size()][];
+      long badCount = 0;
+      String[] firstBad = null;
+      long sequences = 0;
+      for (PartitionScan s : scans) {
+        costs[s.partition()] = s.costs();
+        badCount += s.badRows().size();
+        if (firstBad == null && !s.badRows().isEmpty()) {
+          firstBad = s.badRows().get(0);
+        }
+        sequences += s.costs().length;
+      }
+      if (firstBad != null && p.badRows() == null) {
+        throw AttentionException.input(
+            "input row with id "
+                + firstBad[0]
+                + " is bad: "
+                + firstBad[1]
+                + ". "
+                + badCount
+                + " bad row(s) in all; nothing was written. Fix the input, or set"
+                + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
+      }
+
+      // 2. Tasks balanced by cost.
+      CostPlan plan =
+          CostPlan.plan(costs, sc.defaultParallelism(), config.get(ConfigKeys.PARTITIONS));
+      Broadcast<int[][]> assignment = sc.broadcast(plan.assignment());
+      Broadcast<AttentionWeights> weights = sc.broadcast(w);
+      JobMetrics metrics = new JobMetrics(spark.sparkContext());
+      int tasks = plan.tasks();
+      JavaRDD<InternalRow> balanced =
+          JavaPairRDD.fromJavaRDD(
+                  input.mapPartitionsWithIndex(
+                      (idx, rows) -> assign(idx, rows, assignment.value()[idx]), true))
+              .partitionBy(new TaskPartitioner(tasks))
+              .values();
+      AttentionTask task =
+          new AttentionTask(weights, p.options(), codec, outputRows, mapMode, metrics);
+      JavaRDD<Tuple2<Boolean, InternalRow>> computed = balanced.mapPartitions(task);
+
+      // 3. Compute once and write everything to staging.
+      long tRun = System.nanoTime();
+      String[] partitionBy = config.partitionBy().toArray(new String[0]);
+      staged.add(p.output());
+      if (mapMode == null) {
+        listener.phase("computing attention and writing outputs");
+        write(spark, computed.map(Tuple2::_2), outputRows.outputSchema(), p.output(), partitionBy);
+      } else {
+        staged.add(p.maps());
+        computed.persist(StorageLevel.MEMORY_AND_DISK_SER());
+        listener.phase("computing attention and maps");
+        computed.count();
+        listener.phase("writing outputs");
+        write(
+            spark,
+            computed.filter(t -> !t._1()).map(Tuple2::_2),
+            outputRows.outputSchema(),
+            p.output(),
+            partitionBy);
+        listener.phase("writing maps");
+        write(
+            spark,
+            computed.filter(Tuple2::_1).map(Tuple2::_2),
+            outputRows.mapSchema(),
+            p.maps(),
+            partitionBy);
+      }
+      if (p.badRows() != null) {
+        staged.add(p.badRows());
+        listener.phase("writing bad rows");
+        JavaRDD<InternalRow> bad =
+            input.mapPartitionsWithIndex(
+                (idx, rows) -> badRows(rows, assignment.value()[idx], codec, outputRows), true);
+        write(spark, bad, outputRows.badRowSchema(), p.badRows(), partitionBy);
+      }
+      double runSeconds = (System.nanoTime() - tRun) / 1e9;
+      computed.unpersist(false);
+
+      // 4. Summary, then commit: everything moves into place only now.
+      long tCommit = System.nanoTime();
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("status", "succeeded");
+      summary.put("sequences", sequences);
+      summary.put("rows_written", metrics.sequences.value());
+      summary.put("map_rows_written", metrics.mapRows.value());
+      summary.put("bad_rows", badCount);
+      summary.put("fully_masked_queries", metrics.fullyMaskedQueries.value());
+      summary.put("tasks", tasks);
+      Map<String, Object> balance = new LinkedHashMap<>();
+      balance.put("max_task_gflop", round(plan.maxTaskCost() / 1e9));
+      balance.put("mean_task_gflop", round(plan.meanTaskCost() / 1e9));
+      balance.put("max_over_mean", round(plan.balance()));
+      balance.put("goal", CostPlan.BALANCE_GOAL);
+      summary.put("task_cost_balance", balance);
+      summary.put("executors", listener.executors().size());
+      summary.put("failed_task_attempts", listener.failedTasks());
+      double flops = metrics.flops.value();
+      double decode = metrics.decodeNanos.value() / 1e9;
+      double compute = metrics.computeNanos.value() / 1e9;
+      double encode = metrics.encodeNanos.value() / 1e9;
+      double taskTotal = Math.max(listener.taskRunSeconds(), decode + compute + encode);
+      Map<String, Object> taskSeconds = new LinkedHashMap<>();
+      taskSeconds.put("decode", round(decode));
+      taskSeconds.put("compute", round(compute));
+      taskSeconds.put("encode", round(encode));
+      taskSeconds.put("all_tasks", round(taskTotal));
+      double computeWall = taskTotal > 0 ? runSeconds * compute / taskTotal : 0;
+      Map<String, Object> wall = new LinkedHashMap<>();
+      wall.put("spark_start", round(startSeconds));
+      wall.put("read", round(planSeconds));
+      wall.put("compute", round(computeWall));
+      wall.put("write", round(runSeconds - computeWall));
+      summary.put("wall_seconds", 0.0);
+      summary.put("wall_split_seconds", wall);
+      summary.put("task_seconds", taskSeconds);
+      summary.put("attention_gflop", round(flops / 1e9));
+      summary.put("attention_gflops_per_second", round(flops / 1e9 / Math.max(runSeconds, 1e-9)));
+      summary.put(
+          "kernel_gflops_per_core_second", round(flops / 1e9 / Math.max(compute, 1e-9)));
+      summary.put("blas", blasOnExecutors(sc));
+      summary.put("exp", BlockedAttentionKernel.expImplementation());
+      summary.put("maps", config.maps());
+      summary.put("mode", config.mode());
+      summary.put("output", p.output().targetPath());
+      if (p.maps() != null) {
+        summary.put("maps_output", p.maps().targetPath());
+      }
+      if (p.badRows() != null) {
+        summary.put("bad_rows_output", p.badRows().targetPath());
+      }
+      for (StagedDataset s : staged) {
+        s.commit();
+      }
+      wall.put("commit", round((System.nanoTime() - tCommit) / 1e9));
+      summary.put("wall_seconds", round(startSeconds + (System.nanoTime() - t0) / 1e9));
+      // Written after the commit so that the file and stdout hold the same object; the data
+      // are complete without it.
+      writeSummary(p.output(), summary, spark);
+      return summary;
+    } catch (RuntimeException e) {
+      for (StagedDataset s : staged) {
+        s.abort();
+      }
+      throw e;
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JavaRDD<InternalRow> internalRows(Dataset<Row> df) {
+    return ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd().toJavaRDD();
+  }
+
+  private static PartitionScan scan(
+      int partition,
+      Iterator<InternalRow> rows,
+      SequenceCodec codec,
+      BlockedAttentionKernel costModel,
+      boolean withMaps) {
+    double[] costs = new double[16];
+    int n = 0;
+    List<String[]> bad = new ArrayList<>();
+    while (rows.hasNext()) {
+      InternalRow row = rows.next();
+      if (n == costs.length) {
+        costs = java.util.Arrays.copyOf(costs, n * 2);
+      }
+      String reason = codec.badRowReason(row);
+      if (reason != null) {
+        bad.add(new String[] {codec.id(row), reason});
+        costs[n++] = -1;
+      } else {
+        costs[n++] = costModel.flops(codec.queryLen(row), codec.keyLen(row), withMaps);
+      }
+    }
+    return new PartitionScan(partition, java.util.Arrays.copyOf(costs, n), bad);
+  }
+
+  private static Iterator<Tuple2<Integer, InternalRow>> assign(
+      int partition, Iterator<InternalRow> rows, int[] taskOf) {
+    return new PlannedRows<>(rows, taskOf, false) {
+      @Override
+      Tuple2<Integer, InternalRow> emit(InternalRow row, int task) {
+        // Scans reuse row objects: copy the ones that travel.
+        return new Tuple2<>(task, row.copy());
+      }
+    };
+  }
+
+  private static Iterator<InternalRow> badRows(
+      Iterator<InternalRow> rows, int[] taskOf, SequenceCodec codec, OutputRows outputRows) {
+    return new PlannedRows<>(rows, taskOf, true) {
+      @Override
+      InternalRow emit(InternalRow row, int task) {
+        return outputRows.badRow(row, codec.badRowReason(row)).copy();
+      }
+    };
+  }
+
+  /** Lazily walks one input partition, emitting the planned rows (or only the skipped ones). */
+  private abstract static class PlannedRows<T> implements Iterator<T> {
+    private final Iterator<InternalRow> rows;
+    private final int[] taskOf;
+    private final boolean skipped;
+    private int index;
+    private T next;
+
+    PlannedRows(Iterator<InternalRow> rows, int[] taskOf, boolean skipped) {
+      this.rows = rows;
+      this.taskOf = taskOf;
+      this.skipped = skipped;
+    }
+
+    abstract T emit(InternalRow row, int task);
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && rows.hasNext()) {
+        InternalRow row = rows.next();
+        int task = taskOf[index++];
+        if ((task == CostPlan.SKIP) == skipped) {
+          next = emit(row, task);
+        }
+      }
+      return next != null;
+    }
+
+    @Override
+    public T next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      T t = next;
+      next = null;
+      return t;
+    }
+  }
+
+  private static void write(
+      SparkSession spark,
+      JavaRDD<InternalRow> rows,
+      StructType schema,
+      StagedDataset target,
+      String[] partitionBy) {
+    Dataset<Row> df =
+        ((org.apache.spark.sql.classic.SparkSession) spark)
+            .internalCreateDataFrame(rows.rdd(), schema, false);
+    df.write().mode(SaveMode.ErrorIfExists).partitionBy(partitionBy).parquet(target.stagingPath());
+  }
+
+  private static void writeSummary(
+      StagedDataset output, Map<String, Object> summary, SparkSession spark) {
+    try {
+      Path file = new Path(output.targetPath(), SUMMARY_FILE);
+      FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (OutputStream out = fs.create(file, true)) {
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out, summary);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("writing " + SUMMARY_FILE, e);
+    }
+  }
+
+  /** The BLAS the executors use, asked of one task (the driver's may differ). */
+  private static String blasOnExecutors(JavaSparkContext sc) {
+    return sc.parallelize(List.of(0), 1)
+        .map(x -> BlockedAttentionKernel.blasImplementation())
+        .first();
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

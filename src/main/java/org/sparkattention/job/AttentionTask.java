@@ -1,0 +1,146 @@
+package org.sparkattention.job;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.types.StructType;
+import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.kernel.AttentionOptions;
+import org.sparkattention.kernel.AttentionWorkspace;
+import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.MapMode;
+import org.sparkattention.model.AttentionWeights;
+import scala.Tuple2;
+
+/**
+ * What one Spark task does with its rows: one kernel and one workspace for the whole task; for
+ * each sequence one forward pass, its output row, and (when maps are on) its map rows from the
+ * same forward pass, head by head so that only one head's map is in memory at a time. Emits
+ * {@code (isMap, row)} pairs as compact unsafe rows.
+ */
+final class AttentionTask
+    implements FlatMapFunction<Iterator<InternalRow>, Tuple2<Boolean, InternalRow>>, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Broadcast<AttentionWeights> weights;
+  private final AttentionOptions options;
+  private final SequenceCodec codec;
+  private final OutputRows outputRows;
+  /** null when no maps are written. */
+  private final MapMode mapMode;
+
+  private final JobMetrics metrics;
+
+  AttentionTask(
+      Broadcast<AttentionWeights> weights,
+      AttentionOptions options,
+      SequenceCodec codec,
+      OutputRows outputRows,
+      MapMode mapMode,
+      JobMetrics metrics) {
+    this.weights = weights;
+    this.options = options;
+    this.codec = codec;
+    this.outputRows = outputRows;
+    this.mapMode = mapMode;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Iterator<Tuple2<Boolean, InternalRow>> call(Iterator<InternalRow> rows) {
+    BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
+    AttentionWorkspace ws = kernel.newWorkspace();
+    StructType outputSchema = outputRows.outputSchema();
+    UnsafeProjection toOutput = UnsafeProjection.create(outputSchema);
+    UnsafeProjection toMap = mapMode == null ? null : UnsafeProjection.create(outputRows.mapSchema());
+    return new Iterator<>() {
+      private final ArrayDeque<Tuple2<Boolean, InternalRow>> pending = new ArrayDeque<>();
+      private InternalRow current;
+      private int nextHead;
+
+      @Override
+      public boolean hasNext() {
+        return !pending.isEmpty() || current != null || rows.hasNext();
+      }
+
+      @Override
+      public Tuple2<Boolean, InternalRow> next() {
+        if (!pending.isEmpty()) {
+          return pending.poll();
+        }
+        if (current != null) {
+          return nextMap();
+        }
+        if (!rows.hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return compute(rows.next());
+      }
+
+      private Tuple2<Boolean, InternalRow> compute(InternalRow row) {
+        long t0 = System.nanoTime();
+        DenseMatrix query = codec.query(row);
+        DenseMatrix key = codec.key(row, query);
+        DenseMatrix value = codec.value(row, query);
+        boolean[] mask = codec.keyPaddingMask(row);
+        long t1 = System.nanoTime();
+        DenseMatrix out = kernel.forward(ws, query, key, value, mask);
+        long t2 = System.nanoTime();
+        InternalRow encoded =
+            toOutput.apply(outputRows.output(row, out.values(), out.numRows(), out.numCols())).copy();
+        long t3 = System.nanoTime();
+        metrics.sequence(
+            kernel.flops(query.numRows(), key.numRows(), mapMode != null),
+            ws.fullyMaskedQueries(),
+            t1 - t0,
+            t2 - t1,
+            t3 - t2);
+        if (mapMode != null) {
+          current = row;
+          nextHead = 0;
+        }
+        return new Tuple2<>(false, encoded);
+      }
+
+      private Tuple2<Boolean, InternalRow> nextMap() {
+        long t0 = System.nanoTime();
+        int queryLen = codec.queryLen(current);
+        int keyCount = codec.keyLen(current) + kernel.extraKeys();
+        float[] map = new float[queryLen * keyCount];
+        Integer head;
+        if (mapMode == MapMode.MEAN) {
+          kernel.maps(ws, MapMode.MEAN, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
+          head = null;
+        } else {
+          kernel.headMap(ws, nextHead, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
+          head = nextHead;
+        }
+        long t1 = System.nanoTime();
+        InternalRow encoded =
+            toMap.apply(outputRows.map(current, head, map, queryLen, keyCount)).copy();
+        long t2 = System.nanoTime();
+        metrics.mapRow(t1 - t0, t2 - t1);
+        nextHead++;
+        if (mapMode == MapMode.MEAN || nextHead == kernel.numHeads()) {
+          current = null;
+        }
+        return new Tuple2<>(true, encoded);
+      }
+    };
+  }
+
+  private static void copy(double[] block, int q0, int qn, int keyCount, float[] map) {
+    int base = q0 * keyCount;
+    int n = qn * keyCount;
+    for (int i = 0; i < n; i++) {
+      map[base + i] = (float) block[i];
+    }
+  }
+}
