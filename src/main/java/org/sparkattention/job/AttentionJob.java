@@ -65,6 +65,8 @@ public final class AttentionJob {
       return 0;
     }
     SparkSession spark = null;
+    // A session that already exists (an embedding application, a test) is not ours to stop.
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     try {
       long t0 = System.nanoTime();
       Map<String, String> sparkConf = new LinkedHashMap<>();
@@ -89,7 +91,7 @@ public final class AttentionJob {
       t.printStackTrace(err);
       return 1;
     } finally {
-      if (spark != null) {
+      if (spark != null && ownSession) {
         spark.stop();
       }
     }

@@ -1,0 +1,73 @@
+package org.sparkattention.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.sparkattention.config.JobConfig;
+
+/** Runs the job in tests: through {@code main}'s logic on the shared local session. */
+public final class JobRunner {
+  private JobRunner() {}
+
+  /** What a run printed and returned. */
+  public record Result(int exitCode, String stdout, String stderr) {
+    /** The summary: the last line of stdout. */
+    public String summaryLine() {
+      String[] lines = stdout.strip().split("\n");
+      return lines[lines.length - 1];
+    }
+  }
+
+  /** Runs {@code jobs/attention.sh}'s entry point with {@code --KEY VALUE} pairs. */
+  public static Result main(String... keyValues) {
+    SparkTestSession.get();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        AttentionJob.runMain(
+            keyValues,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Runs and asserts success; returns the summary map. */
+  public static Map<String, Object> succeed(String... keyValues) {
+    Result r = main(keyValues);
+    assertEquals(0, r.exitCode(), () -> "job failed:\n" + r.stderr());
+    try {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> summary =
+          new com.fasterxml.jackson.databind.ObjectMapper().readValue(r.summaryLine(), Map.class);
+      return summary;
+    } catch (Exception e) {
+      throw new AssertionError("last stdout line is not the JSON summary: " + r.stdout(), e);
+    }
+  }
+
+  /** Flattens {"k": "v", ...} into --k v arguments. */
+  public static String[] args(Map<String, String> config) {
+    List<String> a = new ArrayList<>();
+    config.forEach(
+        (k, v) -> {
+          a.add("--" + k);
+          a.add(v);
+        });
+    return a.toArray(new String[0]);
+  }
+
+  static JobConfig config(String... keyValues) {
+    return JobConfig.load(keyValues, Map.of());
+  }
+
+  static Configuration hadoop() {
+    return SparkTestSession.get().sparkContext().hadoopConfiguration();
+  }
+}
