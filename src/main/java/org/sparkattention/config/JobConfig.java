@@ -222,7 +222,11 @@ public final class JobConfig implements Serializable {
 
   /** The typed value of {@code key}, or null when unset without a default. */
   public <T> T get(ConfigKey<T> key) {
-    return isSet(key) ? key.parse(raw.get(key.name())) : null;
+    if (isSet(key)) {
+      return key.parse(raw.get(key.name()));
+    }
+    // A blank value means the default (an empty weights.prefix is a valid default).
+    return key.defaultValue() == null ? null : key.parser().apply(key.defaultValue());
   }
 
   /** Every set key with its raw value (for the summary and logs). */

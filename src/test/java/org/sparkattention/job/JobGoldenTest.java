@@ -78,7 +78,7 @@ class JobGoldenTest {
     Map<Long, Row> out = TestDatasets.byId(spark, dir.resolve("out").toString());
     assertEquals(List.of(7L, 8L), List.copyOf(out.keySet()));
     for (Row r : out.values()) {
-      assertEquals("label-" + r.getAs("id"), r.getAs("label"), "carried column");
+      assertEquals("label-" + r.getAs("id"), (Object) r.getAs("label"), "carried column");
       FloatTolerance.assertMatches(
           TestDatasets.floats(r, "output"), c.values("output"), name + " output");
     }

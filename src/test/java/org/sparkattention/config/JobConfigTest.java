@@ -1,0 +1,170 @@
+package org.sparkattention.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.errors.AttentionException;
+
+/** CONTRACT.md's configuration: every key, its default, the precedence, the refusals. */
+class JobConfigTest {
+  @TempDir Path dir;
+
+  private static final String[] REQUIRED = {
+    "--input", "in", "--output", "out", "--weights", "w.safetensors", "--heads", "4"
+  };
+
+  private static String[] with(String... more) {
+    String[] a = new String[REQUIRED.length + more.length];
+    System.arraycopy(REQUIRED, 0, a, 0, REQUIRED.length);
+    System.arraycopy(more, 0, a, REQUIRED.length, more.length);
+    return a;
+  }
+
+  private static AttentionException refused(String[] args, Map<String, String> spark) {
+    AttentionException e =
+        assertThrows(AttentionException.class, () -> JobConfig.load(args, spark));
+    assertEquals(AttentionException.Kind.CONFIG, e.kind());
+    return e;
+  }
+
+  @Test
+  void everyContractKeyIsKnownWithItsDefault() {
+    List<String> expected =
+        List.of(
+            "input", "input.format", "output", "mode", "partition.by", "weights",
+            "weights.prefix", "heads", "causal", "add_zero_attn", "scale", "maps", "maps.output",
+            "block.size", "partitions", "bad.rows", "bad.rows.output", "columns.id", "columns.x",
+            "columns.query", "columns.key", "columns.value", "columns.key_padding_mask");
+    assertEquals(expected, ConfigKeys.ALL.stream().map(ConfigKey::name).toList());
+    JobConfig c = JobConfig.load(REQUIRED, Map.of());
+    assertEquals("parquet", c.get(ConfigKeys.INPUT_FORMAT));
+    assertEquals("errorifexists", c.mode());
+    assertEquals(List.of(), c.partitionBy());
+    assertEquals("", c.get(ConfigKeys.WEIGHTS_PREFIX));
+    assertEquals(false, c.get(ConfigKeys.CAUSAL));
+    assertEquals(false, c.get(ConfigKeys.ADD_ZERO_ATTN));
+    assertNull(c.get(ConfigKeys.SCALE));
+    assertEquals("none", c.maps());
+    assertNull(c.get(ConfigKeys.BLOCK_SIZE));
+    assertNull(c.get(ConfigKeys.PARTITIONS));
+    assertEquals("fail", c.badRows());
+    assertEquals("id", c.get(ConfigKeys.COLUMN_ID));
+    assertEquals("x", c.get(ConfigKeys.COLUMN_X));
+    assertEquals("query", c.get(ConfigKeys.COLUMN_QUERY));
+    assertEquals("key", c.get(ConfigKeys.COLUMN_KEY));
+    assertEquals("value", c.get(ConfigKeys.COLUMN_VALUE));
+    assertEquals("key_padding_mask", c.get(ConfigKeys.COLUMN_KEY_PADDING_MASK));
+  }
+
+  @Test
+  void precedenceIsDefaultThenFileThenSparkConfThenCommandLine() throws Exception {
+    Path file = dir.resolve("job.properties");
+    Files.writeString(
+        file,
+        "input = in\noutput = out\nweights = w\nheads = 2\nblock.size = 16\npartitions = 3\n"
+            + "maps = mean\nmaps.output = m\n");
+    Map<String, String> spark =
+        Map.of(
+            "spark.attention.partitions", "5",
+            "spark.attention.heads", "8",
+            "spark.master", "local[2]");
+    JobConfig c = JobConfig.load(new String[] {"--config", file.toString(), "--heads", "4"}, spark);
+    assertEquals(16, c.get(ConfigKeys.BLOCK_SIZE), "from the file");
+    assertEquals(5, c.get(ConfigKeys.PARTITIONS), "Spark conf over the file");
+    assertEquals(4, c.get(ConfigKeys.HEADS), "command line over Spark conf");
+    assertEquals("the command line", c.sourceOf(ConfigKeys.HEADS));
+    assertEquals("mean", c.maps(), "from the file");
+    assertEquals("parquet", c.get(ConfigKeys.INPUT_FORMAT), "default");
+  }
+
+  @Test
+  void equalsSignFormAndPartitionList() {
+    JobConfig c = JobConfig.load(with("--partition.by=date, country", "--causal=TRUE"), Map.of());
+    assertEquals(List.of("date", "country"), c.partitionBy());
+    assertEquals(true, c.get(ConfigKeys.CAUSAL));
+  }
+
+  @Test
+  void unknownCommandLineKeyNamesTheNearestKnownKey() {
+    String m = refused(with("--head", "4"), Map.of()).getMessage();
+    assertTrue(m.contains("'head'") && m.contains("Did you mean 'heads'"), m);
+  }
+
+  @Test
+  void unknownSparkConfKeyNamesTheNearestKnownKey() {
+    String m = refused(REQUIRED, Map.of("spark.attention.maps.ouptut", "x")).getMessage();
+    assertTrue(m.contains("'maps.ouptut'") && m.contains("'maps.output'"), m);
+  }
+
+  @Test
+  void unknownFileKeyNamesTheNearestKnownKey() throws Exception {
+    Path file = dir.resolve("typo.properties");
+    Files.writeString(file, "bad.row = quarantine\n");
+    String m = refused(with("--config", file.toString()), Map.of()).getMessage();
+    assertTrue(m.contains("'bad.row'") && m.contains("'bad.rows'") && m.contains(file.toString()));
+  }
+
+  @Test
+  void missingRequiredKey() {
+    String m =
+        refused(new String[] {"--input", "i", "--output", "o", "--weights", "w"}, Map.of())
+            .getMessage();
+    assertTrue(m.contains("'heads' is required"), m);
+  }
+
+  @Test
+  void badValues() {
+    assertTrue(refused(with("--heads", "0"), Map.of()).getMessage().contains("'heads'"));
+    assertTrue(refused(with("--heads", "four"), Map.of()).getMessage().contains("'four'"));
+    assertTrue(refused(with("--causal", "yes"), Map.of()).getMessage().contains("true or false"));
+    assertTrue(refused(with("--scale", "-1"), Map.of()).getMessage().contains("'scale'"));
+    assertTrue(refused(with("--mode", "replace"), Map.of()).getMessage().contains("overwrite"));
+    assertTrue(refused(with("--maps", "all"), Map.of()).getMessage().contains("'maps'"));
+    assertTrue(refused(with("--block.size", "0"), Map.of()).getMessage().contains("block.size"));
+    assertTrue(refused(with("--partitions", "x"), Map.of()).getMessage().contains("partitions"));
+    assertTrue(refused(with("--input.format", "csv"), Map.of()).getMessage().contains("parquet"));
+  }
+
+  @Test
+  void mapsNeedMapsOutput() {
+    assertTrue(refused(with("--maps", "heads"), Map.of()).getMessage().contains("maps.output"));
+  }
+
+  @Test
+  void quarantineNeedsBadRowsOutput() {
+    String m = refused(with("--bad.rows", "quarantine"), Map.of()).getMessage();
+    assertTrue(m.contains("bad.rows.output"), m);
+  }
+
+  @Test
+  void overwritePartitionsNeedsPartitionBy() {
+    String m = refused(with("--mode", "overwrite-partitions"), Map.of()).getMessage();
+    assertTrue(m.contains("partition.by"), m);
+  }
+
+  @Test
+  void outputPathsMustDiffer() {
+    String m = refused(with("--maps", "mean", "--maps.output", "out/"), Map.of()).getMessage();
+    assertTrue(m.contains("'out/'") || m.contains("'out'"), m);
+  }
+
+  @Test
+  void missingConfigFile() {
+    String m = refused(new String[] {"--config", "/no/such.properties"}, Map.of()).getMessage();
+    assertTrue(m.contains("/no/such.properties"), m);
+  }
+
+  @Test
+  void strayArgument() {
+    assertTrue(refused(with("extra"), Map.of()).getMessage().contains("'extra'"));
+    assertTrue(refused(with("--heads"), Map.of()).getMessage().contains("no value"));
+  }
+}
