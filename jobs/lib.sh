@@ -10,7 +10,7 @@ export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 # The JVM flags Spark 4 needs on Java 17, and the Vector API module (pom.xml: spark.jvm.flags).
 jvm_flags() {
-  sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$ROOT/pom.xml"
+  sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' "$ROOT/pom.xml" | head -1
 }
 
 build_if_needed() {

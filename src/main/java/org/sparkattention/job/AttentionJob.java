@@ -191,12 +191,26 @@ public final class AttentionJob {
     spark.sparkContext().addSparkListener(listener);
     List<StagedDataset> staged = new ArrayList<>();
     try {
-      Dataset<Row> df =
-          spark.read().format(config.get(ConfigKeys.INPUT_FORMAT)).load(config.input());
+      Dataset<Row> df;
+      StructType schema;
+      String format = config.get(ConfigKeys.INPUT_FORMAT);
+      try {
+        df = spark.read().format(format).load(config.input());
+        schema = df.schema();
+      } catch (RuntimeException e) {
+        throw AttentionException.input(
+            "cannot read input '"
+                + config.input()
+                + "' as "
+                + format
+                + ": "
+                + firstLine(e)
+                + ". Check input.format, and that the files are not corrupt.");
+      }
       AttentionWeights w = p.weights();
       InputLayout layout =
           InputLayout.resolve(
-              df.schema(),
+              schema,
               config.get(ConfigKeys.COLUMN_ID),
               config.get(ConfigKeys.COLUMN_X),
               config.get(ConfigKeys.COLUMN_QUERY),
@@ -223,6 +237,7 @@ public final class AttentionJob {
             default -> null;
           };
       BlockedAttentionKernel costModel = new BlockedAttentionKernel(w, p.options());
+      long maxMapBytes = maxMapRowBytes(spark);
 
       // 1. One scan of the input: every row checked, every good row's cost.
       listener.phase("reading and checking the input");
@@ -232,7 +247,9 @@ public final class AttentionJob {
       List<PartitionScan> scans =
           input
               .mapPartitionsWithIndex(
-                  (idx, rows) -> List.of(scan(idx, rows, codec, costModel, withMaps)).iterator(),
+                  (idx, rows) ->
+                      List.of(scan(idx, rows, codec, costModel, withMaps, maxMapBytes))
+                          .iterator(),
                   true)
               .collect();
       double planSeconds = (System.nanoTime() - tPlan) / 1e9;
@@ -376,14 +393,34 @@ public final class AttentionJob {
       // are complete without it.
       writeSummary(p.output(), summary, spark);
       return summary;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Spark's job failures are checked exceptions thrown from Scala: catch everything. Tasks
+      // of the failed job are being killed; let them stop before their staging is deleted.
+      waitForIdle(spark, 10_000);
       for (StagedDataset s : staged) {
         s.abort();
       }
-      throw e;
+      throw sneaky(e);
     } finally {
       spark.sparkContext().removeSparkListener(listener);
     }
+  }
+
+  private static void waitForIdle(SparkSession spark, long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    try {
+      while (spark.sparkContext().statusTracker().getActiveStageIds().length > 0
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+    throw (E) e;
   }
 
   @SuppressWarnings("unchecked")
@@ -396,16 +433,20 @@ public final class AttentionJob {
       Iterator<InternalRow> rows,
       SequenceCodec codec,
       BlockedAttentionKernel costModel,
-      boolean withMaps) {
+      boolean withMaps,
+      long maxMapBytes) {
     double[] costs = new double[16];
     int n = 0;
     List<String[]> bad = new ArrayList<>();
-    while (rows.hasNext()) {
+    while (readNext(rows)) {
       InternalRow row = rows.next();
       if (n == costs.length) {
         costs = java.util.Arrays.copyOf(costs, n * 2);
       }
       String reason = codec.badRowReason(row);
+      if (reason == null && withMaps) {
+        reason = mapTooLarge(codec, row, costModel.extraKeys(), maxMapBytes);
+      }
       if (reason != null) {
         bad.add(new String[] {codec.id(row), reason});
         costs[n++] = -1;
@@ -414,6 +455,67 @@ public final class AttentionJob {
       }
     }
     return new PartitionScan(partition, java.util.Arrays.copyOf(costs, n), bad);
+  }
+
+  /** rows.hasNext(), with a failure to read the input file turned into a clear INPUT error. */
+  private static boolean readNext(Iterator<InternalRow> rows) {
+    try {
+      return rows.hasNext();
+    } catch (RuntimeException e) {
+      String file = org.apache.spark.rdd.InputFileBlockHolder.getInputFilePath().toString();
+      throw AttentionException.input(
+          "cannot read input file "
+              + (file.isEmpty() ? "(unknown)" : "'" + file + "'")
+              + ": "
+              + firstLine(e)
+              + ". The file is corrupt or not in the input format; fix or remove it.");
+    }
+  }
+
+  /** Why a row's map would not fit in an executor, or null. */
+  private static String mapTooLarge(
+      SequenceCodec codec, InternalRow row, int extraKeys, long maxMapBytes) {
+    long bytes = 4L * codec.queryLen(row) * (codec.keyLen(row) + extraKeys);
+    if (bytes <= maxMapBytes) {
+      return null;
+    }
+    return "its attention map would be "
+        + (bytes >> 20)
+        + " MiB per row ("
+        + codec.queryLen(row)
+        + " x "
+        + (codec.keyLen(row) + extraKeys)
+        + " floats), more than the "
+        + (maxMapBytes >> 20)
+        + " MiB an executor can hold (a sixth of its memory); set maps=none for such sequences or"
+        + " raise spark.executor.memory";
+  }
+
+  /**
+   * The largest map row an executor can build and write: the float map, its encoded copy and the
+   * Parquet writer's pages each hold it once, beside the task's other data.
+   */
+  private static long maxMapRowBytes(SparkSession spark) {
+    long executorBytes =
+        spark.sparkContext().isLocal()
+            ? Runtime.getRuntime().maxMemory()
+            : spark.sparkContext().executorMemory() * 1024L * 1024L;
+    // An UnsafeArrayData holds at most 2^31 - 1 bytes.
+    return Math.min(executorBytes / 6, Integer.MAX_VALUE - 1024);
+  }
+
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    for (Throwable c = e.getCause(); c != null && c != e; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        m = c.getMessage(); // the root cause says what is wrong with the file
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    int nl = m.indexOf('\n');
+    return (nl < 0 ? m : m.substring(0, nl)).trim();
   }
 
   private static Iterator<Tuple2<Integer, InternalRow>> assign(

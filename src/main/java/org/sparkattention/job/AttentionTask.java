@@ -1,7 +1,6 @@
 package org.sparkattention.job;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -61,20 +60,17 @@ final class AttentionTask
     UnsafeProjection toOutput = UnsafeProjection.create(outputSchema);
     UnsafeProjection toMap = mapMode == null ? null : UnsafeProjection.create(outputRows.mapSchema());
     return new Iterator<>() {
-      private final ArrayDeque<Tuple2<Boolean, InternalRow>> pending = new ArrayDeque<>();
       private InternalRow current;
       private int nextHead;
+      private int sequences;
 
       @Override
       public boolean hasNext() {
-        return !pending.isEmpty() || current != null || rows.hasNext();
+        return current != null || rows.hasNext();
       }
 
       @Override
       public Tuple2<Boolean, InternalRow> next() {
-        if (!pending.isEmpty()) {
-          return pending.poll();
-        }
         if (current != null) {
           return nextMap();
         }
@@ -102,6 +98,7 @@ final class AttentionTask
             t1 - t0,
             t2 - t1,
             t3 - t2);
+        FaultInjection.afterSequence(++sequences);
         if (mapMode != null) {
           current = row;
           nextHead = 0;
