@@ -197,7 +197,7 @@ public final class AttentionJob {
       try {
         df = spark.read().format(format).load(config.input());
         schema = df.schema();
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // AnalysisException and SparkException are checked in Java
         throw AttentionException.input(
             "cannot read input '"
                 + config.input()
@@ -461,7 +461,7 @@ public final class AttentionJob {
   private static boolean readNext(Iterator<InternalRow> rows) {
     try {
       return rows.hasNext();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark throws its (checked) SparkException from Scala code
       String file = org.apache.spark.rdd.InputFileBlockHolder.getInputFilePath().toString();
       throw AttentionException.input(
           "cannot read input file "
