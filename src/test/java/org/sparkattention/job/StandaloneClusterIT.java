@@ -2,6 +2,7 @@ package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -12,7 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sparkattention.io.SyntheticDataGenerator;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,7 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
  * mode's.
  */
 class StandaloneClusterIT {
+  @TempDir static Path clusterDir;
+  static StandaloneCluster cluster;
+
   @TempDir Path dir;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    long t0 = System.nanoTime();
+    cluster = new StandaloneCluster(clusterDir, 2);
+    System.out.printf("standalone cluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
 
   static List<String> jobArgs(String output, String maps) {
     return List.of(
@@ -36,11 +57,16 @@ class StandaloneClusterIT {
   }
 
   /** spark-submit against the cluster; returns the summary (last stdout line). */
-  static Map<String, Object> submit(StandaloneCluster cluster, Path logDir, List<String> args)
+  static Map<String, Object> submit(Path logDir, List<String> args) throws Exception {
+    Process p = startSubmit(logDir, args, "768m");
+    return awaitSummary(p, logDir);
+  }
+
+  static Process startSubmit(Path logDir, List<String> args, String executorMemory)
       throws Exception {
     List<String> submit = new ArrayList<>();
     submit.addAll(List.of("--master", cluster.masterUrl(), "--deploy-mode", "client"));
-    submit.addAll(List.of("--conf", "spark.executor.memory=768m"));
+    submit.addAll(List.of("--conf", "spark.executor.memory=" + executorMemory));
     submit.addAll(List.of("--conf", "spark.executor.cores=1"));
     submit.addAll(List.of("--conf", "spark.driver.host=127.0.0.1"));
     submit.addAll(
@@ -55,7 +81,12 @@ class StandaloneClusterIT {
     Path stderr = logDir.resolve("submit.err");
     pb.redirectOutput(stdout.toFile());
     pb.redirectError(stderr.toFile());
-    Process p = pb.start();
+    return pb.start();
+  }
+
+  static Map<String, Object> awaitSummary(Process p, Path logDir) throws Exception {
+    Path stdout = logDir.resolve("submit.out");
+    Path stderr = logDir.resolve("submit.err");
     if (!p.waitFor(300, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("spark-submit did not finish in 300 s: " + Files.readString(stderr));
@@ -81,12 +112,10 @@ class StandaloneClusterIT {
     long t0 = System.nanoTime();
     Path clusterOut = dir.resolve("cluster-out");
     Path clusterMaps = dir.resolve("cluster-maps");
-    Map<String, Object> summary;
-    try (StandaloneCluster cluster = new StandaloneCluster(dir, 2)) {
-      summary = submit(cluster, dir, jobArgs(clusterOut.toString(), clusterMaps.toString()));
-    }
+    Map<String, Object> summary =
+        submit(dir, jobArgs(clusterOut.toString(), clusterMaps.toString()));
     double seconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("standalone cluster test: %.1f s, summary %s%n", seconds, summary);
+    System.out.printf("standalone cluster job: %.1f s, summary %s%n", seconds, summary);
     assertEquals(2, ((Number) summary.get("executors")).intValue(), "both workers ran tasks");
     assertEquals(300, ((Number) summary.get("rows_written")).intValue());
 
@@ -95,6 +124,81 @@ class StandaloneClusterIT {
     JobRunner.succeed(jobArgs(localOut.toString(), localMaps.toString()).toArray(new String[0]));
     assertSameValues(clusterOut, localOut, "output");
     assertSameValues(clusterMaps, localMaps, "weights");
+  }
+
+  @Test
+  void killedExecutorIsReplacedAndTheOutputEqualsAnUndisturbedRun() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path data = dir.resolve("data");
+    SyntheticDataGenerator.write(
+        spark, new SyntheticDataGenerator.Spec(40, 2000, 3072, 0, 0, 64, 3, 4), data.toString());
+    List<String> args =
+        List.of(
+            "--input", data.resolve("input").toString(),
+            "--weights", data.resolve("weights.safetensors").toString(),
+            "--heads", "4",
+            "--partitions", "8");
+    Path killedOut = dir.resolve("killed-out");
+    List<String> killedArgs = new ArrayList<>(args);
+    killedArgs.addAll(List.of("--output", killedOut.toString()));
+    long t0 = System.nanoTime();
+    Process submit = startSubmit(dir, killedArgs, "768m");
+    Path stderr = dir.resolve("submit.err");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    while (!read(stderr).contains("computing attention") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(1500); // into the compute stage
+    List<ProcessHandle> executors = cluster.executors();
+    assertTrue(executors.size() >= 1, "executor JVMs are running: " + executors);
+    ProcessHandle victim = executors.get(0);
+    System.out.printf(
+        "killing executor JVM pid %d at %.1f s%n", victim.pid(), (System.nanoTime() - t0) / 1e9);
+    victim.destroyForcibly();
+    Map<String, Object> summary = awaitSummary(submit, dir);
+    System.out.printf(
+        "job with a killed executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9, summary);
+    assertTrue(((Number) summary.get("failed_task_attempts")).intValue() >= 1, "a task was lost");
+    assertEquals(40, ((Number) summary.get("rows_written")).intValue());
+
+    Path undisturbed = dir.resolve("undisturbed");
+    List<String> localArgs = new ArrayList<>(args);
+    localArgs.addAll(List.of("--output", undisturbed.toString()));
+    JobRunner.succeed(localArgs.toArray(new String[0]));
+    assertEquals(40, spark.read().parquet(killedOut.toString()).count(), "no duplicated rows");
+    assertSameValues(killedOut, undisturbed, "output");
+  }
+
+  @Test
+  void sequenceOf16384TokensCompletesInAOneGigabyteExecutor() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path data = dir.resolve("data");
+    SyntheticDataGenerator.write(
+        spark, new SyntheticDataGenerator.Spec(0, 4, 4, 1, 16384, 64, 5, 1), data.toString());
+    Path out = dir.resolve("big-out");
+    long t0 = System.nanoTime();
+    Process p =
+        startSubmit(
+            dir,
+            List.of(
+                "--input", data.resolve("input").toString(),
+                "--weights", data.resolve("weights.safetensors").toString(),
+                "--heads", "4",
+                "--output", out.toString()),
+            "1g");
+    Map<String, Object> summary = awaitSummary(p, dir);
+    System.out.printf(
+        "L = 16384 in a 1 GB executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9,
+        summary);
+    assertEquals(1, ((Number) summary.get("rows_written")).intValue());
+    float[][] output =
+        TestDatasets.floats(spark.read().parquet(out.toString()).first(), "output");
+    assertEquals(16384, output.length);
+    for (float[] row : output) {
+      for (float v : row) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
   }
 
   /** Both datasets hold the same ids with bitwise equal float matrices in {@code column}. */
