@@ -333,6 +333,7 @@ public final class AttentionJob {
       computed.unpersist(false);
 
       // 4. Summary, then commit: everything moves into place only now.
+      listener.phase("committing");
       long tCommit = System.nanoTime();
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("status", "succeeded");
@@ -504,16 +505,27 @@ public final class AttentionJob {
     return Math.min(executorBytes / 6, Integer.MAX_VALUE - 1024);
   }
 
+  /** What went wrong reading a file: Spark's line naming the file, and the root cause. */
   private static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    for (Throwable c = e.getCause(); c != null && c != e; c = c.getCause()) {
-      if (c.getMessage() != null) {
-        m = c.getMessage(); // the root cause says what is wrong with the file
+    String fileLine = null;
+    String root = String.valueOf(e.getMessage());
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = c.getMessage();
+      if (m == null) {
+        continue;
       }
-      if (c.getCause() == c) {
-        break;
+      root = m;
+      if (m.startsWith("[FAILED_READ_FILE") || m.startsWith("Encountered error while reading")) {
+        fileLine = m; // the deepest such message is Spark's own, naming the file
       }
     }
+    String rootLine = oneLine(root);
+    return fileLine == null || oneLine(fileLine).equals(rootLine)
+        ? rootLine
+        : oneLine(fileLine) + " (" + rootLine + ")";
+  }
+
+  private static String oneLine(String m) {
     int nl = m.indexOf('\n');
     return (nl < 0 ? m : m.substring(0, nl)).trim();
   }

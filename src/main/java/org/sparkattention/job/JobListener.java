@@ -20,7 +20,7 @@ final class JobListener extends SparkListener {
   private final AtomicInteger stageDone = new AtomicInteger();
   private final AtomicInteger failedTasks = new AtomicInteger();
   private final java.util.Set<String> executors = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private volatile String phase = "starting";
+  private volatile String phase = "reading the input schema";
   private volatile long lastPrint;
 
   JobListener(PrintStream out) {
