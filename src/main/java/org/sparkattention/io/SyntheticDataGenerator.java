@@ -122,6 +122,16 @@ public final class SyntheticDataGenerator {
         JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(ids, files)
             .map(i -> row(spec, i));
+    StringBuilder lengths = new StringBuilder();
+    for (int id = 0; id < total; id++) {
+      lengths.append(length(spec, id, random(spec, id))).append('\n');
+    }
+    try {
+      java.nio.file.Files.createDirectories(Path.of(dir));
+      java.nio.file.Files.writeString(Path.of(dir, "lengths.txt"), lengths);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     ((org.apache.spark.sql.classic.SparkSession) spark)
         .internalCreateDataFrame(rows.rdd(), schema(), false)
         .write()
@@ -129,11 +139,20 @@ public final class SyntheticDataGenerator {
         .parquet(Path.of(dir, "input").toString());
   }
 
+  /** Sequence {@code id}'s length: the first draw of its own random stream. */
+  static int length(Spec spec, int id, SplittableRandom rnd) {
+    return spec.isLong(id)
+        ? spec.longLen()
+        : spec.minLen() + rnd.nextInt(spec.maxLen() - spec.minLen() + 1);
+  }
+
+  private static SplittableRandom random(Spec spec, int id) {
+    return new SplittableRandom(spec.seed() * 1_000_003L + id);
+  }
+
   private static InternalRow row(Spec spec, int id) {
-    SplittableRandom rnd = new SplittableRandom(spec.seed() * 1_000_003L + id);
-    int len =
-        spec.isLong(id)
-            ? spec.longLen() : spec.minLen() + rnd.nextInt(spec.maxLen() - spec.minLen() + 1);
+    SplittableRandom rnd = random(spec, id);
+    int len = length(spec, id, rnd);
     Object[] tokens = new Object[len];
     float[] token = new float[spec.embedDim()];
     for (int i = 0; i < len; i++) {

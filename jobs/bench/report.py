@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Turns jobs/benchmark.sh's results into a table, pass/fail lines, BENCHMARKS.md and a plot.
+
+    report.py RESULTS_DIR BENCHMARKS.md BENCHMARKS.png COMMAND
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+WORKLOADS = [
+    ("headline", "192 x L 1024, E 256, H 8"),
+    ("long", "8 x L 4096, E 256, H 8"),
+    ("short", "20000 x L 8..64, E 256, H 8"),
+    ("skewed", "3000 x L 16..128 + 6 x L 3072, E 256, H 8"),
+]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return [json.loads(l) for l in f if l.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def cpu():
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main():
+    results, md_path, png_path, command = sys.argv[1:5]
+    dgemm = load(os.path.join(results, "dgemm.json"))
+    dgemm_gflops = dgemm[0]["dgemm_gflops_per_second"] if dgemm else float("nan")
+    dd = open(os.path.join(results, "dd.txt")).read().strip() if os.path.exists(
+        os.path.join(results, "dd.txt")) else "n/a"
+    rows, checks, plot = [], [], []
+    for name, shape in WORKLOADS:
+        off = load(os.path.join(results, f"{name}.none.json"))
+        on = load(os.path.join(results, f"{name}.mean.json"))
+        torch = {r["dtype"]: r for r in load(os.path.join(results, f"{name}.torch.jsonl"))}
+        if not off or not torch:
+            continue
+        off, on = off[0], (on[0] if on else None)
+        lengths = [int(x) for x in open(os.path.join(
+            os.path.dirname(results), "data", name, "lengths.txt")).read().split()]
+        mean_len = sum(lengths) / len(lengths)
+        flops = off["attention_gflop"]
+        wall = off["process_wall_seconds"]
+        split = off["wall_split_seconds"]
+        kernel_gflops = 2 * off["kernel_gflops_per_core_second"]  # two tasks at once
+        t64, t32 = torch["float64"], torch["float32"]
+        rows.append((name, shape, off, on, wall, flops, kernel_gflops, t64, t32, len(lengths)))
+        plot.append((name, mean_len, kernel_gflops, flops / wall, t64["gflops_per_second"],
+                     t32["gflops_per_second"]))
+        if name == "headline":
+            checks.append((f"headline, maps off: job end to end {wall:.1f} s vs torch f64 compute "
+                           f"{t64['seconds']:.1f} s: {t64['seconds'] / wall:.2f}x (target >= 2x)",
+                           t64["seconds"] / wall >= 2))
+            checks.append((f"headline, maps off: job end to end {wall:.1f} s vs torch f32 compute "
+                           f"{t32['seconds']:.1f} s: {t32['seconds'] / wall:.2f}x (target >= 1x)",
+                           t32["seconds"] / wall >= 1))
+            checks.append((f"headline kernel phase {kernel_gflops:.1f} GFLOP/s = "
+                           f"{100 * kernel_gflops / dgemm_gflops:.0f}% of 2-core dgemm "
+                           f"{dgemm_gflops:.1f} GFLOP/s (target >= 60%)",
+                           kernel_gflops >= 0.6 * dgemm_gflops))
+            if on:
+                extra = on["process_wall_seconds"] - wall
+                mb = on["map_bytes"] / 1e6
+                checks.append((f"headline maps=mean: {mb:.0f} MB of maps cost {extra:.1f} s more "
+                               f"({mb / max(extra, 1e-9):.0f} MB/s; disk: {dd})", None))
+        if name == "long":
+            checks.append((f"L 4096: job end to end {wall:.1f} s vs torch f64 {t64['seconds']:.1f} s: "
+                           f"{t64['seconds'] / wall:.2f}x (target >= 2x)", t64["seconds"] / wall >= 2))
+
+    lines = []
+    lines.append("| workload | sequences | job wall s (maps off) | spark start / read / compute / write / commit s "
+                 "| seq/s | attention GFLOP | job GFLOP/s | kernel GFLOP/s (2 tasks) | job wall s (maps=mean) "
+                 "| torch f64 s | torch f32 s | f64 / job | f32 / job |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, shape, off, on, wall, flops, kg, t64, t32, n in rows:
+        s = off["wall_split_seconds"]
+        on_wall = f"{on['process_wall_seconds']:.1f}" if on else "n/a"
+        lines.append(
+            f"| {name}: {shape} | {n} | {wall:.1f} | {s['spark_start']:.1f} / {s['read']:.1f} / "
+            f"{s['compute']:.1f} / {s['write']:.1f} / {s['commit']:.1f} | {n / wall:.0f} | {flops:.0f} | "
+            f"{flops / wall:.1f} | {kg:.1f} | {on_wall} | {t64['seconds']:.1f} | {t32['seconds']:.1f} | "
+            f"{t64['seconds'] / wall:.2f} | {t32['seconds'] / wall:.2f} |")
+    blas = rows[0][2]["blas"] if rows else "n/a"
+    table = "\n".join(lines)
+    check_lines = [("PASS " if ok else ("FAIL " if ok is False else "INFO ")) + text for text, ok in checks]
+    print(table)
+    print()
+    print(f"BLAS in the job: {blas}; 2-core dgemm: {dgemm_gflops:.1f} GFLOP/s")
+    for c in check_lines:
+        print(c)
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    pts = sorted(plot, key=lambda p: p[1])
+    xs = [p[1] for p in pts]
+    for idx, label in [(2, "job kernel phase (2 tasks)"), (3, "job end to end"),
+                       (4, "torch float64 (2 threads)"), (5, "torch float32 (2 threads)")]:
+        ax.plot(xs, [p[idx] for p in pts], marker="o", label=label)
+    for p in pts:
+        ax.annotate(p[0], (p[1], p[3]), textcoords="offset points", xytext=(4, -12), fontsize=8)
+    ax.axhline(dgemm_gflops, color="grey", linestyle="--", label="dgemm, 2 cores")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("mean sequence length L (self-attention, E = 256, H = 8)")
+    ax.set_ylabel("GFLOP/s (same FLOP count for all)")
+    ax.set_title("spark-attention vs torch.nn.MultiheadAttention, same 2 cores")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=110)
+
+    with open(md_path, "w") as f:
+        f.write("# Benchmarks\n\n")
+        f.write(f"Made by `{command.strip()}` on {datetime.date.today()}: {os.cpu_count()} cores "
+                f"({cpu()}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
+                f"{platform.platform()}, Java 17, Spark 4.1.0 local[2], BLAS {blas} with "
+                f"`OPENBLAS_NUM_THREADS=1` (one task per core), torch "
+                f"{rows[0][7]['torch'] if rows else '?'} with OpenBLAS, 2 threads, batches of 4.\n\n")
+        f.write("The job's wall time is the whole `jobs/attention.sh` process (JVM and Spark start, "
+                "Parquet read, compute, Parquet write, commit); torch's is its compute alone on "
+                "tensors already in memory (median of 3). GFLOP/s count the same FLOPs for both "
+                "(projections and attention of the real, unpadded lengths). The machine is shared "
+                "and noisy: compare within one run.\n\n")
+        f.write(table + "\n\n")
+        f.write(f"2-core dgemm (one single-threaded dgemm per core): {dgemm_gflops:.1f} GFLOP/s. "
+                f"Disk write (dd, 512 MB): {dd}.\n\n")
+        f.write("Targets:\n\n")
+        for c in check_lines:
+            f.write(f"- {c}\n")
+        f.write(f"\n![GFLOP/s against sequence length]({os.path.basename(png_path)})\n")
+
+
+if __name__ == "__main__":
+    main()

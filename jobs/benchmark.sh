@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Whole-job benchmark against torch.nn.MultiheadAttention on the same cores, in one run:
+#   jobs/benchmark.sh              # all workloads, then BENCHMARKS.md and BENCHMARKS.png
+#   jobs/benchmark.sh headline     # only the named workloads (headline long short skewed)
+# Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
+# on it (Parquet in, Parquet out; maps off, then maps=mean), times torch (Debian's python3-torch,
+# eval, need_weights=False, float64 and float32, 2 threads, batches of 4) on in-memory tensors of
+# the same shapes, and prints the table and the targets as pass/fail lines.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+BENCH="$ROOT/target/bench"
+mkdir -p "$BENCH/data" "$BENCH/results"
+
+need_apt() { # need_apt PACKAGE TEST-COMMAND...
+  local pkg="$1"
+  shift
+  if ! "$@" >/dev/null 2>&1; then
+    echo "[benchmark] installing $pkg with apt-get (needed for this benchmark)" >&2
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -q "$pkg" >/dev/null; else sudo apt-get install -y -q "$pkg" >/dev/null; fi
+  fi
+}
+need_apt python3-torch /usr/bin/python3 -c "import torch"
+need_apt libopenblas0-pthread sh -c "ldconfig -p | grep -q libopenblas"
+need_apt python3-matplotlib /usr/bin/python3 -c "import matplotlib"
+
+echo "[benchmark] building" >&2
+mvn -B -q -ntp -DskipTests package test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >&2
+flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
+export OPENBLAS_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1
+
+# name | generate.sh arguments | heads
+WORKLOADS=(
+  "headline|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8"
+  "long|--sequences 8 --min-len 4096 --max-len 4096 --embed-dim 256 --files 4|8"
+  "short|--sequences 20000 --min-len 8 --max-len 64 --embed-dim 256 --files 8|8"
+  "skewed|--sequences 3000 --min-len 16 --max-len 128 --long-sequences 6 --long-len 3072 --embed-dim 256 --files 8|8"
+)
+selected=("$@")
+
+echo "[benchmark] dgemm baseline: one single-threaded dgemm per core" >&2
+# shellcheck disable=SC2086
+java $flags -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
+  org.sparkattention.bench.DgemmBaseline 2 2>/dev/null | tail -1 > "$BENCH/results/dgemm.json"
+dd if=/dev/zero of="$BENCH/dd.tmp" bs=1M count=512 conv=fdatasync 2>&1 | tail -1 > "$BENCH/results/dd.txt"
+rm -f "$BENCH/dd.tmp"
+
+for w in "${WORKLOADS[@]}"; do
+  IFS='|' read -r name genargs heads <<<"$w"
+  if [ "${#selected[@]}" -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then continue; fi
+  data="$BENCH/data/$name"
+  if [ ! -f "$data/lengths.txt" ] || [ ! -d "$data/input" ]; then
+    echo "[benchmark] generating $name: $genargs" >&2
+    # shellcheck disable=SC2086
+    jobs/generate.sh --output "$data" $genargs >/dev/null 2>"$BENCH/results/$name.generate.log"
+  fi
+  for maps in none mean; do
+    out="$BENCH/out/$name-$maps"
+    rm -rf "$out" "$out-maps"
+    mapargs=()
+    if [ "$maps" != none ]; then mapargs=(--maps "$maps" --maps.output "$out-maps"); fi
+    echo "[benchmark] job $name maps=$maps" >&2
+    start=$(date +%s.%N)
+    SPARK_MASTER="local[2]" jobs/attention.sh --input "$data/input" --weights "$data/weights.safetensors" \
+      --heads "$heads" --output "$out" "${mapargs[@]}" >"$BENCH/results/$name.$maps.stdout" \
+      2>"$BENCH/results/$name.$maps.stderr"
+    end=$(date +%s.%N)
+    mapbytes=0
+    if [ "$maps" != none ]; then mapbytes=$(du -sb "$out-maps" | cut -f1); fi
+    /usr/bin/python3 - "$BENCH/results/$name.$maps.stdout" "$start" "$end" "$mapbytes" \
+      >"$BENCH/results/$name.$maps.json" <<'PY'
+import json, sys
+summary = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+summary["process_wall_seconds"] = float(sys.argv[3]) - float(sys.argv[2])
+summary["map_bytes"] = int(sys.argv[4])
+print(json.dumps(summary))
+PY
+    rm -rf "$out" "$out-maps"
+  done
+  echo "[benchmark] torch $name" >&2
+  /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file "$data/lengths.txt" --embed-dim 256 \
+    --heads "$heads" --threads 2 --batch 4 >"$BENCH/results/$name.torch.jsonl"
+done
+
+/usr/bin/python3 jobs/bench/report.py "$BENCH/results" "$ROOT/BENCHMARKS.md" "$ROOT/BENCHMARKS.png" \
+  "jobs/benchmark.sh $*"
