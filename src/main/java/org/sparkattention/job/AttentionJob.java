@@ -180,6 +180,15 @@ public final class AttentionJob {
     }
   }
 
+  /** A sequence's FLOPs as the kernel counts them, from the layer's dimensions alone. */
+  record CostModel(int embedDim, int kdim, int vdim, int extraKeys, boolean causal)
+      implements java.io.Serializable {
+    double flops(int queryLen, int keyLen, boolean withMaps) {
+      return BlockedAttentionKernel.flops(
+          queryLen, keyLen, embedDim, kdim, vdim, extraKeys, causal, withMaps);
+    }
+  }
+
   /** One input partition's scan: each row's cost (negative for a bad row) and its bad rows. */
   record PartitionScan(int partition, double[] costs, List<String[]> badRows)
       implements java.io.Serializable {}
@@ -241,7 +250,14 @@ public final class AttentionJob {
             case "mean" -> MapMode.MEAN;
             default -> null;
           };
-      BlockedAttentionKernel costModel = new BlockedAttentionKernel(w, p.options());
+      // Only the dimensions travel to the scan tasks, not the kernel's weights.
+      CostModel costModel =
+          new CostModel(
+              w.embedDim(),
+              w.kdim(),
+              w.vdim(),
+              new BlockedAttentionKernel(w, p.options()).extraKeys(),
+              p.options().causal());
       long maxMapBytes = maxMapRowBytes(spark);
 
       // 1. One scan of the input: every row checked, every good row's cost.
@@ -438,7 +454,7 @@ public final class AttentionJob {
       int partition,
       Iterator<InternalRow> rows,
       SequenceCodec codec,
-      BlockedAttentionKernel costModel,
+      CostModel costModel,
       boolean withMaps,
       long maxMapBytes) {
     double[] costs = new double[16];

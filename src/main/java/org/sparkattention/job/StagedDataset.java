@@ -2,8 +2,6 @@ package org.sparkattention.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -175,19 +173,5 @@ public final class StagedDataset {
     if (!fs.rename(from, to)) {
       throw new IOException("rename " + from + " -> " + to + " failed");
     }
-  }
-
-  /** The data files under the target (for tests and counts). */
-  public List<Path> files() throws IOException {
-    List<Path> out = new ArrayList<>();
-    var it = fs.listFiles(target, true);
-    while (it.hasNext()) {
-      out.add(it.next().getPath());
-    }
-    return out;
-  }
-
-  FileSystem fileSystem() {
-    return fs;
   }
 }
