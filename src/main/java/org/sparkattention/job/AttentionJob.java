@@ -189,9 +189,35 @@ public final class AttentionJob {
     }
   }
 
-  /** One input partition's scan: each row's cost (negative for a bad row) and its bad rows. */
-  record PartitionScan(int partition, double[] costs, List<String[]> badRows)
-      implements java.io.Serializable {}
+  /**
+   * One input partition's scan: each row's cost (negative for a bad row) and its bad rows (id,
+   * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot
+   * build records.
+   */
+  static final class PartitionScan implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private int partition;
+    private double[] costs;
+    private List<String[]> badRows;
+
+    PartitionScan(int partition, double[] costs, List<String[]> badRows) {
+      this.partition = partition;
+      this.costs = costs;
+      this.badRows = badRows;
+    }
+
+    int partition() {
+      return partition;
+    }
+
+    double[] costs() {
+      return costs;
+    }
+
+    List<String[]> badRows() {
+      return badRows;
+    }
+  }
 
   /**
    * Runs the job on {@code spark} and returns the summary (also written to the output dataset).

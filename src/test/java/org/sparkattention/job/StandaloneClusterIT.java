@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job through spark-submit on a real standalone cluster (master and two one-core workers on
- * 127.0.0.1, executors in their own JVMs): both workers run tasks, and the results equal local
- * mode's.
+ * 127.0.0.1, executors in their own JVMs, Kryo serialization): both workers run tasks, and the
+ * results equal local mode's.
  */
 class StandaloneClusterIT {
   @TempDir static Path clusterDir;
@@ -68,6 +68,9 @@ class StandaloneClusterIT {
     submit.addAll(List.of("--master", cluster.masterUrl(), "--deploy-mode", "client"));
     submit.addAll(List.of("--conf", "spark.executor.memory=" + executorMemory));
     submit.addAll(List.of("--conf", "spark.executor.cores=1"));
+    // Clusters commonly run Kryo: everything the job ships must survive it.
+    submit.addAll(
+        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
     submit.addAll(List.of("--conf", "spark.driver.host=127.0.0.1"));
     submit.addAll(
         List.of(
