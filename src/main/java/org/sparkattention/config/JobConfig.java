@@ -208,8 +208,8 @@ public final class JobConfig implements Serializable {
               + what
               + "). Set it in the --config file, as --"
               + key.name()
-              + " VALUE, or as spark."
-              + "attention."
+              + " VALUE, or as "
+              + SPARK_PREFIX
               + key.name()
               + ".");
     }

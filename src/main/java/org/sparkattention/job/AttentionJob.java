@@ -264,8 +264,8 @@ public final class AttentionJob {
       SequenceCodec codec = new SequenceCodec(layout);
       OutputRows outputRows = new OutputRows(layout);
       if (p.badRows() != null
-          && java.util.Arrays.asList(outputRows.outputSchema().fieldNames())
-              .contains(OutputRows.REASON)) {
+          && java.util.Arrays.stream(layout.carriedFields())
+              .anyMatch(f -> f.name().equals(OutputRows.REASON))) {
         throw AttentionException.input(
             "input column 'reason' would be carried into bad.rows.output, which adds a 'reason'"
                 + " column. Rename it, or use bad.rows=fail.");
@@ -282,7 +282,7 @@ public final class AttentionJob {
               w.embedDim(),
               w.kdim(),
               w.vdim(),
-              new BlockedAttentionKernel(w, p.options()).extraKeys(),
+              BlockedAttentionKernel.extraKeys(w.hasBiasKv(), p.options().addZeroAttn()),
               p.options().causal());
       long maxMapBytes = maxMapRowBytes(spark);
 

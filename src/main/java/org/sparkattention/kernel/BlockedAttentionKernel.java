@@ -103,7 +103,12 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /** Keys added to every sequence's S: bias_k and the zero key. */
   public int extraKeys() {
-    return (biasK != null ? 1 : 0) + (addZeroAttn ? 1 : 0);
+    return extraKeys(biasK != null, addZeroAttn);
+  }
+
+  /** Keys added to every sequence's S by a layer with add_bias_kv and by add_zero_attn. */
+  public static int extraKeys(boolean addBiasKv, boolean addZeroAttn) {
+    return (addBiasKv ? 1 : 0) + (addZeroAttn ? 1 : 0);
   }
 
   /**
@@ -272,29 +277,19 @@ public final class BlockedAttentionKernel implements Serializable {
     Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
     Arrays.fill(l, 0, qn, 0.0);
     int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
-    int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
-    for (int k0 = 0; k0 < ws.keyLenWithExtras; ) {
-      // Real keys in tiles; tiles wholly above the causal diagonal are never computed. The extra
-      // keys (bias_k, zero key) form the last tile and are never masked.
-      int kn;
-      if (k0 < realKeyEnd) {
-        kn = Math.min(blockSize, realKeyEnd - k0);
-      } else {
-        k0 = Math.max(k0, ws.keyLen);
-        kn = ws.keyLenWithExtras - k0;
-        if (kn == 0) {
-          break;
-        }
-      }
-      scoreTile(ws, h, q0, qn, k0, kn);
-      onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
-      // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
-      BLAS.getInstance()
-          .dgemm(
-              "N", "N", headDim, qn, kn, 1.0, ws.v, (h * ws.keyLenWithExtras + k0) * headDim,
-              headDim, ws.tile, 0, kn, 1.0, ws.ctx, ctxOffset, headDim);
-      k0 += kn;
-    }
+    forEachKeyTile(
+        ws,
+        q0,
+        qn,
+        (k0, kn) -> {
+          scoreTile(ws, h, q0, qn, k0, kn);
+          onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
+          // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
+          BLAS.getInstance()
+              .dgemm(
+                  "N", "N", headDim, qn, kn, 1.0, ws.v, (h * ws.keyLenWithExtras + k0) * headDim,
+                  headDim, ws.tile, 0, kn, 1.0, ws.ctx, ctxOffset, headDim);
+        });
     int fullyMasked = 0;
     for (int r = 0; r < qn; r++) {
       int lseIndex = h * ws.queryLen + q0 + r;
@@ -435,28 +430,39 @@ public final class BlockedAttentionKernel implements Serializable {
   private void mapBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] rows) {
     int keyTotal = ws.keyLenWithExtras;
     Arrays.fill(rows, 0, qn * keyTotal, 0.0);
+    forEachKeyTile(
+        ws,
+        q0,
+        qn,
+        (k0, kn) -> {
+          scoreTile(ws, h, q0, qn, k0, kn);
+          double[] t = ws.tile;
+          for (int r = 0; r < qn; r++) {
+            double lse = ws.lse[h * ws.queryLen + q0 + r];
+            if (lse != Double.NEGATIVE_INFINITY) {
+              ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
+            }
+          }
+        });
+  }
+
+  /** A tile of keys k0..k0+kn. */
+  private interface KeyTile {
+    void accept(int k0, int kn);
+  }
+
+  /**
+   * The key tiles queries q0..q0+qn see, in order: the real keys in tiles of the block size,
+   * stopping at the causal diagonal (tiles wholly above it are never computed), then the extra
+   * keys (bias_k, the zero key), never masked, as one last tile.
+   */
+  private void forEachKeyTile(AttentionWorkspace ws, int q0, int qn, KeyTile tile) {
     int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
-    for (int k0 = 0; k0 < keyTotal; ) {
-      int kn;
-      if (k0 < realKeyEnd) {
-        kn = Math.min(blockSize, realKeyEnd - k0);
-      } else {
-        k0 = Math.max(k0, ws.keyLen);
-        kn = keyTotal - k0;
-        if (kn == 0) {
-          break;
-        }
-      }
-      scoreTile(ws, h, q0, qn, k0, kn);
-      double[] t = ws.tile;
-      for (int r = 0; r < qn; r++) {
-        double lse = ws.lse[h * ws.queryLen + q0 + r];
-        if (lse == Double.NEGATIVE_INFINITY) {
-          continue;
-        }
-        ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
-      }
-      k0 += kn;
+    for (int k0 = 0; k0 < realKeyEnd; k0 += blockSize) {
+      tile.accept(k0, Math.min(blockSize, realKeyEnd - k0));
+    }
+    if (ws.keyLenWithExtras > ws.keyLen) {
+      tile.accept(ws.keyLen, ws.keyLenWithExtras - ws.keyLen);
     }
   }
 
