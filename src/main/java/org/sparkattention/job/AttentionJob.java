@@ -646,12 +646,29 @@ public final class AttentionJob {
     Dataset<Row> df =
         ((org.apache.spark.sql.classic.SparkSession) spark)
             .internalCreateDataFrame(rows.rdd(), schema, false);
-    // Dictionary encoding never pays for float vectors; trying it costs a third of write time.
-    df.write()
-        .mode(SaveMode.ErrorIfExists)
-        .option("parquet.enable.dictionary", "false")
-        .partitionBy(partitionBy)
-        .parquet(target.stagingPath());
+    // Float vectors go out as Parquet's two-level lists (legacy format, possible because their
+    // elements are never null): one value per float, where the standard three-level list costs a
+    // group per float. Min/max statistics of vector entries help no query and cost a compare
+    // per value; dictionaries never pay for floats. Measured in BENCHMARKS.md.
+    String legacy = "spark.sql.parquet.writeLegacyFormat";
+    String before = spark.conf().get(legacy, null);
+    spark.conf().set(legacy, "true");
+    try {
+      var writer =
+          df.write().mode(SaveMode.ErrorIfExists).option("parquet.enable.dictionary", "false");
+      for (String column : List.of(OutputRows.OUTPUT, OutputRows.WEIGHTS)) {
+        String leaf = column + ".array.array";
+        writer = writer.option("parquet.column.statistics.enabled#" + leaf, "false");
+        writer = writer.option("parquet.size.statistics.enabled#" + leaf, "false");
+      }
+      writer.partitionBy(partitionBy).parquet(target.stagingPath());
+    } finally {
+      if (before == null) {
+        spark.conf().unset(legacy);
+      } else {
+        spark.conf().set(legacy, before);
+      }
+    }
   }
 
   private static void writeSummary(

@@ -1,0 +1,91 @@
+package org.sparkattention.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How the float vectors are laid out in Parquet (what makes writing them cheap, see
+ * AttentionJob.write): two-level lists of required floats without min/max statistics, while the
+ * carried columns keep their statistics for analysts' filters. Spark still reads the contract's
+ * {@code array<array<float>>}.
+ */
+class ParquetLayoutTest {
+  @TempDir Path dir;
+
+  @Test
+  void floatVectorsAreTwoLevelListsWithoutStatistics() throws Exception {
+    Path out = dir.resolve("out");
+    Path maps = dir.resolve("maps");
+    JobRunner.succeed(
+        "--input", JobFeaturesTest.SAMPLES,
+        "--weights", JobFeaturesTest.WEIGHTS,
+        "--heads", "4",
+        "--output", out.toString(),
+        "--maps", "mean",
+        "--maps.output", maps.toString());
+
+    checkVectorColumn(footer(out), "output");
+    checkVectorColumn(footer(maps), "weights");
+
+    // Spark reads file columns as nullable; the type is the contract's.
+    SparkSession spark = SparkTestSession.get();
+    assertEquals(
+        "array<array<float>>",
+        spark.read().parquet(out.toString()).schema().apply("output").dataType().simpleString());
+    assertEquals(
+        "array<array<float>>",
+        spark.read().parquet(maps.toString()).schema().apply("weights").dataType().simpleString());
+  }
+
+  private static void checkVectorColumn(ParquetMetadata footer, String column) {
+    MessageType schema = footer.getFileMetaData().getSchema();
+    Type inner = schema.getType(column).asGroupType().getType(0);
+    assertEquals(Type.Repetition.REPEATED, inner.getRepetition(), column + ": a list of rows");
+    Type element = inner.asGroupType().getType(0);
+    assertTrue(element.isPrimitive(), column + ": rows hold the floats directly, " + schema);
+    assertEquals(Type.Repetition.REPEATED, element.getRepetition(), schema.toString());
+    assertEquals("FLOAT", element.asPrimitiveType().getPrimitiveTypeName().name());
+
+    List<ColumnChunkMetaData> chunks = footer.getBlocks().get(0).getColumns();
+    ColumnChunkMetaData vector =
+        chunks.stream().filter(c -> c.getPath().toDotString().startsWith(column + ".")).findFirst()
+            .orElseThrow();
+    assertFalse(vector.getStatistics().hasNonNullValue(), column + ": no min/max statistics");
+    ColumnChunkMetaData id =
+        chunks.stream().filter(c -> c.getPath().toDotString().equals("id")).findFirst()
+            .orElseThrow();
+    assertTrue(id.getStatistics().hasNonNullValue(), "the id column keeps its statistics");
+  }
+
+  private static ParquetMetadata footer(Path dataset) throws IOException {
+    Path file;
+    try (Stream<Path> files = Files.walk(dataset)) {
+      file =
+          files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst()
+              .orElseThrow();
+    }
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+      return reader.getFooter();
+    }
+  }
+}
