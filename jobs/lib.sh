@@ -25,6 +25,40 @@ build_if_needed() {
   fi
 }
 
+# Class-data sharing (JDK AppCDS): a JVM that starts Spark loads and verifies some 15,000 classes,
+# several seconds of every run. An archive of them, made once per build by a run on the samples,
+# lets later JVMs map them instead (README, "Start-up time"). SPARK_ATTENTION_CDS=off skips it.
+CDS_ARCHIVE="$ROOT/target/spark-attention.jsa"
+
+# Echoes the JVM flags that use the archive, making it first when missing or older than the build.
+cds_flags() {
+  if [ "${SPARK_ATTENTION_CDS:-on}" = off ]; then
+    return
+  fi
+  local cpfile="$ROOT/target/runtime-classpath.txt"
+  if [ ! -f "$CDS_ARCHIVE" ] || [ "$JAR" -nt "$CDS_ARCHIVE" ] || [ "$cpfile" -nt "$CDS_ARCHIVE" ]; then
+    echo "[spark-attention] making a class-data archive for faster JVM starts (once per build," \
+      "about 30 s; SPARK_ATTENTION_CDS=off skips it) ..." >&2
+    local tmp
+    tmp="$(mktemp -d)"
+    # shellcheck disable=SC2046
+    if java $(jvm_flags) -XX:ArchiveClassesAtExit="$tmp/archive.jsa" \
+      -Dlog4j.configurationFile="$ROOT/conf/log4j2.properties" -cp "$(cat "$cpfile")" \
+      org.apache.spark.deploy.SparkSubmit --master "local[2]" \
+      --class org.sparkattention.job.AttentionJob "$JAR" --config "$ROOT/conf/attention.properties" \
+      --output "$tmp/out" --maps.output "$tmp/maps" >"$tmp/log" 2>&1 && [ -s "$tmp/archive.jsa" ]; then
+      mv "$tmp/archive.jsa" "$CDS_ARCHIVE"
+    else
+      echo "[spark-attention] could not make the archive (see $tmp/log); starting without it" >&2
+      return
+    fi
+    rm -rf "$tmp"
+  fi
+  # The JVM falls back to loading classes itself if the archive does not fit this JVM; its own
+  # notes go to stderr, never to stdout, whose last line is the job's summary.
+  echo "-XX:SharedArchiveFile=$CDS_ARCHIVE -Xlog:disable -Xlog:all=warning:stderr"
+}
+
 # submit MAIN_CLASS ARGS...: run MAIN_CLASS from the application jar through SparkSubmit.
 submit() {
   local main="$1"
@@ -42,8 +76,10 @@ submit() {
       ${SPARK_SUBMIT_OPTS_EXTRA:-} \
       --class "$main" "$JAR" "$@"
   fi
+  local cds
+  cds="$(cds_flags)"
   # shellcheck disable=SC2086
-  exec java ${JAVA_OPTS:-} $flags $log4j -cp "$(cat "$ROOT/target/runtime-classpath.txt")" \
+  exec java $cds ${JAVA_OPTS:-} $flags $log4j -cp "$(cat "$ROOT/target/runtime-classpath.txt")" \
     org.apache.spark.deploy.SparkSubmit --master "${SPARK_MASTER:-local[*]}" \
     --conf "spark.driver.memory=${SPARK_DRIVER_MEMORY:-4g}" \
     ${SPARK_SUBMIT_OPTS_EXTRA:-} \
