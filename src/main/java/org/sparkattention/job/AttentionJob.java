@@ -289,7 +289,7 @@ public final class AttentionJob {
       // 1. One scan of the input: every row checked, every good row's cost.
       listener.phase("reading and checking the input");
       long tPlan = System.nanoTime();
-      JavaRDD<InternalRow> input = internalRows(df);
+      JavaRDD<InternalRow> input = withSqlConf(spark, readSettings(spark), () -> internalRows(df));
       boolean withMaps = mapMode != null;
       List<PartitionScan> scans =
           input
@@ -650,24 +650,64 @@ public final class AttentionJob {
     // elements are never null): one value per float, where the standard three-level list costs a
     // group per float. Min/max statistics of vector entries help no query and cost a compare
     // per value; dictionaries never pay for floats. Measured in BENCHMARKS.md.
-    String legacy = "spark.sql.parquet.writeLegacyFormat";
-    String before = spark.conf().get(legacy, null);
-    spark.conf().set(legacy, "true");
+    withSqlConf(
+        spark,
+        Map.of("spark.sql.parquet.writeLegacyFormat", "true"),
+        () -> {
+          var writer =
+              df.write().mode(SaveMode.ErrorIfExists).option("parquet.enable.dictionary", "false");
+          for (String column : List.of(OutputRows.OUTPUT, OutputRows.WEIGHTS)) {
+            String leaf = column + ".array.array";
+            writer = writer.option("parquet.column.statistics.enabled#" + leaf, "false");
+            writer = writer.option("parquet.size.statistics.enabled#" + leaf, "false");
+          }
+          writer.partitionBy(partitionBy).parquet(target.stagingPath());
+          return null;
+        });
+  }
+
+  /** Rows per batch of Spark's vectorized Parquet and ORC readers, unless the user sets it. */
+  static final int READ_BATCH_ROWS = 16;
+
+  /**
+   * The vectorized readers fill batches of 4096 rows by default: with rows of thousands of
+   * floats, column vectors of hundreds of MB, grown by copying. Small batches of such rows read
+   * faster (BENCHMARKS.md).
+   */
+  private static Map<String, String> readSettings(SparkSession spark) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String key :
+        List.of(
+            "spark.sql.parquet.columnarReaderBatchSize", "spark.sql.orc.columnarReaderBatchSize")) {
+      if (!spark.conf().contains(key)) {
+        settings.put(key, Integer.toString(READ_BATCH_ROWS));
+      }
+    }
+    return settings;
+  }
+
+  /**
+   * Runs {@code body} with SQL settings set in the session (read when Spark plans the scan or the
+   * write), then restores what was there: the session may be shared.
+   */
+  private static <T> T withSqlConf(
+      SparkSession spark, Map<String, String> settings, java.util.function.Supplier<T> body) {
+    Map<String, String> before = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      before.put(e.getKey(), spark.conf().contains(e.getKey()) ? spark.conf().get(e.getKey()) : null);
+      spark.conf().set(e.getKey(), e.getValue());
+    }
     try {
-      var writer =
-          df.write().mode(SaveMode.ErrorIfExists).option("parquet.enable.dictionary", "false");
-      for (String column : List.of(OutputRows.OUTPUT, OutputRows.WEIGHTS)) {
-        String leaf = column + ".array.array";
-        writer = writer.option("parquet.column.statistics.enabled#" + leaf, "false");
-        writer = writer.option("parquet.size.statistics.enabled#" + leaf, "false");
-      }
-      writer.partitionBy(partitionBy).parquet(target.stagingPath());
+      return body.get();
     } finally {
-      if (before == null) {
-        spark.conf().unset(legacy);
-      } else {
-        spark.conf().set(legacy, before);
-      }
+      before.forEach(
+          (key, value) -> {
+            if (value == null) {
+              spark.conf().unset(key);
+            } else {
+              spark.conf().set(key, value);
+            }
+          });
     }
   }
 

@@ -54,6 +54,35 @@ class ParquetLayoutTest {
         spark.read().parquet(maps.toString()).schema().apply("weights").dataType().simpleString());
   }
 
+  /**
+   * The job sets its read and write settings in the session only while it plans: a shared session
+   * gets its own back, and a user's batch size is kept.
+   */
+  @Test
+  void sessionSettingsAreRestored() {
+    SparkSession spark = SparkTestSession.get();
+    String batch = "spark.sql.parquet.columnarReaderBatchSize";
+    spark.conf().set(batch, "4096");
+    try {
+      JobRunner.succeed(
+          "--input", JobFeaturesTest.SAMPLES,
+          "--weights", JobFeaturesTest.WEIGHTS,
+          "--heads", "4",
+          "--output", dir.resolve("out").toString());
+      assertEquals("4096", spark.conf().get(batch));
+    } finally {
+      spark.conf().unset(batch);
+    }
+    JobRunner.succeed(
+        "--input", JobFeaturesTest.SAMPLES,
+        "--weights", JobFeaturesTest.WEIGHTS,
+        "--heads", "4",
+        "--output", dir.resolve("out2").toString());
+    assertFalse(spark.conf().contains(batch));
+    assertFalse(spark.conf().contains("spark.sql.orc.columnarReaderBatchSize"));
+    assertFalse(spark.conf().contains("spark.sql.parquet.writeLegacyFormat"));
+  }
+
   private static void checkVectorColumn(ParquetMetadata footer, String column) {
     MessageType schema = footer.getFileMetaData().getSchema();
     Type inner = schema.getType(column).asGroupType().getType(0);
