@@ -36,20 +36,26 @@ cds_flags() {
     return
   fi
   local cpfile="$ROOT/target/runtime-classpath.txt"
+  local failed="$CDS_ARCHIVE.failed" # a failed attempt is not retried until the next build
+  if [ -f "$failed" ] && [ "$failed" -nt "$JAR" ] && [ "$failed" -nt "$cpfile" ]; then
+    return
+  fi
   if [ ! -f "$CDS_ARCHIVE" ] || [ "$JAR" -nt "$CDS_ARCHIVE" ] || [ "$cpfile" -nt "$CDS_ARCHIVE" ]; then
     echo "[spark-attention] making a class-data archive for faster JVM starts (once per build," \
       "about 30 s; SPARK_ATTENTION_CDS=off skips it) ..." >&2
     local tmp
     tmp="$(mktemp -d)"
     # shellcheck disable=SC2046
-    if java $(jvm_flags) -XX:ArchiveClassesAtExit="$tmp/archive.jsa" \
-      -Dlog4j.configurationFile="$ROOT/conf/log4j2.properties" -cp "$(cat "$cpfile")" \
+    if (cd "$ROOT" && java $(jvm_flags) -XX:ArchiveClassesAtExit="$tmp/archive.jsa" \
+      -Dlog4j.configurationFile=conf/log4j2.properties -cp "$(cat "$cpfile")" \
       org.apache.spark.deploy.SparkSubmit --master "local[2]" \
-      --class org.sparkattention.job.AttentionJob "$JAR" --config "$ROOT/conf/attention.properties" \
-      --output "$tmp/out" --maps.output "$tmp/maps" >"$tmp/log" 2>&1 && [ -s "$tmp/archive.jsa" ]; then
+      --class org.sparkattention.job.AttentionJob "$JAR" --config conf/attention.properties \
+      --output "$tmp/out" --maps.output "$tmp/maps") >"$tmp/log" 2>&1 && [ -s "$tmp/archive.jsa" ]; then
       mv "$tmp/archive.jsa" "$CDS_ARCHIVE"
     else
-      echo "[spark-attention] could not make the archive (see $tmp/log); starting without it" >&2
+      echo "[spark-attention] could not make the archive (see $tmp/log); starting without it" \
+        "until the next build" >&2
+      touch "$failed"
       return
     fi
     rm -rf "$tmp"
