@@ -649,7 +649,7 @@ public final class AttentionJob {
     // Float vectors go out as Parquet's two-level lists (legacy format, possible because their
     // elements are never null): one value per float, where the standard three-level list costs a
     // group per float. Min/max statistics of vector entries help no query and cost a compare
-    // per value; dictionaries never pay for floats. Measured in BENCHMARKS.md.
+    // per value; dictionaries never pay for floats (README, "Parquet layout").
     withSqlConf(
         spark,
         Map.of("spark.sql.parquet.writeLegacyFormat", "true"),
@@ -672,7 +672,7 @@ public final class AttentionJob {
   /**
    * The vectorized readers fill batches of 4096 rows by default: with rows of thousands of
    * floats, column vectors of hundreds of MB, grown by copying. Small batches of such rows read
-   * faster (BENCHMARKS.md).
+   * faster (README, "How a run works").
    */
   private static Map<String, String> readSettings(SparkSession spark) {
     Map<String, String> settings = new LinkedHashMap<>();
@@ -694,8 +694,9 @@ public final class AttentionJob {
       SparkSession spark, Map<String, String> settings, java.util.function.Supplier<T> body) {
     Map<String, String> before = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : settings.entrySet()) {
-      before.put(e.getKey(), spark.conf().contains(e.getKey()) ? spark.conf().get(e.getKey()) : null);
-      spark.conf().set(e.getKey(), e.getValue());
+      String key = e.getKey();
+      before.put(key, spark.conf().contains(key) ? spark.conf().get(key) : null);
+      spark.conf().set(key, e.getValue());
     }
     try {
       return body.get();
