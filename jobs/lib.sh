@@ -25,7 +25,7 @@ build_if_needed() {
   fi
 }
 
-# Class-data sharing (JDK AppCDS): a JVM that starts Spark loads and verifies some 15,000 classes,
+# Class-data sharing (JDK AppCDS): a JVM that runs the job loads and verifies ~20,000 classes,
 # several seconds of every run. An archive of them, made once per build by a run on the samples,
 # lets later JVMs map them instead (README, "Start-up time"). SPARK_ATTENTION_CDS=off skips it.
 CDS_ARCHIVE="$ROOT/target/spark-attention.jsa"
