@@ -51,8 +51,8 @@ def main():
         if not off or not torch:
             continue
         # The run of median wall time, whole (its split belongs to it).
+        job_runs = len(off)
         off = sorted(off, key=lambda r: r["process_wall_seconds"])[len(off) // 2]
-        job_runs = len(load(os.path.join(results, f"{name}.none.json")))
         on = on[0] if on else None
         lengths = [int(x) for x in open(os.path.join(
             os.path.dirname(results), "data", name, "lengths.txt")).read().split()]

@@ -28,13 +28,9 @@ class DuckDbReadsOutputsTest {
     Path out = dir.resolve("out");
     Path maps = dir.resolve("maps");
     JobRunner.succeed(
-        "--input", JobFeaturesTest.SAMPLES,
-        "--weights", JobFeaturesTest.WEIGHTS,
-        "--heads", "4",
-        "--output", out.toString(),
-        "--maps", "heads",
-        "--maps.output", maps.toString(),
-        "--partition.by", "date");
+        JobFeaturesTest.sampleArgs(
+            JobFeaturesTest.SAMPLES, out.toString(), "--maps", "heads", "--maps.output",
+            maps.toString(), "--partition.by", "date"));
 
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = db.createStatement()) {

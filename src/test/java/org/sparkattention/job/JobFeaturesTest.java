@@ -30,7 +30,8 @@ class JobFeaturesTest {
 
   @TempDir Path dir;
 
-  private String[] sampleArgs(String input, String output, String... more) {
+  /** The job on {@code input} with the sample weights (4 heads), then {@code more}. */
+  static String[] sampleArgs(String input, String output, String... more) {
     String[] base = {"--input", input, "--weights", WEIGHTS, "--heads", "4", "--output", output};
     return Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new);
   }

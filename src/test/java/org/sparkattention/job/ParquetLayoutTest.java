@@ -34,12 +34,9 @@ class ParquetLayoutTest {
     Path out = dir.resolve("out");
     Path maps = dir.resolve("maps");
     JobRunner.succeed(
-        "--input", JobFeaturesTest.SAMPLES,
-        "--weights", JobFeaturesTest.WEIGHTS,
-        "--heads", "4",
-        "--output", out.toString(),
-        "--maps", "mean",
-        "--maps.output", maps.toString());
+        JobFeaturesTest.sampleArgs(
+            JobFeaturesTest.SAMPLES, out.toString(), "--maps", "mean", "--maps.output",
+            maps.toString()));
 
     checkVectorColumn(footer(out), "output");
     checkVectorColumn(footer(maps), "weights");
@@ -65,19 +62,13 @@ class ParquetLayoutTest {
     spark.conf().set(batch, "4096");
     try {
       JobRunner.succeed(
-          "--input", JobFeaturesTest.SAMPLES,
-          "--weights", JobFeaturesTest.WEIGHTS,
-          "--heads", "4",
-          "--output", dir.resolve("out").toString());
+          JobFeaturesTest.sampleArgs(JobFeaturesTest.SAMPLES, dir.resolve("out").toString()));
       assertEquals("4096", spark.conf().get(batch));
     } finally {
       spark.conf().unset(batch);
     }
     JobRunner.succeed(
-        "--input", JobFeaturesTest.SAMPLES,
-        "--weights", JobFeaturesTest.WEIGHTS,
-        "--heads", "4",
-        "--output", dir.resolve("out2").toString());
+        JobFeaturesTest.sampleArgs(JobFeaturesTest.SAMPLES, dir.resolve("out2").toString()));
     assertFalse(spark.conf().contains(batch));
     assertFalse(spark.conf().contains("spark.sql.orc.columnarReaderBatchSize"));
     assertFalse(spark.conf().contains("spark.sql.parquet.writeLegacyFormat"));
