@@ -3,6 +3,7 @@
 #   jobs/kernel-benchmark.sh                        # L in {128, 1024, 4096}, maps none/heads
 #   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none -p blockSize=64,128,256
 #   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
+#   jobs/kernel-benchmark.sh --write [rows L E rounds] # Parquet writers on float matrices, local[2]
 # Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
 # libopenblas0-pthread), the Vector API otherwise.
 set -euo pipefail
@@ -16,6 +17,12 @@ if [ "${1:-}" = "--memory" ]; then
   shift
   # shellcheck disable=SC2086
   exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.KernelMemoryCheck "$@"
+fi
+if [ "${1:-}" = "--write" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java -Xmx4g $flags -Dlog4j.configurationFile=conf/log4j2.properties -cp "$cp" \
+    org.sparkattention.bench.ParquetWriteBenchmark "$@"
 fi
 # shellcheck disable=SC2086
 exec java -Xmx4g $flags -cp "$cp" org.sparkattention.bench.KernelBenchmarkReport "$@"

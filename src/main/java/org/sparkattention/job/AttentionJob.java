@@ -28,6 +28,7 @@ import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.InputLayout;
+import org.sparkattention.io.MatrixParquetFormat;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.kernel.AttentionOptions;
@@ -646,24 +647,12 @@ public final class AttentionJob {
     Dataset<Row> df =
         ((org.apache.spark.sql.classic.SparkSession) spark)
             .internalCreateDataFrame(rows.rdd(), schema, false);
-    // Float vectors go out as Parquet's two-level lists (legacy format, possible because their
-    // elements are never null): one value per float, where the standard three-level list costs a
-    // group per float. Min/max statistics of vector entries help no query and cost a compare
-    // per value; dictionaries never pay for floats (README, "Parquet layout").
-    withSqlConf(
-        spark,
-        Map.of("spark.sql.parquet.writeLegacyFormat", "true"),
-        () -> {
-          var writer =
-              df.write().mode(SaveMode.ErrorIfExists).option("parquet.enable.dictionary", "false");
-          for (String column : List.of(OutputRows.OUTPUT, OutputRows.WEIGHTS)) {
-            String leaf = column + ".array.array";
-            writer = writer.option("parquet.column.statistics.enabled#" + leaf, "false");
-            writer = writer.option("parquet.size.statistics.enabled#" + leaf, "false");
-          }
-          writer.partitionBy(partitionBy).parquet(target.stagingPath());
-          return null;
-        });
+    // Float matrices are written a page at a time (README, "Parquet layout").
+    df.write()
+        .mode(SaveMode.ErrorIfExists)
+        .format(MatrixParquetFormat.class.getName())
+        .partitionBy(partitionBy)
+        .save(target.stagingPath());
   }
 
   /** Rows per batch of Spark's vectorized Parquet and ORC readers, unless the user sets it. */

@@ -1,19 +1,40 @@
 package org.sparkattention.job;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.spark.TaskContext;
 
 /**
- * Test-only fault injection, off unless the executor JVM has the system property {@value
- * #FAIL_AFTER_SEQUENCES}=N: then the first attempt of every compute task fails after computing N
- * sequences, so tests can prove that a failed run leaves existing datasets intact and that
- * retried tasks do not duplicate rows. Never set it in production.
+ * Test-only hooks, off unless the executor JVM has one of these system properties (not named
+ * {@code spark.*}: Spark refuses those in {@code spark.executor.extraJavaOptions}); never set them
+ * in production.
+ *
+ * <ul>
+ *   <li>{@value #FAIL_AFTER_SEQUENCES}=N: the first attempt of every compute task fails after
+ *       computing N sequences, so tests can prove that a failed run leaves existing datasets intact
+ *       and that retried tasks do not duplicate rows.
+ *   <li>{@value #COMPUTING_MARKER_DIR}=DIR: an executor computing its first sequence of a task
+ *       creates the file DIR/PID, so a test can kill an executor JVM that is surely mid-task.
+ * </ul>
  */
 final class FaultInjection {
-  static final String FAIL_AFTER_SEQUENCES = "sparkattention.test.failAfterSequences";
+  static final String FAIL_AFTER_SEQUENCES = "attention.test.failAfterSequences";
+  static final String COMPUTING_MARKER_DIR = "attention.test.computingMarkerDir";
 
   private FaultInjection() {}
 
   static void afterSequence(int sequencesInTask) {
+    String markerDir = System.getProperty(COMPUTING_MARKER_DIR);
+    if (markerDir != null && sequencesInTask == 1) {
+      try {
+        Files.writeString(
+            Path.of(markerDir, Long.toString(ProcessHandle.current().pid())), "computing");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
     String limit = System.getProperty(FAIL_AFTER_SEQUENCES);
     if (limit == null) {
       return;

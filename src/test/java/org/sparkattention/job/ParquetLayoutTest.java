@@ -21,16 +21,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How the float vectors are laid out in Parquet (what makes writing them cheap, see
- * AttentionJob.write): two-level lists of required floats without min/max statistics, while the
- * carried columns keep their statistics for analysts' filters. Spark still reads the contract's
- * {@code array<array<float>>}.
+ * How the float matrices are laid out in Parquet: Spark's standard three-level lists of required
+ * floats, written in bulk without min/max statistics (io.MatrixParquetWriter), while the carried
+ * columns keep their statistics for analysts' filters. Spark still reads the contract's {@code
+ * array<array<float>>}.
  */
 class ParquetLayoutTest {
   @TempDir Path dir;
 
   @Test
-  void floatVectorsAreTwoLevelListsWithoutStatistics() throws Exception {
+  void floatMatricesAreStandardListsWithoutStatistics() throws Exception {
     Path out = dir.resolve("out");
     Path maps = dir.resolve("maps");
     JobRunner.succeed(
@@ -76,12 +76,15 @@ class ParquetLayoutTest {
 
   private static void checkVectorColumn(ParquetMetadata footer, String column) {
     MessageType schema = footer.getFileMetaData().getSchema();
-    Type inner = schema.getType(column).asGroupType().getType(0);
-    assertEquals(Type.Repetition.REPEATED, inner.getRepetition(), column + ": a list of rows");
-    Type element = inner.asGroupType().getType(0);
-    assertTrue(element.isPrimitive(), column + ": rows hold the floats directly, " + schema);
-    assertEquals(Type.Repetition.REPEATED, element.getRepetition(), schema.toString());
-    assertEquals("FLOAT", element.asPrimitiveType().getPrimitiveTypeName().name());
+    // required group output (LIST) { repeated group list { required group element (LIST) {
+    //   repeated group list { required float element } } } }
+    Type rows = schema.getType(column);
+    assertEquals("LIST", rows.getLogicalTypeAnnotation().toString(), schema.toString());
+    Type row = rows.asGroupType().getType("list").asGroupType().getType("element");
+    assertEquals(Type.Repetition.REQUIRED, row.getRepetition(), column + ": rows are never null");
+    Type value = row.asGroupType().getType("list").asGroupType().getType("element");
+    assertEquals(Type.Repetition.REQUIRED, value.getRepetition(), column + ": nor values");
+    assertEquals("FLOAT", value.asPrimitiveType().getPrimitiveTypeName().name());
 
     List<ColumnChunkMetaData> chunks = footer.getBlocks().get(0).getColumns();
     ColumnChunkMetaData vector =

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -58,11 +59,12 @@ class StandaloneClusterIT {
 
   /** spark-submit against the cluster; returns the summary (last stdout line). */
   static Map<String, Object> submit(Path logDir, List<String> args) throws Exception {
-    Process p = startSubmit(logDir, args, "768m");
+    Process p = startSubmit(logDir, args, "768m", "");
     return awaitSummary(p, logDir);
   }
 
-  static Process startSubmit(Path logDir, List<String> args, String executorMemory)
+  static Process startSubmit(
+      Path logDir, List<String> args, String executorMemory, String executorProperties)
       throws Exception {
     List<String> submit = new ArrayList<>();
     submit.addAll(List.of("--master", cluster.masterUrl(), "--deploy-mode", "client"));
@@ -75,7 +77,9 @@ class StandaloneClusterIT {
     submit.addAll(
         List.of(
             "--conf",
-            "spark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.jvmFlags())));
+            "spark.executor.extraJavaOptions="
+                + String.join(" ", StandaloneCluster.jvmFlags())
+                + executorProperties));
     submit.addAll(List.of("--class", "org.sparkattention.job.AttentionJob"));
     submit.add(StandaloneCluster.APP_JAR.toString());
     submit.addAll(args);
@@ -145,19 +149,31 @@ class StandaloneClusterIT {
     List<String> killedArgs = new ArrayList<>(args);
     killedArgs.addAll(List.of("--output", killedOut.toString()));
     long t0 = System.nanoTime();
-    Process submit = startSubmit(dir, killedArgs, "768m");
-    Path stderr = dir.resolve("submit.err");
+    // Executors mark the start of their computing (FaultInjection): the victim is surely mid-task.
+    Path markers = Files.createDirectories(dir.resolve("computing"));
+    Process submit =
+        startSubmit(
+            dir,
+            killedArgs,
+            "768m",
+            " -D" + FaultInjection.COMPUTING_MARKER_DIR + "=" + markers);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-    while (!read(stderr).contains("computing attention") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
+    List<Path> computing = List.of();
+    while (computing.isEmpty() && submit.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      try (Stream<Path> files = Files.list(markers)) {
+        computing = files.toList();
+      }
     }
-    Thread.sleep(1500); // into the compute stage
+    assertTrue(!computing.isEmpty(), "an executor started computing: " + read(dir.resolve("submit.err")));
+    long pid = Long.parseLong(computing.get(0).getFileName().toString());
     List<ProcessHandle> executors = cluster.executors();
-    assertTrue(executors.size() >= 1, "executor JVMs are running: " + executors);
-    ProcessHandle victim = executors.get(0);
+    assertTrue(
+        executors.stream().anyMatch(e -> e.pid() == pid),
+        "the computing JVM " + pid + " is one of the executors " + executors);
     System.out.printf(
-        "killing executor JVM pid %d at %.1f s%n", victim.pid(), (System.nanoTime() - t0) / 1e9);
-    victim.destroyForcibly();
+        "killing executor JVM pid %d at %.1f s%n", pid, (System.nanoTime() - t0) / 1e9);
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     Map<String, Object> summary = awaitSummary(submit, dir);
     System.out.printf(
         "job with a killed executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9, summary);
@@ -188,7 +204,8 @@ class StandaloneClusterIT {
                 "--weights", data.resolve("weights.safetensors").toString(),
                 "--heads", "4",
                 "--output", out.toString()),
-            "1g");
+            "1g",
+            "");
     Map<String, Object> summary = awaitSummary(p, dir);
     System.out.printf(
         "L = 16384 in a 1 GB executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9,

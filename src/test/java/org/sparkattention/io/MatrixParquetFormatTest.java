@@ -1,0 +1,196 @@
+package org.sparkattention.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.job.SparkTestSession;
+import scala.collection.immutable.ArraySeq;
+
+/**
+ * The bulk matrix writer writes what Spark's own Parquet writer writes: the same rows come back
+ * through Spark's vectorized reader, its row-based (parquet-mr) reader and DuckDB, with pages and
+ * row groups cut small so that every level run, page and row-group boundary is crossed.
+ */
+class MatrixParquetFormatTest {
+  @TempDir static Path dir;
+  private static Path bulk;
+  private static Path spark;
+  private static List<Row> rows;
+
+  private static final StructType SCHEMA =
+      DataTypes.createStructType(
+          List.of(
+              DataTypes.createStructField("id", DataTypes.LongType, false),
+              DataTypes.createStructField("label", DataTypes.StringType, true),
+              DataTypes.createStructField("day", DataTypes.DateType, true),
+              DataTypes.createStructField("amount", DataTypes.createDecimalType(12, 3), true),
+              DataTypes.createStructField("m", MatrixParquetWriter.MATRIX, false),
+              DataTypes.createStructField(
+                  "tags", DataTypes.createArrayType(DataTypes.StringType), true),
+              DataTypes.createStructField("n", MatrixParquetWriter.MATRIX, true)));
+
+  @BeforeAll
+  static void writeBothWays() {
+    SparkSession session = SparkTestSession.get();
+    Random random = new Random(7);
+    rows = new ArrayList<>();
+    for (long id = 0; id < 400; id++) {
+      // Shapes that exercise the level runs: empty matrices, empty rows, single values, E = 1.
+      int rowsOfM = id % 50 == 3 ? 0 : 1 + random.nextInt(40);
+      int width = id % 7 == 0 ? 1 : 1 + random.nextInt(70);
+      Object[] m = new Object[rowsOfM];
+      for (int i = 0; i < rowsOfM; i++) {
+        int w = id % 11 == 5 && i == 1 ? 0 : width;
+        Object[] r = new Object[w];
+        for (int j = 0; j < w; j++) {
+          r[j] = random.nextFloat() * 2 - 1;
+        }
+        m[i] = ArraySeq.unsafeWrapArray(r);
+      }
+      Object n = id % 3 == 0 ? null : ArraySeq.unsafeWrapArray(new Object[] {
+        ArraySeq.unsafeWrapArray(new Object[] {(float) id, -0.0f, Float.MIN_VALUE})});
+      rows.add(
+          RowFactory.create(
+              id,
+              id % 5 == 0 ? null : "label-" + (id % 13),
+              id % 4 == 0 ? null : Date.valueOf("2026-11-" + (10 + id % 9)),
+              id % 6 == 0 ? null : new BigDecimal(id).movePointLeft(3),
+              ArraySeq.unsafeWrapArray(m),
+              id % 9 == 0 ? null : ArraySeq.unsafeWrapArray(new Object[] {"a" + id, "b"}),
+              n));
+    }
+    Dataset<Row> df = session.createDataFrame(rows, SCHEMA).repartition(2);
+    bulk = dir.resolve("bulk");
+    spark = dir.resolve("spark");
+    // Small pages and row groups: many of each per file.
+    df.write()
+        .format(MatrixParquetFormat.class.getName())
+        .option("parquet.page.size", "2048")
+        .option("parquet.block.size", "65536")
+        .save(bulk.toString());
+    df.write().parquet(spark.toString());
+  }
+
+  @Test
+  void sparkReadsTheSameRowsWithBothReaders() {
+    SparkSession session = SparkTestSession.get();
+    List<Row> expected = sorted(session.read().parquet(spark.toString()));
+    assertEquals(rows.size(), expected.size());
+    assertSameRows(expected, sorted(session.read().parquet(bulk.toString())), "vectorized reader");
+    String vectorized = "spark.sql.parquet.enableVectorizedReader";
+    session.conf().set(vectorized, "false");
+    try {
+      assertSameRows(expected, sorted(session.read().parquet(bulk.toString())), "parquet-mr reader");
+    } finally {
+      session.conf().unset(vectorized);
+    }
+    assertEquals(SCHEMA.asNullable(), session.read().parquet(bulk.toString()).schema().asNullable());
+  }
+
+  @Test
+  void duckDbReadsTheSameMatrices() throws Exception {
+    List<Row> expected = sorted(SparkTestSession.get().read().parquet(spark.toString()));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = db.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT id, len(m), flatten(m), amount FROM read_parquet('"
+                    + bulk
+                    + "/*.parquet') ORDER BY id")) {
+      int i = 0;
+      while (rs.next()) {
+        Row row = expected.get(i++);
+        assertEquals(row.getLong(0), rs.getLong(1));
+        List<scala.collection.Seq<Float>> m = row.getList(4);
+        assertEquals(m.size(), rs.getInt(2), "rows of m, id " + row.getLong(0));
+        List<Float> flat = new ArrayList<>();
+        m.forEach(r -> r.foreach(flat::add));
+        Object[] duck = (Object[]) rs.getArray(3).getArray();
+        assertArrayEquals(flat.toArray(), duck, "values of m, id " + row.getLong(0));
+        assertEquals(row.getDecimal(3), rs.getBigDecimal(4));
+      }
+      assertEquals(rows.size(), i);
+    }
+  }
+
+  @Test
+  void filesHaveManyPagesAndRowGroupsAndSparksFooter() throws IOException {
+    int rowGroups = 0;
+    for (Path file : parquetFiles(bulk)) {
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+        ParquetMetadata footer = reader.getFooter();
+        assertTrue(
+            footer.getFileMetaData().getKeyValueMetaData()
+                .containsKey("org.apache.spark.sql.parquet.row.metadata"),
+            "Spark's schema in the footer");
+        for (BlockMetaData block : footer.getBlocks()) {
+          rowGroups++;
+          for (ColumnChunkMetaData chunk : block.getColumns()) {
+            String column = chunk.getPath().toDotString();
+            if (column.startsWith("m.")) {
+              assertTrue(reader.readOffsetIndex(chunk).getPageCount() > 1, "pages of m");
+              assertFalse(chunk.getStatistics().hasNonNullValue(), "no min/max for matrices");
+            }
+            if (column.equals("id")) {
+              assertTrue(chunk.getStatistics().hasNonNullValue(), "id keeps its statistics");
+            }
+          }
+        }
+      }
+    }
+    assertTrue(rowGroups > 2, "row groups: " + rowGroups);
+  }
+
+  private static void assertSameRows(List<Row> expected, List<Row> actual, String reader) {
+    assertEquals(expected.size(), actual.size(), reader + ": rows");
+    for (int i = 0; i < expected.size(); i++) {
+      assertTrue(expected.get(i).equals(actual.get(i)), reader + ": row id " + expected.get(i).get(0));
+    }
+  }
+
+  private static List<Row> sorted(Dataset<Row> df) {
+    List<Row> list = new ArrayList<>(df.collectAsList());
+    list.sort(Comparator.comparingLong(r -> r.getLong(0)));
+    return list;
+  }
+
+  private static List<Path> parquetFiles(Path dataset) throws IOException {
+    try (Stream<Path> files = Files.walk(dataset)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList();
+    }
+  }
+}
