@@ -46,6 +46,7 @@ class MatrixParquetFormatTest {
   @TempDir static Path dir;
   private static Path bulk;
   private static Path spark;
+  private static Path legacy;
   private static List<Row> rows;
 
   private static final StructType SCHEMA =
@@ -100,6 +101,17 @@ class MatrixParquetFormatTest {
         .option("parquet.block.size", "65536")
         .save(bulk.toString());
     df.write().parquet(spark.toString());
+    // A session with Spark's legacy (two-level) list layout gets that layout from the writer too.
+    legacy = dir.resolve("legacy");
+    session.conf().set("spark.sql.parquet.writeLegacyFormat", "true");
+    try {
+      df.write()
+          .format(MatrixParquetFormat.class.getName())
+          .option("parquet.page.size", "2048")
+          .save(legacy.toString());
+    } finally {
+      session.conf().unset("spark.sql.parquet.writeLegacyFormat");
+    }
   }
 
   @Test
@@ -115,6 +127,7 @@ class MatrixParquetFormatTest {
     } finally {
       session.conf().unset(vectorized);
     }
+    assertSameRows(expected, sorted(session.read().parquet(legacy.toString())), "legacy lists");
     assertEquals(SCHEMA.asNullable(), session.read().parquet(bulk.toString()).schema().asNullable());
   }
 
@@ -154,6 +167,10 @@ class MatrixParquetFormatTest {
                   new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
         ParquetMetadata footer = reader.getFooter();
         assertTrue(
+            footer.getFileMetaData().getSchema().getType("m").asGroupType().getType(0).getName()
+                .equals("list"),
+            "standard three-level lists: " + footer.getFileMetaData().getSchema());
+        assertTrue(
             footer.getFileMetaData().getKeyValueMetaData()
                 .containsKey("org.apache.spark.sql.parquet.row.metadata"),
             "Spark's schema in the footer");
@@ -173,6 +190,19 @@ class MatrixParquetFormatTest {
       }
     }
     assertTrue(rowGroups > 2, "row groups: " + rowGroups);
+  }
+
+  @Test
+  void legacySessionGetsTwoLevelLists() throws IOException {
+    Path file = parquetFiles(legacy).get(0);
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+      var m = reader.getFooter().getFileMetaData().getSchema().getType("m").asGroupType();
+      assertEquals("array", m.getType(0).getName(), m.toString());
+      assertTrue(m.getType(0).asGroupType().getType(0).isPrimitive(), m.toString());
+    }
   }
 
   private static void assertSameRows(List<Row> expected, List<Row> actual, String reader) {
