@@ -52,8 +52,7 @@ import org.apache.spark.unsafe.Platform;
  */
 final class MatrixParquetWriter extends OutputWriter {
   /** {@code array<array<float>>} without nulls inside: the columns this writer encodes itself. */
-  static final DataType MATRIX =
-      DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
+  static final DataType MATRIX = OutputRows.FLOAT_MATRIX;
 
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
@@ -317,6 +316,9 @@ final class MatrixParquetWriter extends OutputWriter {
         if (c.getPath()[0].equals(name)) {
           found = c;
         }
+      }
+      if (found == null) {
+        throw new IllegalStateException("no column " + name + " in " + fileSchema);
       }
       descriptor = found;
       // Definition level reached at each node of the path: +1 for every non-required node.
