@@ -676,8 +676,8 @@ public final class AttentionJob {
   }
 
   /**
-   * Runs {@code body} with SQL settings set in the session (read when Spark plans the scan or the
-   * write), then restores what was there: the session may be shared.
+   * Runs {@code body} with SQL settings set in the session (read when Spark plans the scan), then
+   * restores what was there: the session may be shared.
    */
   private static <T> T withSqlConf(
       SparkSession spark, Map<String, String> settings, java.util.function.Supplier<T> body) {

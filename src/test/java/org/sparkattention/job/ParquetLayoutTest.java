@@ -52,7 +52,7 @@ class ParquetLayoutTest {
   }
 
   /**
-   * The job sets its read and write settings in the session only while it plans: a shared session
+   * The job sets its read settings in the session only while it plans: a shared session
    * gets its own back, and a user's batch size is kept.
    */
   @Test
@@ -71,7 +71,6 @@ class ParquetLayoutTest {
         JobFeaturesTest.sampleArgs(JobFeaturesTest.SAMPLES, dir.resolve("out2").toString()));
     assertFalse(spark.conf().contains(batch));
     assertFalse(spark.conf().contains("spark.sql.orc.columnarReaderBatchSize"));
-    assertFalse(spark.conf().contains("spark.sql.parquet.writeLegacyFormat"));
   }
 
   private static void checkVectorColumn(ParquetMetadata footer, String column) {
