@@ -16,14 +16,15 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.errors.AttentionException;
@@ -351,20 +352,21 @@ public final class AttentionJob {
         write(spark, computed.map(Tuple2::_2), outputRows.outputSchema(), p.output(), partitionBy);
       } else {
         staged.add(p.maps());
-        computed.persist(StorageLevel.MEMORY_AND_DISK_SER());
-        listener.phase("computing attention and maps");
-        computed.count();
-        listener.phase("writing outputs");
+        // Outputs and maps leave the compute stage through one shuffle, each kind to its own half
+        // of the reducer partitions: the attention is computed once, and each write reads only
+        // its own rows (a persisted RDD would be read whole by both writes).
+        JavaPairRDD<Integer, InternalRow> byKind =
+            computed
+                .mapToPair(
+                    t -> new Tuple2<>((t._1() ? tasks : 0) + TaskContext.getPartitionId(), t._2()))
+                .partitionBy(new TaskPartitioner(2 * tasks));
+        listener.phase("computing attention and maps, writing outputs");
         write(
-            spark,
-            computed.filter(t -> !t._1()).map(Tuple2::_2),
-            outputRows.outputSchema(),
-            p.output(),
-            partitionBy);
+            spark, partitions(byKind, 0, tasks), outputRows.outputSchema(), p.output(), partitionBy);
         listener.phase("writing maps");
         write(
             spark,
-            computed.filter(Tuple2::_1).map(Tuple2::_2),
+            partitions(byKind, tasks, 2 * tasks),
             outputRows.mapSchema(),
             p.maps(),
             partitionBy);
@@ -378,7 +380,6 @@ public final class AttentionJob {
         write(spark, bad, outputRows.badRowSchema(), p.badRows(), partitionBy);
       }
       double runSeconds = (System.nanoTime() - tRun) / 1e9;
-      computed.unpersist(false);
 
       // 4. Summary, then commit: everything moves into place only now.
       listener.phase("committing");
@@ -636,6 +637,17 @@ public final class AttentionJob {
       next = null;
       return t;
     }
+  }
+
+  /** The rows of partitions [from, to) of {@code rdd}; the others are never read. */
+  private static JavaRDD<InternalRow> partitions(
+      JavaPairRDD<Integer, InternalRow> rdd, int from, int to) {
+    scala.Function1<Object, Object> keep =
+        (scala.Function1<Object, Object> & java.io.Serializable)
+            index -> (Integer) index >= from && (Integer) index < to;
+    return JavaPairRDD.fromRDD(
+            PartitionPruningRDD.create(rdd.rdd(), keep), rdd.kClassTag(), rdd.vClassTag())
+        .values();
   }
 
   private static void write(
