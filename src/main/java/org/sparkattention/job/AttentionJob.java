@@ -328,17 +328,20 @@ public final class AttentionJob {
 
       // 2. Tasks balanced by cost.
       CostPlan plan =
-          CostPlan.plan(costs, sc.defaultParallelism(), config.get(ConfigKeys.PARTITIONS));
+          CostPlan.choose(costs, sc.defaultParallelism(), config.get(ConfigKeys.PARTITIONS));
       Broadcast<int[][]> assignment = sc.broadcast(plan.assignment());
       Broadcast<AttentionWeights> weights = sc.broadcast(w);
       JobMetrics metrics = new JobMetrics(spark.sparkContext());
       int tasks = plan.tasks();
       JavaRDD<InternalRow> balanced =
-          JavaPairRDD.fromJavaRDD(
-                  input.mapPartitionsWithIndex(
-                      (idx, rows) -> assign(idx, rows, assignment.value()[idx]), true))
-              .partitionBy(new TaskPartitioner(tasks))
-              .values();
+          plan.inPlace()
+              ? input.mapPartitionsWithIndex(
+                  (idx, rows) -> inPlace(rows, assignment.value()[idx]), true)
+              : JavaPairRDD.fromJavaRDD(
+                      input.mapPartitionsWithIndex(
+                          (idx, rows) -> assign(idx, rows, assignment.value()[idx]), true))
+                  .partitionBy(new TaskPartitioner(tasks))
+                  .values();
       AttentionTask task =
           new AttentionTask(weights, p.options(), codec, outputRows, mapMode, metrics);
       JavaRDD<Tuple2<Boolean, InternalRow>> computed = balanced.mapPartitions(task);
@@ -397,6 +400,7 @@ public final class AttentionJob {
       balance.put("mean_task_gflop", round(plan.meanTaskCost() / 1e9));
       balance.put("max_over_mean", round(plan.balance()));
       balance.put("goal", CostPlan.BALANCE_GOAL);
+      balance.put("tasks_are", plan.inPlace() ? "input partitions" : "cost plan");
       summary.put("task_cost_balance", balance);
       summary.put("executors", listener.executors().size());
       summary.put("failed_task_attempts", listener.failedTasks());
@@ -586,6 +590,16 @@ public final class AttentionJob {
       Tuple2<Integer, InternalRow> emit(InternalRow row, int task) {
         // Scans reuse row objects: copy the ones that travel.
         return new Tuple2<>(task, row.copy());
+      }
+    };
+  }
+
+  private static Iterator<InternalRow> inPlace(Iterator<InternalRow> rows, int[] taskOf) {
+    return new PlannedRows<>(rows, taskOf, false) {
+      @Override
+      InternalRow emit(InternalRow row, int task) {
+        // Scans reuse row objects; the task holds a row while it emits its results.
+        return row.copy();
       }
     };
   }

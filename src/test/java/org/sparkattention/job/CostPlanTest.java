@@ -1,6 +1,7 @@
 package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -103,5 +104,52 @@ class CostPlanTest {
         assertEquals(a.taskOf(p, r), b.taskOf(p, r));
       }
     }
+  }
+
+  @Test
+  void balancedInputPartitionsAreKeptAsTheTasks() {
+    double[][] costs = new double[4][10];
+    for (double[] p : costs) {
+      Arrays.fill(p, 1e9);
+    }
+    costs[2][3] = -1; // a bad row
+    CostPlan plan = CostPlan.choose(costs, 2, null);
+    assertTrue(plan.inPlace(), "no shuffle for partitions this balanced");
+    assertEquals(4, plan.tasks());
+    assertEveryRowOnce(plan, costs);
+    for (int p = 0; p < costs.length; p++) {
+      for (int r = 0; r < costs[p].length; r++) {
+        assertEquals(costs[p][r] < 0 ? CostPlan.SKIP : p, plan.taskOf(p, r));
+      }
+    }
+  }
+
+  @Test
+  void skewedInputPartitionsAreReplanned() {
+    // One partition holds ten times the other's work: as they are, one slot would do 10/11 of it.
+    double[][] costs = {new double[100], new double[10]};
+    Arrays.fill(costs[0], 1e9);
+    Arrays.fill(costs[1], 1e9);
+    CostPlan plan = CostPlan.choose(costs, 2, null);
+    assertFalse(plan.inPlace());
+    assertEveryRowOnce(plan, costs);
+    assertTrue(plan.balance() <= CostPlan.BALANCE_GOAL, "balance " + plan.balance());
+  }
+
+  @Test
+  void aUserTaskCountIsAlwaysACostPlan() {
+    double[][] costs = {{1e9, 1e9}, {1e9, 1e9}};
+    assertTrue(CostPlan.choose(costs, 2, null).inPlace());
+    CostPlan plan = CostPlan.choose(costs, 2, 4);
+    assertFalse(plan.inPlace());
+    assertEquals(4, plan.tasks());
+  }
+
+  @Test
+  void makespanIsTheLastSlotToFinishLongestFirst() {
+    assertEquals(5.0, CostPlan.makespan(new double[] {2, 3, 2, 3}, 2));
+    assertEquals(7.0, CostPlan.makespan(new double[] {2, 3, 2, 3, 2}, 2), "LPT, not the optimum 6");
+    assertEquals(3.0, CostPlan.makespan(new double[] {1, 1, 1}, 1));
+    assertEquals(0.0, CostPlan.makespan(new double[0], 2));
   }
 }

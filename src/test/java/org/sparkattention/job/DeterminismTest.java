@@ -1,28 +1,40 @@
 package org.sparkattention.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.io.SyntheticDataGenerator;
 
 /**
  * The written values do not depend on the number of tasks or the order of the input: bitwise
  * equal for partitions=1 and partitions=7, and for the input in reverse order in other files.
- * A rerun of the same input gives the same values.
+ * A rerun of the same input gives the same values, and so does computing balanced input
+ * partitions where they are (no shuffle).
  */
 class DeterminismTest {
   @TempDir Path dir;
 
-  private void run(String input, Path out, String partitions) {
-    JobRunner.succeed(
-        "--input", input,
-        "--weights", JobFeaturesTest.WEIGHTS,
-        "--heads", "4",
-        "--output", out.toString(),
-        "--maps", "heads",
-        "--maps.output", out + "-maps",
-        "--partitions", partitions);
+  private Map<String, Object> run(String input, Path out, String partitions) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--input", input,
+                "--weights", JobFeaturesTest.WEIGHTS,
+                "--heads", "4",
+                "--output", out.toString(),
+                "--maps", "heads",
+                "--maps.output", out + "-maps"));
+    if (partitions != null) {
+      args.addAll(List.of("--partitions", partitions));
+    }
+    return JobRunner.succeed(args.toArray(new String[0]));
   }
 
   @Test
@@ -51,6 +63,46 @@ class DeterminismTest {
     for (String p : new String[] {"seven-maps", "reversed-maps", "rerun-maps"}) {
       assertSameMaps(dir.resolve(p), dir.resolve("one-maps"));
     }
+  }
+
+  /**
+   * Four files of equal sequences, each its own input partition: balanced as they are, so the job
+   * computes them where they are (no shuffle), with the same values as a cost plan's tasks.
+   */
+  @Test
+  void balancedInputPartitionsAreComputedInPlaceWithTheSameValues() {
+    SparkSession spark = SparkTestSession.get();
+    Path data = dir.resolve("equal");
+    SyntheticDataGenerator.write(
+        spark, new SyntheticDataGenerator.Spec(40, 24, 24, 0, 0, 32, 11, 4), data.toString());
+    String input = data.resolve("input").toString();
+    String weights = data.resolve("weights.safetensors").toString();
+    // One file per input partition, whatever the files' sizes.
+    spark.conf().set("spark.sql.files.openCostInBytes", "1g");
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "1g");
+    Map<String, Object> inPlace;
+    try {
+      inPlace =
+          JobRunner.succeed(
+              "--input", input, "--weights", weights, "--heads", "4",
+              "--output", dir.resolve("in-place").toString());
+    } finally {
+      spark.conf().unset("spark.sql.files.openCostInBytes");
+      spark.conf().unset("spark.sql.files.maxPartitionBytes");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> balance = (Map<String, Object>) inPlace.get("task_cost_balance");
+    assertEquals("input partitions", balance.get("tasks_are"), inPlace.toString());
+    assertEquals(4, ((Number) inPlace.get("tasks")).intValue());
+    assertEquals(40, ((Number) inPlace.get("rows_written")).intValue());
+    Map<String, Object> planned =
+        JobRunner.succeed(
+            "--input", input, "--weights", weights, "--heads", "4",
+            "--output", dir.resolve("planned").toString(), "--partitions", "3");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> plannedBalance = (Map<String, Object>) planned.get("task_cost_balance");
+    assertEquals("cost plan", plannedBalance.get("tasks_are"));
+    StandaloneClusterIT.assertSameValues(dir.resolve("in-place"), dir.resolve("planned"), "output");
   }
 
   private static void assertSameMaps(Path a, Path b) {
