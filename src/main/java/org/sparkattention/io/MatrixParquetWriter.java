@@ -35,7 +35,6 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -51,9 +50,6 @@ import org.apache.spark.unsafe.Platform;
  * Matrix values get no min/max statistics (no query filters on them).
  */
 final class MatrixParquetWriter extends OutputWriter {
-  /** {@code array<array<float>>} without nulls inside: the columns this writer encodes itself. */
-  static final DataType MATRIX = OutputRows.FLOAT_MATRIX;
-
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
   private final String path;
@@ -78,10 +74,14 @@ final class MatrixParquetWriter extends OutputWriter {
   private long rowsInGroup;
   private boolean failed;
 
-  /** Whether this writer takes the dataset: it has a matrix column and no Parquet encryption. */
+  /**
+   * Whether this writer takes the dataset: it has a matrix column ({@link OutputRows#FLOAT_MATRIX},
+   * {@code array<array<float>>} without nulls inside) and no Parquet encryption.
+   */
   static boolean handles(StructType schema, Configuration conf) {
     return conf.get("parquet.crypto.factory.class") == null
-        && Arrays.stream(schema.fields()).anyMatch(f -> f.dataType().equals(MATRIX));
+        && Arrays.stream(schema.fields())
+            .anyMatch(f -> f.dataType().equals(OutputRows.FLOAT_MATRIX));
   }
 
   MatrixParquetWriter(String path, StructType schema, Configuration conf) {
@@ -100,7 +100,7 @@ final class MatrixParquetWriter extends OutputWriter {
       List<Integer> matrixOrds = new ArrayList<>();
       StructField[] fields = schema.fields();
       for (int i = 0; i < fields.length; i++) {
-        if (fields[i].dataType().equals(MATRIX)) {
+        if (fields[i].dataType().equals(OutputRows.FLOAT_MATRIX)) {
           matrixOrds.add(i);
         } else {
           others.add(fields[i]);
@@ -138,7 +138,8 @@ final class MatrixParquetWriter extends OutputWriter {
               fileSchema,
               ParquetFileWriter.Mode.CREATE,
               rowGroupBytes,
-              conf.getInt(ParquetOutputFormat.MAX_PADDING_BYTES, ParquetWriter.MAX_PADDING_SIZE_DEFAULT),
+              conf.getInt(
+                  ParquetOutputFormat.MAX_PADDING_BYTES, ParquetWriter.MAX_PADDING_SIZE_DEFAULT),
               null,
               props);
       file.start();
@@ -193,8 +194,10 @@ final class MatrixParquetWriter extends OutputWriter {
             props.getPageWriteChecksumEnabled());
     if (otherSchema != null) {
       // The other columns' writers feed the file's page store: same column paths.
-      otherColumns = props.newColumnWriteStore(otherSchema, pages::getPageWriter, pages::getBloomFilterWriter);
-      otherConsumer = new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
+      otherColumns =
+          props.newColumnWriteStore(otherSchema, pages::getPageWriter, pages::getBloomFilterWriter);
+      otherConsumer =
+          new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
       otherSupport.prepareForWrite(otherConsumer);
     }
     rowsInGroup = 0;
@@ -384,7 +387,8 @@ final class MatrixParquetWriter extends OutputWriter {
       valueCount += n;
       int bytes = Math.multiplyExact(n, 4);
       if (values.length - valueBytes < bytes) {
-        values = Arrays.copyOf(values, Math.max(Math.addExact(valueBytes, bytes), 2 * values.length));
+        values =
+            Arrays.copyOf(values, Math.max(Math.addExact(valueBytes, bytes), 2 * values.length));
       }
       if (LITTLE_ENDIAN && row instanceof UnsafeArrayData u) {
         Platform.copyMemory(
@@ -395,12 +399,8 @@ final class MatrixParquetWriter extends OutputWriter {
             bytes);
         valueBytes += bytes;
       } else {
-        for (int j = 0; j < n; j++) {
-          int bits = Float.floatToRawIntBits(row.getFloat(j));
-          values[valueBytes++] = (byte) bits;
-          values[valueBytes++] = (byte) (bits >>> 8);
-          values[valueBytes++] = (byte) (bits >>> 16);
-          values[valueBytes++] = (byte) (bits >>> 24);
+        for (int j = 0; j < n; j++, valueBytes += 4) {
+          intLittleEndian(values, valueBytes, Float.floatToRawIntBits(row.getFloat(j)));
         }
       }
     }

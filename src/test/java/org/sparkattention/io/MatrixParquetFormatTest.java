@@ -56,10 +56,10 @@ class MatrixParquetFormatTest {
               DataTypes.createStructField("label", DataTypes.StringType, true),
               DataTypes.createStructField("day", DataTypes.DateType, true),
               DataTypes.createStructField("amount", DataTypes.createDecimalType(12, 3), true),
-              DataTypes.createStructField("m", MatrixParquetWriter.MATRIX, false),
+              DataTypes.createStructField("m", OutputRows.FLOAT_MATRIX, false),
               DataTypes.createStructField(
                   "tags", DataTypes.createArrayType(DataTypes.StringType), true),
-              DataTypes.createStructField("n", MatrixParquetWriter.MATRIX, true)));
+              DataTypes.createStructField("n", OutputRows.FLOAT_MATRIX, true)));
 
   @BeforeAll
   static void writeBothWays() {
