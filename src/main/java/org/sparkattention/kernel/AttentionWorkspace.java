@@ -24,6 +24,8 @@ public final class AttentionWorkspace {
   double[] rowSum = new double[0];
   /** log-sum-exp per head and query (H x L, head-major); -infinity for a fully masked query. */
   double[] lse = new double[0];
+  /** Per head, the largest norm of a key token's head part (for the score bounds). */
+  double[] maxKeyNorm = new double[0];
   /** Map rows for one query block (queries x S', row-major), and their mean over heads. */
   double[] mapRows = new double[0];
 
@@ -35,6 +37,8 @@ public final class AttentionWorkspace {
   int keyLenWithExtras;
   boolean[] keyPaddingMask;
   int fullyMaskedQueries;
+  /** Query blocks (per head) of the last forward pass whose scores needed the running max. */
+  int runningMaxBlocks;
   boolean forwardDone;
 
   AttentionWorkspace() {}
@@ -69,6 +73,7 @@ public final class AttentionWorkspace {
         + rowMax.length
         + rowSum.length
         + lse.length
+        + maxKeyNorm.length
         + mapRows.length
         + mapMean.length;
   }

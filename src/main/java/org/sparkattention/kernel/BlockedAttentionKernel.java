@@ -49,6 +49,12 @@ public final class BlockedAttentionKernel implements Serializable {
   private final double[] biasV;
 
   /**
+   * Score magnitude up to which a query block shifts its exps by a fixed bound: exp(-600) is far
+   * above the smallest normal double (about exp(-708)), so no probability becomes subnormal.
+   */
+  static final double FIXED_SHIFT_LIMIT = 300;
+
+  /**
    * @throws IllegalArgumentException if E is not divisible by the number of heads
    */
   public BlockedAttentionKernel(AttentionWeights weights, AttentionOptions options) {
@@ -183,6 +189,7 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.rowMax = AttentionWorkspace.ensure(ws.rowMax, blockSize);
     ws.rowSum = AttentionWorkspace.ensure(ws.rowSum, blockSize);
     ws.lse = AttentionWorkspace.ensure(ws.lse, numHeads * queryLen);
+    ws.maxKeyNorm = AttentionWorkspace.ensure(ws.maxKeyNorm, numHeads);
     ws.queryLen = queryLen;
     ws.keyLen = keyLen;
     ws.keyLenWithExtras = keyTotal;
@@ -192,8 +199,10 @@ public final class BlockedAttentionKernel implements Serializable {
     project(ws, wq, bq, e, query, null, ws.q, queryLen);
     project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal);
     project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal);
+    maxKeyNorms(ws);
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
+    ws.runningMaxBlocks = 0;
     int fullyMasked = 0;
     for (int h = 0; h < numHeads; h++) {
       for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
@@ -269,12 +278,21 @@ public final class BlockedAttentionKernel implements Serializable {
    * One query block of one head through all the keys it sees: the online softmax. Leaves the
    * normalised context in {@code ctxT} and the log-sum-exp in {@code lse}.
    *
+   * <p>When every score of the block is bounded by {@link #FIXED_SHIFT_LIMIT} in magnitude, each
+   * query row's exp is shifted by its bound instead of its running max: the probabilities stay in
+   * [exp(-2 limit), 1], far from overflow and from subnormals, and the tiles need neither a max
+   * pass nor rescaling of the context (softmax does not depend on the shift).
+   *
    * @return the number of queries in the block that saw no key
    */
   private int attendBlock(AttentionWorkspace ws, int h, int q0, int qn) {
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
-    Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
+    boolean fixedShift = scoreBounds(ws, h, q0, qn, m);
+    if (!fixedShift) {
+      Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
+      ws.runningMaxBlocks++;
+    }
     Arrays.fill(l, 0, qn, 0.0);
     int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
     forEachKeyTile(
@@ -283,7 +301,13 @@ public final class BlockedAttentionKernel implements Serializable {
         qn,
         (k0, kn) -> {
           scoreTile(ws, h, q0, qn, k0, kn);
-          onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
+          if (fixedShift) {
+            for (int r = 0; r < qn; r++) {
+              l[r] += ExpFunctions.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r]);
+            }
+          } else {
+            onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
+          }
           // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
           BLAS.getInstance()
               .dgemm(
@@ -307,6 +331,46 @@ public final class BlockedAttentionKernel implements Serializable {
       ws.lse[lseIndex] = m[r] + Math.log(l[r]);
     }
     return fullyMasked;
+  }
+
+  /**
+   * Bounds each query row's scores by Cauchy-Schwarz, |scale q.k| <= |scale| |q| max|k|, into
+   * {@code bounds}; true when every bound is within {@link #FIXED_SHIFT_LIMIT}.
+   */
+  private boolean scoreBounds(AttentionWorkspace ws, int h, int q0, int qn, double[] bounds) {
+    double keyNorm = ws.maxKeyNorm[h];
+    double[] q = ws.q;
+    for (int r = 0; r < qn; r++) {
+      int base = (h * ws.queryLen + q0 + r) * headDim;
+      double squares = 0;
+      for (int d = 0; d < headDim; d++) {
+        squares += q[base + d] * q[base + d];
+      }
+      double bound = Math.abs(scale) * Math.sqrt(squares) * keyNorm;
+      if (!(bound <= FIXED_SHIFT_LIMIT)) { // NaN and infinity included
+        return false;
+      }
+      bounds[r] = bound;
+    }
+    return true;
+  }
+
+  /** The largest norm of a key token's head-h part, per head: the keys' half of scoreBounds. */
+  private void maxKeyNorms(AttentionWorkspace ws) {
+    int keyTotal = ws.keyLenWithExtras;
+    for (int h = 0; h < numHeads; h++) {
+      double max = 0;
+      int band = h * headDim * keyTotal;
+      for (int j = 0; j < keyTotal; j++) {
+        double squares = 0;
+        for (int d = 0; d < headDim; d++) {
+          double x = ws.k[band + j * headDim + d];
+          squares += x * x;
+        }
+        max = Math.max(max, squares);
+      }
+      ws.maxKeyNorm[h] = Math.sqrt(max);
+    }
   }
 
   /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */

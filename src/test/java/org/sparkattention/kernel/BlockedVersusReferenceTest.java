@@ -73,6 +73,51 @@ class BlockedVersusReferenceTest {
   }
 
   @Test
+  void largeScoresTakeTheRunningMaxAndSmallOnesTheFixedShift() {
+    // Tokens of very different norms: small ones let a query block shift its exps by a fixed
+    // bound, large ones (bound above FIXED_SHIFT_LIMIT) need the running max. Both, and blocks of
+    // either kind in one sequence, must agree with the reference.
+    Random rnd = new Random(5);
+    int e = 8;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, true);
+    for (double[] norms : new double[][] {{1}, {60}, {1, 60}, {60, 1, 0.01}}) {
+      DenseMatrix x = RandomAttention.matrix(rnd, 24, e, true);
+      double[] v = x.values();
+      for (int i = 0; i < 24; i++) {
+        double factor = norms[(i / 8) % norms.length];
+        for (int j = 0; j < e; j++) {
+          v[i * e + j] *= factor;
+        }
+      }
+      boolean[] padding = RandomAttention.mask(rnd, 24, 0.2);
+      for (boolean causal : new boolean[] {false, true}) {
+        AttentionOptions o = AttentionOptions.of(2).withCausal(causal).withBlockSize(8);
+        ReferenceAttention.Result expected =
+            ReferenceAttention.compute(w, o, x, x, x, padding);
+        BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, o);
+        AttentionWorkspace ws = kernel.newWorkspace();
+        String what = "norms " + java.util.Arrays.toString(norms) + " causal " + causal;
+        assertClose(
+            kernel.forward(ws, x, x, x, padding).values(),
+            ReferenceAttention.flatten(expected.output()),
+            what + " output");
+        int blocks = 2 * 3;
+        int expectedRunningMax = norms.length == 1 ? (norms[0] > 1 ? blocks : 0) : -1;
+        if (expectedRunningMax >= 0) {
+          assertEquals(expectedRunningMax, ws.runningMaxBlocks, what + " blocks on the running max");
+        } else {
+          assertTrue(
+              ws.runningMaxBlocks > 0 && ws.runningMaxBlocks < blocks,
+              what + ": both kinds of block, got " + ws.runningMaxBlocks + " on the running max");
+        }
+        int keyCount = expected.maps()[0][0].length;
+        MapCollector maps = MapCollector.collect(kernel, ws, 24, keyCount);
+        assertClose(maps.heads, ReferenceAttention.flatten(expected.maps()), what + " maps");
+      }
+    }
+  }
+
+  @Test
   void workspaceIsReusedAcrossSequencesOfDifferentLengths() {
     Random rnd = new Random(7);
     AttentionWeights w = RandomAttention.weights(rnd, 12, 12, 12, true, false);
