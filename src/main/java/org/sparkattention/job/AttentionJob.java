@@ -24,6 +24,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
@@ -344,7 +346,7 @@ public final class AttentionJob {
                   (idx, rows) -> inPlace(rows, assignment.value()[idx]), true)
               : JavaPairRDD.fromJavaRDD(
                       input.mapPartitionsWithIndex(
-                          (idx, rows) -> assign(idx, rows, assignment.value()[idx]), true))
+                          (idx, rows) -> assign(rows, assignment.value()[idx], schema), true))
                   .partitionBy(new TaskPartitioner(tasks))
                   .values();
       AttentionTask task =
@@ -482,9 +484,68 @@ public final class AttentionJob {
     throw (E) e;
   }
 
+  /**
+   * The input's rows. A columnar scan (Parquet's and ORC's vectorized readers) is read batch by
+   * batch, its rows viewed in place: the plan's ColumnarToRow would copy every float of a
+   * sequence into an UnsafeRow first. The rows are reused, valid until the next one is read.
+   */
   @SuppressWarnings("unchecked")
   private static JavaRDD<InternalRow> internalRows(Dataset<Row> df) {
-    return ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution().toRdd().toJavaRDD();
+    org.apache.spark.sql.execution.QueryExecution qe =
+        ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution();
+    SparkPlan scan = columnarScan(qe.executedPlan());
+    if (scan == null) {
+      return qe.toRdd().toJavaRDD();
+    }
+    return scan.executeColumnar()
+        .toJavaRDD()
+        .mapPartitions(batches -> new BatchRows(batches), true);
+  }
+
+  /**
+   * The columnar leaf of a plan that is only a scan converted to rows (whole-stage codegen,
+   * ColumnarToRow, input adapter around it), or null for any other plan.
+   */
+  static SparkPlan columnarScan(SparkPlan plan) {
+    SparkPlan p = plan;
+    while (true) {
+      if (p instanceof org.apache.spark.sql.execution.WholeStageCodegenExec w) {
+        p = w.child();
+      } else if (p instanceof org.apache.spark.sql.execution.ColumnarToRowExec c) {
+        p = c.child();
+      } else if (p instanceof org.apache.spark.sql.execution.InputAdapter a) {
+        p = a.child();
+      } else {
+        break;
+      }
+    }
+    return p != plan && p.supportsColumnar() && p.children().isEmpty() ? p : null;
+  }
+
+  /** The rows of a partition's column batches, one reused row view at a time. */
+  private static final class BatchRows implements Iterator<InternalRow> {
+    private final Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches;
+    private Iterator<InternalRow> rows = java.util.Collections.emptyIterator();
+
+    BatchRows(Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches) {
+      this.batches = batches;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!rows.hasNext() && batches.hasNext()) {
+        rows = batches.next().rowIterator();
+      }
+      return rows.hasNext();
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      return rows.next();
+    }
   }
 
   private static PartitionScan scan(
@@ -589,12 +650,13 @@ public final class AttentionJob {
   }
 
   private static Iterator<Tuple2<Integer, InternalRow>> assign(
-      int partition, Iterator<InternalRow> rows, int[] taskOf) {
+      Iterator<InternalRow> rows, int[] taskOf, StructType schema) {
+    UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new PlannedRows<>(rows, taskOf, false) {
       @Override
       Tuple2<Integer, InternalRow> emit(InternalRow row, int task) {
-        // Scans reuse row objects: copy the ones that travel.
-        return new Tuple2<>(task, row.copy());
+        // Scans reuse row objects: the ones that travel are copied, as compact unsafe rows.
+        return new Tuple2<>(task, toUnsafe.apply(row).copy());
       }
     };
   }
@@ -603,8 +665,8 @@ public final class AttentionJob {
     return new PlannedRows<>(rows, taskOf, false) {
       @Override
       InternalRow emit(InternalRow row, int task) {
-        // Scans reuse row objects; the task holds a row while it emits its results.
-        return row.copy();
+        // A reused row view: AttentionTask copies a row it holds across pulls.
+        return row;
       }
     };
   }

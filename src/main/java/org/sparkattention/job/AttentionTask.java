@@ -100,7 +100,8 @@ final class AttentionTask
             t3 - t2);
         FaultInjection.afterSequence(++sequences);
         if (mapMode != null) {
-          current = row;
+          // Held while its map rows are emitted: the input iterator may reuse the row object.
+          current = row.copy();
           nextHead = 0;
         }
         return new Tuple2<>(false, encoded);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job on the samples in local[2]: carried columns, partition.by, every save mode, json
- * input, the summary file.
+ * The job on the samples in local[2]: carried columns, partition.by, every save mode, parquet,
+ * orc and json input, the summary file.
  */
 class JobFeaturesTest {
   static final String SAMPLES = "data-samples/sequences";
@@ -151,31 +151,59 @@ class JobFeaturesTest {
   }
 
   @Test
-  void jsonInputGivesTheSameOutputAsParquet() {
+  void everyInputFormatGivesTheSameOutputsAndCarriedColumns() {
     SparkSession spark = SparkTestSession.get();
     // Doubles survive JSON text exactly (floats would come back as the nearest double of their
-    // shortest decimal form), so both inputs hold the same values.
-    var doubles =
+    // shortest decimal form), so all inputs hold the same values. Parquet and ORC are read as
+    // column batches, JSON as rows: carried columns of nested types must come through both.
+    var input =
         spark
             .read()
             .parquet(SAMPLES)
             .where("id < 40")
-            .withColumn("x", functions.col("x").cast("array<array<double>>"));
-    Path json = dir.resolve("json");
-    Path parquet = dir.resolve("parquet");
-    doubles.write().json(json.toString());
-    doubles.write().parquet(parquet.toString());
-    Path fromJson = dir.resolve("from-json");
-    Path fromParquet = dir.resolve("from-parquet");
-    JobRunner.succeed(sampleArgs(json.toString(), fromJson.toString(), "--input.format", "json"));
-    JobRunner.succeed(sampleArgs(parquet.toString(), fromParquet.toString()));
-    Map<Long, Row> a = TestDatasets.byId(spark, fromJson.toString());
-    Map<Long, Row> b = TestDatasets.byId(spark, fromParquet.toString());
-    assertEquals(40, a.size());
-    assertEquals(b.keySet(), a.keySet());
-    for (Long id : a.keySet()) {
-      assertArrayEquals(
-          TestDatasets.floats(b.get(id), "output"), TestDatasets.floats(a.get(id), "output"));
+            .withColumn("x", functions.col("x").cast("array<array<double>>"))
+            .withColumn(
+                "info",
+                functions.struct(
+                    functions.col("id").multiply(2).alias("twice"),
+                    functions.concat(functions.lit("seq-"), functions.col("id")).alias("name")))
+            .withColumn("tags", functions.array(functions.lit("a"), functions.col("id").cast("string")));
+    Map<String, String> outputs = new TreeMap<>();
+    for (String format : new String[] {"parquet", "orc", "json"}) {
+      Path in = dir.resolve(format);
+      input.write().format(format).save(in.toString());
+      var plan = spark.read().format(format).load(in.toString()).queryExecution().executedPlan();
+      assertEquals(
+          !format.equals("json"),
+          AttentionJob.columnarScan(plan) != null,
+          format + " is read as column batches: " + plan);
+      Path out = dir.resolve("from-" + format);
+      JobRunner.succeed(sampleArgs(in.toString(), out.toString(), "--input.format", format));
+      outputs.put(format, out.toString());
+    }
+    Map<Long, Row> fromParquet = TestDatasets.byId(spark, outputs.get("parquet"));
+    assertEquals(40, fromParquet.size());
+    for (String format : new String[] {"orc", "json"}) {
+      Map<Long, Row> other = TestDatasets.byId(spark, outputs.get(format));
+      assertEquals(fromParquet.keySet(), other.keySet(), format);
+      for (Long id : other.keySet()) {
+        assertArrayEquals(
+            TestDatasets.floats(fromParquet.get(id), "output"),
+            TestDatasets.floats(other.get(id), "output"),
+            format + " id " + id);
+      }
+    }
+    for (String format : new String[] {"parquet", "orc"}) {
+      for (Row r : TestDatasets.byId(spark, outputs.get(format)).values()) {
+        long id = r.<Long>getAs("id");
+        Row info = r.getAs("info");
+        assertEquals(2 * id, info.<Long>getAs("twice"), format + " carried struct");
+        assertEquals("seq-" + id, info.<String>getAs("name"), format + " carried struct");
+        assertEquals(
+            java.util.List.of("a", String.valueOf(id)),
+            r.<Object>getList(r.fieldIndex("tags")),
+            format + " carried array");
+      }
     }
   }
 
