@@ -208,6 +208,32 @@ class JobFeaturesTest {
   }
 
   @Test
+  void directoryPartitionedInputGivesTheSameOutputs() {
+    // A partition column of the input comes from directory names (a constant vector in each
+    // column batch), not from the files: it must be carried like any other column.
+    SparkSession spark = SparkTestSession.get();
+    Path in = dir.resolve("by-date");
+    spark.read().parquet(SAMPLES).write().partitionBy("date").parquet(in.toString());
+    Path out = dir.resolve("from-partitioned");
+    Path plain = dir.resolve("from-plain");
+    JobRunner.succeed(sampleArgs(in.toString(), out.toString()));
+    JobRunner.succeed(sampleArgs(SAMPLES, plain.toString()));
+    Map<Long, Row> expected = TestDatasets.byId(spark, plain.toString());
+    Map<Long, Row> actual = TestDatasets.byId(spark, out.toString());
+    assertEquals(expected.keySet(), actual.keySet());
+    for (Long id : expected.keySet()) {
+      assertEquals(
+          String.valueOf(expected.get(id).<Object>getAs("date")),
+          String.valueOf(actual.get(id).<Object>getAs("date")),
+          "carried partition column, id " + id);
+      assertArrayEquals(
+          TestDatasets.floats(expected.get(id), "output"),
+          TestDatasets.floats(actual.get(id), "output"),
+          "id " + id);
+    }
+  }
+
+  @Test
   void helpListsEveryKey() {
     JobRunner.Result r = JobRunner.main("--help");
     assertEquals(0, r.exitCode());
