@@ -444,7 +444,6 @@ public final class BlockedAttentionKernel implements Serializable {
     }
     int queryLen = ws.queryLen;
     int keyTotal = ws.keyLenWithExtras;
-    ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
     if (mode == MapMode.HEADS) {
       for (int h = 0; h < numHeads; h++) {
         headMap(ws, h, consumer);
@@ -457,10 +456,9 @@ public final class BlockedAttentionKernel implements Serializable {
       int n = qn * keyTotal;
       Arrays.fill(ws.mapMean, 0, n, 0.0);
       for (int h = 0; h < numHeads; h++) {
-        mapBlock(ws, h, q0, qn, ws.mapRows);
-        for (int i = 0; i < n; i++) {
-          ws.mapMean[i] += ws.mapRows[i];
-        }
+        // Each head's probabilities are added into the sum as they are computed: a head's block
+        // is never stored apart (2 MB per head at a block of 256 x 1024 keys).
+        mapBlock(ws, h, q0, qn, ws.mapMean, true);
       }
       for (int i = 0; i < n; i++) {
         ws.mapMean[i] /= numHeads;
@@ -485,15 +483,21 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
     for (int q0 = 0; q0 < ws.queryLen; q0 += blockSize) {
       int qn = Math.min(blockSize, ws.queryLen - q0);
-      mapBlock(ws, h, q0, qn, ws.mapRows);
+      mapBlock(ws, h, q0, qn, ws.mapRows, false);
       consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
     }
   }
 
-  /** rows (qn x S', row-major) = exp(S - lse) for head h's queries q0..q0+qn, masked = 0. */
-  private void mapBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] rows) {
+  /**
+   * rows (qn x S', row-major) = exp(S - lse) for head h's queries q0..q0+qn, masked = 0; with
+   * {@code add}, rows += exp(S - lse) instead.
+   */
+  private void mapBlock(
+      AttentionWorkspace ws, int h, int q0, int qn, double[] rows, boolean add) {
     int keyTotal = ws.keyLenWithExtras;
-    Arrays.fill(rows, 0, qn * keyTotal, 0.0);
+    if (!add && !coversEveryEntry(ws, h, q0, qn)) {
+      Arrays.fill(rows, 0, qn * keyTotal, 0.0);
+    }
     forEachKeyTile(
         ws,
         q0,
@@ -503,11 +507,33 @@ public final class BlockedAttentionKernel implements Serializable {
           double[] t = ws.tile;
           for (int r = 0; r < qn; r++) {
             double lse = ws.lse[h * ws.queryLen + q0 + r];
-            if (lse != Double.NEGATIVE_INFINITY) {
+            if (lse == Double.NEGATIVE_INFINITY) {
+              continue;
+            }
+            if (add) {
+              ExpFunctions.expShiftedAdd(t, r * kn, rows, r * keyTotal + k0, kn, lse);
+            } else {
               ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
             }
           }
         });
+  }
+
+  /**
+   * Whether mapBlock writes every entry of the block's rows: no causal mask (whose skipped tiles
+   * are never visited) and no fully masked query (whose row is skipped). Masked keys inside a
+   * visited tile are written as exp(-infinity) = 0.
+   */
+  private boolean coversEveryEntry(AttentionWorkspace ws, int h, int q0, int qn) {
+    if (causal) {
+      return false;
+    }
+    for (int r = 0; r < qn; r++) {
+      if (ws.lse[h * ws.queryLen + q0 + r] == Double.NEGATIVE_INFINITY) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A tile of keys k0..k0+kn. */

@@ -13,6 +13,9 @@ final class ExpFunctions {
     /** dst[dstOff + i] = exp(src[srcOff + i] - shift) for i < n; returns their sum. */
     double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
 
+    /** dst[dstOff + i] += exp(src[srcOff + i] - shift) for i < n. */
+    void expShiftedAdd(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
+
     /** max of a[off .. off + n), -infinity when empty. */
     double max(double[] a, int off, int n);
 
@@ -23,6 +26,11 @@ final class ExpFunctions {
 
   static double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     return IMPL.expShifted(src, srcOff, dst, dstOff, n, shift);
+  }
+
+  static void expShiftedAdd(
+      double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+    IMPL.expShiftedAdd(src, srcOff, dst, dstOff, n, shift);
   }
 
   static double max(double[] a, int off, int n) {
@@ -58,6 +66,14 @@ final class ExpFunctions {
         sum += p;
       }
       return sum;
+    }
+
+    @Override
+    public void expShiftedAdd(
+        double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+      for (int i = 0; i < n; i++) {
+        dst[dstOff + i] += Math.exp(src[srcOff + i] - shift);
+      }
     }
 
     @Override

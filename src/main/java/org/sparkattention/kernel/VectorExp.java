@@ -32,6 +32,20 @@ final class VectorExp implements ExpFunctions.Kernel {
   }
 
   @Override
+  public void expShiftedAdd(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    for (; i < bound; i += SPECIES.length()) {
+      DoubleVector p =
+          DoubleVector.fromArray(SPECIES, src, srcOff + i).sub(shift).lanewise(VectorOperators.EXP);
+      p.add(DoubleVector.fromArray(SPECIES, dst, dstOff + i)).intoArray(dst, dstOff + i);
+    }
+    for (; i < n; i++) {
+      dst[dstOff + i] += Math.exp(src[srcOff + i] - shift);
+    }
+  }
+
+  @Override
   public double max(double[] a, int off, int n) {
     int i = 0;
     int bound = SPECIES.loopBound(n);

@@ -79,6 +79,34 @@ class InvariantsTest {
   }
 
   @Test
+  void fullyMaskedRowsAreZeroOnAWorkspaceThatHeldOtherMaps() {
+    // Map buffers are reused: a row the map pass skips must still come out zero, not as the
+    // previous sequence's values (no causal mask here, so only the fully masked rows are skipped).
+    Random rnd = new Random(6);
+    int e = 8;
+    int len = 6;
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(
+            RandomAttention.weights(rnd, e, e, e, true, false),
+            AttentionOptions.of(2).withBlockSize(4));
+    AttentionWorkspace ws = kernel.newWorkspace();
+    kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, true), null);
+    MapCollector before = MapCollector.collect(kernel, ws, len, len);
+    assertTrue(before.heads[0] > 0, "the first sequence's maps fill the buffers");
+    boolean[] allPadded = new boolean[len];
+    java.util.Arrays.fill(allPadded, true);
+    kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, true), allPadded);
+    assertEquals(len, ws.fullyMaskedQueries());
+    MapCollector maps = MapCollector.collect(kernel, ws, len, len);
+    for (double v : maps.heads) {
+      assertEquals(0.0, v, 0.0, "fully masked head map rows are zero");
+    }
+    for (double v : maps.mean) {
+      assertEquals(0.0, v, 0.0, "fully masked mean map rows are zero");
+    }
+  }
+
+  @Test
   void workingMemoryGrowsWithLengthNotWithLTimesS() {
     Random rnd = new Random(2);
     int e = 16;
