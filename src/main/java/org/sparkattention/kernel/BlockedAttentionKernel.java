@@ -339,14 +339,9 @@ public final class BlockedAttentionKernel implements Serializable {
    */
   private boolean scoreBounds(AttentionWorkspace ws, int h, int q0, int qn, double[] bounds) {
     double keyNorm = ws.maxKeyNorm[h];
-    double[] q = ws.q;
     for (int r = 0; r < qn; r++) {
-      int base = (h * ws.queryLen + q0 + r) * headDim;
-      double squares = 0;
-      for (int d = 0; d < headDim; d++) {
-        squares += q[base + d] * q[base + d];
-      }
-      double bound = Math.abs(scale) * Math.sqrt(squares) * keyNorm;
+      double queryNorm = Math.sqrt(squaredNorm(ws.q, (h * ws.queryLen + q0 + r) * headDim));
+      double bound = Math.abs(scale) * queryNorm * keyNorm;
       if (!(bound <= FIXED_SHIFT_LIMIT)) { // NaN and infinity included
         return false;
       }
@@ -362,15 +357,19 @@ public final class BlockedAttentionKernel implements Serializable {
       double max = 0;
       int band = h * headDim * keyTotal;
       for (int j = 0; j < keyTotal; j++) {
-        double squares = 0;
-        for (int d = 0; d < headDim; d++) {
-          double x = ws.k[band + j * headDim + d];
-          squares += x * x;
-        }
-        max = Math.max(max, squares);
+        max = Math.max(max, squaredNorm(ws.k, band + j * headDim));
       }
       ws.maxKeyNorm[h] = Math.sqrt(max);
     }
+  }
+
+  /** The squared norm of one token's head part: headDim values from {@code offset}. */
+  private double squaredNorm(double[] a, int offset) {
+    double squares = 0;
+    for (int d = 0; d < headDim; d++) {
+      squares += a[offset + d] * a[offset + d];
+    }
+    return squares;
   }
 
   /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
