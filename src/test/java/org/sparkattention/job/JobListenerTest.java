@@ -1,0 +1,55 @@
+package org.sparkattention.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+
+/** The task time per phase behind the summary's wall split, on a real local session. */
+class JobListenerTest {
+  @Test
+  void tasksCountTowardsThePhaseThatSubmittedTheirJob() throws Exception {
+    SparkContext sc = SparkTestSession.get().sparkContext();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    JobListener listener =
+        new JobListener(sc, new PrintStream(progress, true, StandardCharsets.UTF_8));
+    sc.addSparkListener(listener);
+    try {
+      listener.phase("scan");
+      jsc.parallelize(List.of(300, 300), 2).foreach(Thread::sleep);
+      listener.phase("run");
+      jsc.parallelize(List.of(600), 1).foreach(Thread::sleep);
+      listener.phase("other");
+      jsc.parallelize(List.of(0), 1).count();
+
+      // Task-end events reach listeners asynchronously: wait until all four tasks are in.
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (listener.taskRunSeconds(List.of("scan", "run", "other")) < 1.2
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      double scan = listener.taskRunSeconds(List.of("scan"));
+      double run = listener.taskRunSeconds(List.of("run"));
+      assertTrue(scan >= 0.6 && scan < 1.2, "scan phase: two tasks of 0.3 s, got " + scan);
+      assertTrue(run >= 0.6 && run < 1.2, "run phase: one task of 0.6 s, got " + run);
+      assertEquals(
+          scan + run, listener.taskRunSeconds(List.of("scan", "run")), 1e-9, "phases add up");
+      assertEquals(0.0, listener.taskRunSeconds(List.of("never")), "a phase without jobs");
+      assertTrue(
+          progress.toString(StandardCharsets.UTF_8).contains("[spark-attention] run: 1/1 tasks"),
+          "progress lines name the phase");
+    } finally {
+      listener.done();
+      sc.removeSparkListener(listener);
+    }
+    assertNull(sc.getLocalProperty("spark.job.description"), "the job description is cleared");
+  }
+}
