@@ -1,11 +1,15 @@
 package org.sparkattention.io;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
+import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOutputWriter;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -15,9 +19,22 @@ import org.apache.spark.sql.types.StructType;
  * float: most of the time the job spent writing. The files are ordinary Parquet, the layout and
  * footer metadata Spark's own; reading, partitioning and the commit protocol are Spark's.
  * Use it with {@code df.write().format(MatrixParquetFormat.class.getName())}.
+ *
+ * <p>With the option {@link #OUTPUT_AND_MAPS} set to {@code true}, the rows are outputs and maps
+ * together ({@link OutputRows#outputAndMapSchema}): each task writes its output rows to the file
+ * Spark names and its map rows to a second file beside it, {@link #MAPS_PREFIX} before the same
+ * name. Both are inside the task attempt's directory, so Spark's commit protocol commits them
+ * together, once per task; the job then moves the map files into the map dataset.
  */
 public class MatrixParquetFormat extends ParquetFileFormat {
   private static final long serialVersionUID = 1L;
+
+  /** Write option: the rows are {@link OutputRows#outputAndMapSchema} rows (lower case: options
+   * may reach the format with their keys lower-cased). */
+  public static final String OUTPUT_AND_MAPS = "spark_attention.output_and_maps";
+
+  /** How the map files of an {@link #OUTPUT_AND_MAPS} write begin; readers skip such files. */
+  public static final String MAPS_PREFIX = "_maps.";
 
   @Override
   public OutputWriterFactory prepareWrite(
@@ -25,16 +42,33 @@ public class MatrixParquetFormat extends ParquetFileFormat {
       Job job,
       scala.collection.immutable.Map<String, String> options,
       StructType dataSchema) {
-    return new Factory(super.prepareWrite(session, job, options, dataSchema));
+    boolean outputAndMaps = options.get(OUTPUT_AND_MAPS).contains("true");
+    return new Factory(super.prepareWrite(session, job, options, dataSchema), outputAndMaps);
+  }
+
+  /**
+   * A file of {@code schema} rows: the bulk writer when it takes them, else Spark's own Parquet
+   * writer, given {@code schema} in place of the write's (an {@link #OUTPUT_AND_MAPS} write has
+   * two).
+   */
+  static OutputWriter newWriter(String path, StructType schema, TaskAttemptContext context) {
+    if (MatrixParquetWriter.handles(schema, context.getConfiguration())) {
+      return new MatrixParquetWriter(path, schema, context.getConfiguration());
+    }
+    Configuration conf = new Configuration(context.getConfiguration());
+    ParquetWriteSupport.setSchema(schema, conf);
+    return new ParquetOutputWriter(path, new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
   }
 
   /** Spark's Parquet writer factory, with matrix datasets going to the bulk writer. */
   private static final class Factory extends OutputWriterFactory {
     private static final long serialVersionUID = 1L;
     private final OutputWriterFactory parquet;
+    private final boolean outputAndMaps;
 
-    Factory(OutputWriterFactory parquet) {
+    Factory(OutputWriterFactory parquet, boolean outputAndMaps) {
       this.parquet = parquet;
+      this.outputAndMaps = outputAndMaps;
     }
 
     @Override
@@ -44,6 +78,9 @@ public class MatrixParquetFormat extends ParquetFileFormat {
 
     @Override
     public OutputWriter newInstance(String path, StructType schema, TaskAttemptContext context) {
+      if (outputAndMaps) {
+        return new OutputAndMapsWriter(path, schema, context);
+      }
       if (MatrixParquetWriter.handles(schema, context.getConfiguration())) {
         return new MatrixParquetWriter(path, schema, context.getConfiguration());
       }

@@ -47,6 +47,44 @@ public final class OutputRows implements Serializable {
         DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, false));
   }
 
+  /**
+   * Outputs and maps in one dataset, as the compute stage hands them to the writer ({@link
+   * MatrixParquetFormat#OUTPUT_AND_MAPS}): the carried columns, {@code output}, {@code head} and
+   * {@code weights}, the columns of the other kind null in each row.
+   */
+  public StructType outputAndMapSchema() {
+    return withCarried(
+        DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, true),
+        DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
+        DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, true));
+  }
+
+  /**
+   * The output rows' part of an {@link #outputAndMapSchema} (less any partition columns, as a
+   * writer sees it): what {@link #outputSchema} is.
+   */
+  static StructType outputPart(StructType outputAndMaps) {
+    return part(outputAndMaps, OUTPUT, HEAD, WEIGHTS);
+  }
+
+  /** The map rows' part of an {@link #outputAndMapSchema}: what {@link #mapSchema} is. */
+  static StructType mapPart(StructType outputAndMaps) {
+    return part(outputAndMaps, WEIGHTS, OUTPUT);
+  }
+
+  /** The fields without {@code dropped}, the {@code matrix} field not nullable. */
+  private static StructType part(StructType schema, String matrix, String... dropped) {
+    List<StructField> fields = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      if (f.name().equals(matrix)) {
+        fields.add(DataTypes.createStructField(f.name(), f.dataType(), false));
+      } else if (!Arrays.asList(dropped).contains(f.name())) {
+        fields.add(f);
+      }
+    }
+    return DataTypes.createStructType(fields);
+  }
+
   public StructType badRowSchema() {
     return withCarried(DataTypes.createStructField(REASON, DataTypes.StringType, false));
   }
@@ -62,9 +100,17 @@ public final class OutputRows implements Serializable {
     return row(in, floatMatrix(rowMajor, rows, cols));
   }
 
-  /** A map row: the carried columns, {@code head} (null for the mean), then {@code weights}. */
+  /** An output row of {@link #outputAndMapSchema}: the map columns null. */
+  public InternalRow outputWithMapColumns(InternalRow in, double[] rowMajor, int rows, int cols) {
+    return row(in, floatMatrix(rowMajor, rows, cols), null, null);
+  }
+
+  /**
+   * A map row of {@link #outputAndMapSchema}: {@code output} null, {@code head} (null for the
+   * mean), {@code weights}.
+   */
   public InternalRow map(InternalRow in, Integer head, float[] rowMajor, int rows, int cols) {
-    return row(in, head, floatMatrix(rowMajor, rows, cols));
+    return row(in, null, head, floatMatrix(rowMajor, rows, cols));
   }
 
   /** A bad row: the carried columns and the reason. */

@@ -16,9 +16,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -351,7 +349,7 @@ public final class AttentionJob {
                   .values();
       AttentionTask task =
           new AttentionTask(weights, p.options(), codec, outputRows, mapMode, metrics);
-      JavaRDD<Tuple2<Boolean, InternalRow>> computed = balanced.mapPartitions(task);
+      JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
 
       // 3. Compute once and write everything to staging.
       long tRun = System.nanoTime();
@@ -360,27 +358,15 @@ public final class AttentionJob {
       staged.add(p.output());
       if (mapMode == null) {
         runPhase(listener, runPhases, "computing attention and writing outputs");
-        write(spark, computed.map(Tuple2::_2), outputRows.outputSchema(), p.output(), partitionBy);
+        write(spark, computed, outputRows.outputSchema(), p.output(), partitionBy, false);
       } else {
         staged.add(p.maps());
-        // Outputs and maps leave the compute stage through one shuffle, each kind to its own half
-        // of the reducer partitions: the attention is computed once, and each write reads only
-        // its own rows (a persisted RDD would be read whole by both writes).
-        JavaPairRDD<Integer, InternalRow> byKind =
-            computed
-                .mapToPair(
-                    t -> new Tuple2<>((t._1() ? tasks : 0) + TaskContext.getPartitionId(), t._2()))
-                .partitionBy(new TaskPartitioner(2 * tasks));
-        runPhase(listener, runPhases, "computing attention and maps, writing outputs");
-        write(
-            spark, partitions(byKind, 0, tasks), outputRows.outputSchema(), p.output(), partitionBy);
-        runPhase(listener, runPhases, "writing maps");
-        write(
-            spark,
-            partitions(byKind, tasks, 2 * tasks),
-            outputRows.mapSchema(),
-            p.maps(),
-            partitionBy);
+        // Each task writes its outputs and its maps as they are computed, each kind to its own
+        // file, committed together by Spark's commit protocol; the map files then move to the
+        // map dataset's staging.
+        runPhase(listener, runPhases, "computing attention and maps, writing outputs and maps");
+        write(spark, computed, outputRows.outputAndMapSchema(), p.output(), partitionBy, true);
+        p.maps().takeFiles(p.output(), MatrixParquetFormat.MAPS_PREFIX);
       }
       if (p.badRows() != null) {
         staged.add(p.badRows());
@@ -388,7 +374,7 @@ public final class AttentionJob {
         JavaRDD<InternalRow> bad =
             input.mapPartitionsWithIndex(
                 (idx, rows) -> badRows(rows, assignment.value()[idx], codec, outputRows), true);
-        write(spark, bad, outputRows.badRowSchema(), p.badRows(), partitionBy);
+        write(spark, bad, outputRows.badRowSchema(), p.badRows(), partitionBy, false);
       }
       double runSeconds = (System.nanoTime() - tRun) / 1e9;
 
@@ -730,23 +716,17 @@ public final class AttentionJob {
     }
   }
 
-  /** The rows of partitions [from, to) of {@code rdd}; the others are never read. */
-  private static JavaRDD<InternalRow> partitions(
-      JavaPairRDD<Integer, InternalRow> rdd, int from, int to) {
-    scala.Function1<Object, Object> keep =
-        (scala.Function1<Object, Object> & java.io.Serializable)
-            index -> (Integer) index >= from && (Integer) index < to;
-    return JavaPairRDD.fromRDD(
-            PartitionPruningRDD.create(rdd.rdd(), keep), rdd.kClassTag(), rdd.vClassTag())
-        .values();
-  }
-
+  /**
+   * Writes {@code rows} to the target's staging; {@code outputAndMaps}: they are {@link
+   * OutputRows#outputAndMapSchema} rows (see {@link MatrixParquetFormat#OUTPUT_AND_MAPS}).
+   */
   private static void write(
       SparkSession spark,
       JavaRDD<InternalRow> rows,
       StructType schema,
       StagedDataset target,
-      String[] partitionBy) {
+      String[] partitionBy,
+      boolean outputAndMaps) {
     Dataset<Row> df =
         ((org.apache.spark.sql.classic.SparkSession) spark)
             .internalCreateDataFrame(rows.rdd(), schema, false);
@@ -754,6 +734,7 @@ public final class AttentionJob {
     df.write()
         .mode(SaveMode.ErrorIfExists)
         .format(MatrixParquetFormat.class.getName())
+        .option(MatrixParquetFormat.OUTPUT_AND_MAPS, outputAndMaps)
         .partitionBy(partitionBy)
         .save(target.stagingPath());
   }

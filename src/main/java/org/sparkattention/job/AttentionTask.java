@@ -16,16 +16,15 @@ import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
 import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
-import scala.Tuple2;
 
 /**
  * What one Spark task does with its rows: one kernel and one workspace for the whole task; for
  * each sequence one forward pass, its output row, and (when maps are on) its map rows from the
  * same forward pass, head by head so that only one head's map is in memory at a time. Emits
- * {@code (isMap, row)} pairs as compact unsafe rows.
+ * compact unsafe rows: {@link OutputRows#outputSchema} rows without maps, {@link
+ * OutputRows#outputAndMapSchema} rows (outputs and maps) with them.
  */
-final class AttentionTask
-    implements FlatMapFunction<Iterator<InternalRow>, Tuple2<Boolean, InternalRow>>, Serializable {
+final class AttentionTask implements FlatMapFunction<Iterator<InternalRow>, InternalRow>, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final Broadcast<AttentionWeights> weights;
@@ -53,12 +52,12 @@ final class AttentionTask
   }
 
   @Override
-  public Iterator<Tuple2<Boolean, InternalRow>> call(Iterator<InternalRow> rows) {
+  public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
     AttentionWorkspace ws = kernel.newWorkspace();
-    StructType outputSchema = outputRows.outputSchema();
-    UnsafeProjection toOutput = UnsafeProjection.create(outputSchema);
-    UnsafeProjection toMap = mapMode == null ? null : UnsafeProjection.create(outputRows.mapSchema());
+    StructType schema =
+        mapMode == null ? outputRows.outputSchema() : outputRows.outputAndMapSchema();
+    UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new Iterator<>() {
       private InternalRow current;
       private int nextHead;
@@ -70,7 +69,7 @@ final class AttentionTask
       }
 
       @Override
-      public Tuple2<Boolean, InternalRow> next() {
+      public InternalRow next() {
         if (current != null) {
           return nextMap();
         }
@@ -80,7 +79,7 @@ final class AttentionTask
         return compute(rows.next());
       }
 
-      private Tuple2<Boolean, InternalRow> compute(InternalRow row) {
+      private InternalRow compute(InternalRow row) {
         long t0 = System.nanoTime();
         DenseMatrix query = codec.query(row);
         DenseMatrix key = codec.key(row, query);
@@ -90,7 +89,13 @@ final class AttentionTask
         DenseMatrix out = kernel.forward(ws, query, key, value, mask);
         long t2 = System.nanoTime();
         InternalRow encoded =
-            toOutput.apply(outputRows.output(row, out.values(), out.numRows(), out.numCols())).copy();
+            toUnsafe
+                .apply(
+                    mapMode == null
+                        ? outputRows.output(row, out.values(), out.numRows(), out.numCols())
+                        : outputRows.outputWithMapColumns(
+                            row, out.values(), out.numRows(), out.numCols()))
+                .copy();
         long t3 = System.nanoTime();
         metrics.sequence(
             kernel.flops(query.numRows(), key.numRows(), mapMode != null),
@@ -104,10 +109,10 @@ final class AttentionTask
           current = row.copy();
           nextHead = 0;
         }
-        return new Tuple2<>(false, encoded);
+        return encoded;
       }
 
-      private Tuple2<Boolean, InternalRow> nextMap() {
+      private InternalRow nextMap() {
         long t0 = System.nanoTime();
         int queryLen = codec.queryLen(current);
         int keyCount = codec.keyLen(current) + kernel.extraKeys();
@@ -122,14 +127,14 @@ final class AttentionTask
         }
         long t1 = System.nanoTime();
         InternalRow encoded =
-            toMap.apply(outputRows.map(current, head, map, queryLen, keyCount)).copy();
+            toUnsafe.apply(outputRows.map(current, head, map, queryLen, keyCount)).copy();
         long t2 = System.nanoTime();
         metrics.mapRow(t1 - t0, t2 - t1);
         nextHead++;
         if (mapMode == MapMode.MEAN || nextHead == kernel.numHeads()) {
           current = null;
         }
-        return new Tuple2<>(true, encoded);
+        return encoded;
       }
     };
   }

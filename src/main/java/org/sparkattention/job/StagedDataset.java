@@ -2,11 +2,16 @@ package org.sparkattention.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.sparkattention.errors.AttentionException;
 
 /**
@@ -83,6 +88,50 @@ public final class StagedDataset {
 
   public String targetPath() {
     return target.toString();
+  }
+
+  /**
+   * Moves the files named {@code prefix}... that a write left in {@code other}'s staging into
+   * this dataset's staging, at the same relative paths without the prefix, and marks it complete
+   * as Spark's write would ({@code _SUCCESS}). Across file systems the files are copied.
+   */
+  public void takeFiles(StagedDataset other, String prefix) {
+    try {
+      fs.mkdirs(staging);
+      RemoteIterator<LocatedFileStatus> files = other.fs.listFiles(other.staging, true);
+      while (files.hasNext()) {
+        Path file = files.next().getPath();
+        String name = file.getName();
+        if (!name.startsWith(prefix)) {
+          continue;
+        }
+        // The same partition directories (names as written, escapes included) below staging.
+        Deque<String> dirs = new ArrayDeque<>();
+        Path dir = file.getParent();
+        for (int i = dir.depth() - other.staging.depth(); i > 0; i--) {
+          dirs.push(dir.getName());
+          dir = dir.getParent();
+        }
+        Path toDir = staging;
+        for (String d : dirs) {
+          toDir = new Path(toDir, d);
+        }
+        Path to = new Path(toDir, name.substring(prefix.length()));
+        fs.mkdirs(toDir);
+        if (sameFileSystem(other)) {
+          rename(file, to);
+        } else if (!FileUtil.copy(other.fs, file, fs, to, true, fs.getConf())) {
+          throw new IOException("copy " + file + " -> " + to + " failed");
+        }
+      }
+      fs.create(new Path(staging, "_SUCCESS"), true).close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("moving " + what + " files from " + other.staging, e);
+    }
+  }
+
+  private boolean sameFileSystem(StagedDataset other) {
+    return fs.getUri().equals(other.fs.getUri());
   }
 
   /** Moves the staged data into place according to the mode. */
