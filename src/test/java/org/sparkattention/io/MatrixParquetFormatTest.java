@@ -205,6 +205,105 @@ class MatrixParquetFormatTest {
     }
   }
 
+  /**
+   * An outputs-and-maps write (the job with maps on): each task's output rows land in Spark's
+   * file, its map rows in a {@code _maps.} file beside it, each with its own dataset's schema.
+   */
+  @Test
+  void outputAndMapsWriteSplitsTheRowsIntoTwoFilesWithTheirOwnSchemas() throws IOException {
+    SparkSession session = SparkTestSession.get();
+    StructType input =
+        DataTypes.createStructType(
+            List.of(
+                DataTypes.createStructField("id", DataTypes.LongType, false),
+                DataTypes.createStructField("day", DataTypes.StringType, true),
+                DataTypes.createStructField("x", OutputRows.FLOAT_MATRIX, false)));
+    OutputRows outputRows =
+        new OutputRows(
+            InputLayout.resolve(
+                input, "id", "x", "query", "key", "value", "key_padding_mask", List.of("day"), 2,
+                2, 2));
+    StructType both = outputRows.outputAndMapSchema();
+    assertEquals(outputRows.outputSchema(), OutputRows.outputPart(both));
+    assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both));
+
+    List<Row> written = new ArrayList<>();
+    for (long id = 0; id < 60; id++) {
+      String day = "2026-11-2" + (id % 3);
+      Object m = ArraySeq.unsafeWrapArray(new Object[] {
+        ArraySeq.unsafeWrapArray(new Object[] {(float) id, 0.5f})});
+      written.add(RowFactory.create(id, day, m, null, null));
+      for (int head = 0; head < 2; head++) {
+        written.add(RowFactory.create(id, day, null, head, m));
+      }
+    }
+    Path out = dir.resolve("output-and-maps");
+    session
+        .createDataFrame(written, both)
+        .repartition(2)
+        .write()
+        .format(MatrixParquetFormat.class.getName())
+        .option(MatrixParquetFormat.OUTPUT_AND_MAPS, true)
+        .partitionBy("day")
+        .save(out.toString());
+
+    // Spark skips the _maps. files: the dataset holds the output rows only.
+    Dataset<Row> outputs = session.read().parquet(out.toString());
+    assertEquals(List.of("id", "output", "day"), List.of(outputs.schema().fieldNames()));
+    assertEquals(60, outputs.count());
+    assertEquals(60, outputs.filter("output[0][0] = cast(id as float)").count());
+
+    // The map files, moved beside each other without the prefix, are the map rows.
+    Path maps = dir.resolve("maps-of-output-and-maps");
+    List<Path> mapFiles =
+        parquetFiles(out).stream()
+            .filter(p -> p.getFileName().toString().startsWith(MatrixParquetFormat.MAPS_PREFIX))
+            .toList();
+    assertEquals(parquetFiles(out).size() / 2, mapFiles.size(), "one map file per output file");
+    for (Path f : mapFiles) {
+      Path to =
+          maps.resolve(out.relativize(f.getParent()))
+              .resolve(f.getFileName().toString().substring(MatrixParquetFormat.MAPS_PREFIX.length()));
+      Files.createDirectories(to.getParent());
+      Files.copy(f, to);
+    }
+    Dataset<Row> mapRows = session.read().parquet(maps.toString());
+    assertEquals(List.of("id", "head", "weights", "day"), List.of(mapRows.schema().fieldNames()));
+    assertEquals(120, mapRows.count());
+    assertEquals(60, mapRows.filter("head = 1 and weights[0][0] = cast(id as float)").count());
+  }
+
+  /**
+   * When the bulk writer does not take a file (Parquet encryption), Spark's writer does, with
+   * the schema of that file, not the write's.
+   */
+  @Test
+  void sparksWriterTakesTheSchemaItIsGiven() throws Exception {
+    SparkSession session = SparkTestSession.get();
+    org.apache.hadoop.mapreduce.Job job =
+        org.apache.hadoop.mapreduce.Job.getInstance(session.sparkContext().hadoopConfiguration());
+    scala.collection.immutable.Map<String, String> noOptions =
+        scala.collection.immutable.Map$.MODULE$.empty();
+    new MatrixParquetFormat().prepareWrite(session, job, noOptions, SCHEMA);
+    StructType part =
+        DataTypes.createStructType(
+            List.of(
+                DataTypes.createStructField("id", DataTypes.LongType, false),
+                DataTypes.createStructField("label", DataTypes.StringType, true)));
+    Path file = dir.resolve("spark-writer").resolve("part-0.parquet");
+    var context =
+        new org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl(
+            job.getConfiguration(), new org.apache.hadoop.mapreduce.TaskAttemptID());
+    var writer = MatrixParquetFormat.newWriter(file.toString(), part, context);
+    assertFalse(writer instanceof MatrixParquetWriter, "no matrix column: Spark's writer");
+    writer.write(
+        new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
+            new Object[] {7L, org.apache.spark.unsafe.types.UTF8String.fromString("seven")}));
+    writer.close();
+    List<Row> back = session.read().parquet(file.getParent().toString()).collectAsList();
+    assertEquals(List.of(RowFactory.create(7L, "seven")), back);
+  }
+
   private static void assertSameRows(List<Row> expected, List<Row> actual, String reader) {
     assertEquals(expected.size(), actual.size(), reader + ": rows");
     for (int i = 0; i < expected.size(); i++) {

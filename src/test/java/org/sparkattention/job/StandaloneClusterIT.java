@@ -134,6 +134,38 @@ class StandaloneClusterIT {
   }
 
   @Test
+  void retriedTasksLeaveOneCopyOfEveryOutputAndMapRow() throws Exception {
+    // Every task's first attempt fails after 10 of its about 50 sequences, having written part of
+    // its output and map files; only the retried attempts' files may be committed.
+    Path out = dir.resolve("retried-out");
+    Path maps = dir.resolve("retried-maps");
+    Process p =
+        startSubmit(
+            dir,
+            jobArgs(out.toString(), maps.toString()),
+            "768m",
+            " -D" + FaultInjection.FAIL_AFTER_SEQUENCES + "=10");
+    Map<String, Object> summary = awaitSummary(p, dir);
+    assertTrue(((Number) summary.get("failed_task_attempts")).intValue() >= 6, summary.toString());
+    assertEquals(300, ((Number) summary.get("rows_written")).intValue());
+    assertEquals(300, ((Number) summary.get("map_rows_written")).intValue());
+    SparkSession spark = SparkTestSession.get();
+    assertEquals(300, spark.read().parquet(out.toString()).count(), "no duplicated outputs");
+    assertEquals(300, spark.read().parquet(maps.toString()).count(), "no duplicated maps");
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertTrue(
+          files.noneMatch(f -> f.getFileName().toString().startsWith("_maps.")),
+          "every map file moved to the map dataset");
+    }
+
+    Path localOut = dir.resolve("local-out");
+    Path localMaps = dir.resolve("local-maps");
+    JobRunner.succeed(jobArgs(localOut.toString(), localMaps.toString()).toArray(new String[0]));
+    assertSameValues(out, localOut, "output");
+    assertSameValues(maps, localMaps, "weights");
+  }
+
+  @Test
   void killedExecutorIsReplacedAndTheOutputEqualsAnUndisturbedRun() throws Exception {
     SparkSession spark = SparkTestSession.get();
     Path data = dir.resolve("data");
