@@ -327,13 +327,8 @@ public final class AttentionJob {
       }
 
       // 2. Tasks balanced by cost.
-      // With maps the computed rows are shuffled anyway, and the input partitions kept as tasks
-      // measured no faster there: the cost plan then.
       Integer userTasks = config.get(ConfigKeys.PARTITIONS);
-      CostPlan plan =
-          mapMode == null
-              ? CostPlan.choose(costs, sc.defaultParallelism(), userTasks)
-              : CostPlan.plan(costs, sc.defaultParallelism(), userTasks);
+      CostPlan plan = CostPlan.choose(costs, sc.defaultParallelism(), userTasks);
       Broadcast<int[][]> assignment = sc.broadcast(plan.assignment());
       Broadcast<AttentionWeights> weights = sc.broadcast(w);
       JobMetrics metrics = new JobMetrics(spark.sparkContext());

@@ -61,13 +61,14 @@ class DeterminismTest {
       StandaloneClusterIT.assertSameValues(p, one, "output");
     }
     for (String p : new String[] {"seven-maps", "reversed-maps", "rerun-maps"}) {
-      assertSameMaps(dir.resolve(p), dir.resolve("one-maps"));
+      assertSameMaps(dir.resolve(p), dir.resolve("one-maps"), 1200);
     }
   }
 
   /**
    * Four files of equal sequences, each its own input partition: balanced as they are, so the job
-   * computes them where they are (no shuffle), with the same values as a cost plan's tasks.
+   * computes them where they are (no shuffle), with the same outputs and maps as a cost plan's
+   * tasks.
    */
   @Test
   void balancedInputPartitionsAreComputedInPlaceWithTheSameValues() {
@@ -85,7 +86,8 @@ class DeterminismTest {
       inPlace =
           JobRunner.succeed(
               "--input", input, "--weights", weights, "--heads", "4",
-              "--output", dir.resolve("in-place").toString());
+              "--output", dir.resolve("in-place").toString(),
+              "--maps", "heads", "--maps.output", dir.resolve("in-place-maps").toString());
     } finally {
       spark.conf().unset("spark.sql.files.openCostInBytes");
       spark.conf().unset("spark.sql.files.maxPartitionBytes");
@@ -98,20 +100,22 @@ class DeterminismTest {
     Map<String, Object> planned =
         JobRunner.succeed(
             "--input", input, "--weights", weights, "--heads", "4",
-            "--output", dir.resolve("planned").toString(), "--partitions", "3");
+            "--output", dir.resolve("planned").toString(), "--partitions", "3",
+            "--maps", "heads", "--maps.output", dir.resolve("planned-maps").toString());
     @SuppressWarnings("unchecked")
     Map<String, Object> plannedBalance = (Map<String, Object>) planned.get("task_cost_balance");
     assertEquals("cost plan", plannedBalance.get("tasks_are"));
     StandaloneClusterIT.assertSameValues(dir.resolve("in-place"), dir.resolve("planned"), "output");
+    assertSameMaps(dir.resolve("in-place-maps"), dir.resolve("planned-maps"), 160);
   }
 
-  private static void assertSameMaps(Path a, Path b) {
+  private static void assertSameMaps(Path a, Path b, long rows) {
     SparkSession spark = SparkTestSession.get();
     var left =
         spark.read().parquet(a.toString()).selectExpr("id", "head", "weights").orderBy("id", "head");
     var right =
         spark.read().parquet(b.toString()).selectExpr("id", "head", "weights").orderBy("id", "head");
-    org.junit.jupiter.api.Assertions.assertEquals(1200, left.count());
+    org.junit.jupiter.api.Assertions.assertEquals(rows, left.count());
     org.junit.jupiter.api.Assertions.assertEquals(0, left.except(right).count(), "same map rows");
     org.junit.jupiter.api.Assertions.assertEquals(0, right.except(left).count(), "same map rows");
   }
