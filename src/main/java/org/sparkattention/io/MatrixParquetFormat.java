@@ -29,8 +29,10 @@ import org.apache.spark.sql.types.StructType;
 public class MatrixParquetFormat extends ParquetFileFormat {
   private static final long serialVersionUID = 1L;
 
-  /** Write option: the rows are {@link OutputRows#outputAndMapSchema} rows (lower case: options
-   * may reach the format with their keys lower-cased). */
+  /**
+   * Write option: the rows are {@link OutputRows#outputAndMapSchema} rows. Lower case: options may
+   * reach the format with their keys lower-cased.
+   */
   public static final String OUTPUT_AND_MAPS = "spark_attention.output_and_maps";
 
   /** How the map files of an {@link #OUTPUT_AND_MAPS} write begin; readers skip such files. */
@@ -57,10 +59,11 @@ public class MatrixParquetFormat extends ParquetFileFormat {
     }
     Configuration conf = new Configuration(context.getConfiguration());
     ParquetWriteSupport.setSchema(schema, conf);
-    return new ParquetOutputWriter(path, new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+    return new ParquetOutputWriter(
+        path, new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
   }
 
-  /** Spark's Parquet writer factory, with matrix datasets going to the bulk writer. */
+  /** Spark's Parquet writer factory (its file names), matrix datasets to the bulk writer. */
   private static final class Factory extends OutputWriterFactory {
     private static final long serialVersionUID = 1L;
     private final OutputWriterFactory parquet;
@@ -78,13 +81,9 @@ public class MatrixParquetFormat extends ParquetFileFormat {
 
     @Override
     public OutputWriter newInstance(String path, StructType schema, TaskAttemptContext context) {
-      if (outputAndMaps) {
-        return new OutputAndMapsWriter(path, schema, context);
-      }
-      if (MatrixParquetWriter.handles(schema, context.getConfiguration())) {
-        return new MatrixParquetWriter(path, schema, context.getConfiguration());
-      }
-      return parquet.newInstance(path, schema, context);
+      return outputAndMaps
+          ? new OutputAndMapsWriter(path, schema, context)
+          : newWriter(path, schema, context);
     }
   }
 }

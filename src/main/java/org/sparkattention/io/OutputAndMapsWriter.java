@@ -25,7 +25,8 @@ final class OutputAndMapsWriter extends OutputWriter {
     outputOrdinal = schema.fieldIndex(OutputRows.OUTPUT);
     outputs = new Part(path, schema, OutputRows.outputPart(schema), context);
     Path p = new Path(path);
-    String mapsPath = new Path(p.getParent(), MatrixParquetFormat.MAPS_PREFIX + p.getName()).toString();
+    String mapsPath =
+        new Path(p.getParent(), MatrixParquetFormat.MAPS_PREFIX + p.getName()).toString();
     Part m;
     try {
       m = new Part(mapsPath, schema, OutputRows.mapPart(schema), context);

@@ -24,7 +24,8 @@ import org.sparkattention.model.AttentionWeights;
  * compact unsafe rows: {@link OutputRows#outputSchema} rows without maps, {@link
  * OutputRows#outputAndMapSchema} rows (outputs and maps) with them.
  */
-final class AttentionTask implements FlatMapFunction<Iterator<InternalRow>, InternalRow>, Serializable {
+final class AttentionTask
+    implements FlatMapFunction<Iterator<InternalRow>, InternalRow>, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final Broadcast<AttentionWeights> weights;

@@ -64,7 +64,8 @@ final class JobListener extends SparkListener {
 
   @Override
   public void onJobStart(SparkListenerJobStart event) {
-    String name = event.properties() == null ? null : event.properties().getProperty(PHASE_PROPERTY);
+    String name =
+        event.properties() == null ? null : event.properties().getProperty(PHASE_PROPERTY);
     if (name != null) {
       for (Object stageId : CollectionConverters.asJava(event.stageIds())) {
         stagePhases.put((Integer) stageId, name);
