@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.kernel.AttentionMapConsumer;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
@@ -61,6 +62,9 @@ final class AttentionTask
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new Iterator<>() {
       private InternalRow current;
+      /** With maps=mean, the current row's mean map, made by its forward pass. */
+      private float[] meanMap;
+
       private int nextHead;
       private int sequences;
 
@@ -87,7 +91,16 @@ final class AttentionTask
         DenseMatrix value = codec.value(row, query);
         boolean[] mask = codec.keyPaddingMask(row);
         long t1 = System.nanoTime();
-        DenseMatrix out = kernel.forward(ws, query, key, value, mask);
+        DenseMatrix out;
+        if (mapMode == MapMode.MEAN) {
+          // The mean map comes from the forward pass itself.
+          float[] map = new float[query.numRows() * (key.numRows() + kernel.extraKeys())];
+          AttentionMapConsumer toMap = (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
+          out = kernel.forward(ws, query, key, value, mask, toMap);
+          meanMap = map;
+        } else {
+          out = kernel.forward(ws, query, key, value, mask);
+        }
         long t2 = System.nanoTime();
         InternalRow encoded =
             toUnsafe
@@ -98,8 +111,9 @@ final class AttentionTask
                             row, out.values(), out.numRows(), out.numCols()))
                 .copy();
         long t3 = System.nanoTime();
+        // Work done: only the head maps take a pass of their own over the keys.
         metrics.sequence(
-            kernel.flops(query.numRows(), key.numRows(), mapMode != null),
+            kernel.flops(query.numRows(), key.numRows(), mapMode == MapMode.HEADS),
             ws.fullyMaskedQueries(),
             t1 - t0,
             t2 - t1,
@@ -117,13 +131,16 @@ final class AttentionTask
         long t0 = System.nanoTime();
         int queryLen = codec.queryLen(current);
         int keyCount = codec.keyLen(current) + kernel.extraKeys();
-        float[] map = new float[queryLen * keyCount];
+        float[] map;
         Integer head;
         if (mapMode == MapMode.MEAN) {
-          kernel.maps(ws, MapMode.MEAN, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
+          map = meanMap;
+          meanMap = null;
           head = null;
         } else {
-          kernel.headMap(ws, nextHead, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
+          float[] headMap = new float[queryLen * keyCount];
+          kernel.headMap(ws, nextHead, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
+          map = headMap;
           head = nextHead;
         }
         long t1 = System.nanoTime();

@@ -173,6 +173,23 @@ public final class BlockedAttentionKernel implements Serializable {
       DenseMatrix key,
       DenseMatrix value,
       boolean[] keyPaddingMask) {
+    return forward(ws, query, key, value, keyPaddingMask, null);
+  }
+
+  /**
+   * {@link #forward}, handing the mean attention map ({@link MapMode#MEAN}, what {@link #maps}
+   * gives) to {@code meanMap} a block of query rows at a time as it goes, or not when it is null.
+   * Where a block's scores are bounded (see {@link #attendBlock}) each head's probabilities are
+   * kept from the forward pass and normalised once its row sums are known, instead of being
+   * computed again; the blocks go query block by query block, every head of a block in turn.
+   */
+  public DenseMatrix forward(
+      AttentionWorkspace ws,
+      DenseMatrix query,
+      DenseMatrix key,
+      DenseMatrix value,
+      boolean[] keyPaddingMask,
+      AttentionMapConsumer meanMap) {
     ws.checkThread();
     int queryLen = query.numRows();
     int keyLen = key.numRows();
@@ -204,13 +221,34 @@ public final class BlockedAttentionKernel implements Serializable {
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     ws.runningMaxBlocks = 0;
     int fullyMasked = 0;
-    for (int h = 0; h < numHeads; h++) {
+    if (meanMap == null) {
+      for (int h = 0; h < numHeads; h++) {
+        for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
+          int qn = Math.min(blockSize, queryLen - q0);
+          int masked = attendBlock(ws, h, q0, qn, null);
+          if (h == 0) {
+            fullyMasked += masked;
+          }
+        }
+      }
+    } else {
+      ws.mapMean = AttentionWorkspace.ensure(ws.mapMean, blockSize * keyTotal);
+      ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
       for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
         int qn = Math.min(blockSize, queryLen - q0);
-        int masked = attendBlock(ws, h, q0, qn);
-        if (h == 0) {
-          fullyMasked += masked;
+        Arrays.fill(ws.mapMean, 0, qn * keyTotal, 0.0);
+        int runningMaxBefore = ws.runningMaxBlocks;
+        for (int h = 0; h < numHeads; h++) {
+          int masked = attendBlock(ws, h, q0, qn, ws.mapMean);
+          if (h == 0) {
+            fullyMasked += masked;
+          }
         }
+        if (ws.runningMaxBlocks != runningMaxBefore) {
+          // Unbounded scores: the kept probabilities had shifting maxima; the map pass's way.
+          meanBlock(ws, q0, qn);
+        }
+        scaleAndHand(ws.mapMean, q0, qn, keyTotal, meanMap);
       }
     }
     ws.fullyMaskedQueries = fullyMasked;
@@ -283,9 +321,13 @@ public final class BlockedAttentionKernel implements Serializable {
    * [exp(-2 limit), 1], far from overflow and from subnormals, and the tiles need neither a max
    * pass nor rescaling of the context (softmax does not depend on the shift).
    *
+   * <p>With {@code meanSum} (bounded scores only), the block's probabilities are also kept in
+   * {@code mapRows} and, once the row sums are known, added normalised into {@code meanSum}
+   * (queries x S', row-major).
+   *
    * @return the number of queries in the block that saw no key
    */
-  private int attendBlock(AttentionWorkspace ws, int h, int q0, int qn) {
+  private int attendBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] meanSum) {
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
     boolean fixedShift = scoreBounds(ws, h, q0, qn, m);
@@ -293,6 +335,8 @@ public final class BlockedAttentionKernel implements Serializable {
       Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
       ws.runningMaxBlocks++;
     }
+    boolean keep = fixedShift && meanSum != null;
+    int keyTotal = ws.keyLenWithExtras;
     Arrays.fill(l, 0, qn, 0.0);
     int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
     forEachKeyTile(
@@ -304,6 +348,9 @@ public final class BlockedAttentionKernel implements Serializable {
           if (fixedShift) {
             for (int r = 0; r < qn; r++) {
               l[r] += ExpFunctions.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r]);
+              if (keep) {
+                System.arraycopy(ws.tile, r * kn, ws.mapRows, r * keyTotal + k0, kn);
+              }
             }
           } else {
             onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
@@ -329,6 +376,20 @@ public final class BlockedAttentionKernel implements Serializable {
         ws.ctx[base + d] *= inv;
       }
       ws.lse[lseIndex] = m[r] + Math.log(l[r]);
+    }
+    if (keep) {
+      forEachKeyTile(
+          ws,
+          q0,
+          qn,
+          (k0, kn) -> {
+            for (int r = 0; r < qn; r++) {
+              if (l[r] != 0.0) {
+                int at = r * keyTotal + k0;
+                addScaled(ws.mapRows, meanSum, at, kn, 1.0 / l[r]);
+              }
+            }
+          });
     }
     return fullyMasked;
   }
@@ -452,18 +513,36 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.mapMean = AttentionWorkspace.ensure(ws.mapMean, blockSize * keyTotal);
     for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
       int qn = Math.min(blockSize, queryLen - q0);
-      int n = qn * keyTotal;
-      Arrays.fill(ws.mapMean, 0, n, 0.0);
-      for (int h = 0; h < numHeads; h++) {
-        // Each head's probabilities are added into the sum as they are computed: a head's block
-        // is never stored apart (2 MB per head at a block of 256 x 1024 keys).
-        mapBlock(ws, h, q0, qn, ws.mapMean, true);
-      }
-      for (int i = 0; i < n; i++) {
-        ws.mapMean[i] /= numHeads;
-      }
-      consumer.accept(-1, q0, qn, keyTotal, ws.mapMean);
+      meanBlock(ws, q0, qn);
+      scaleAndHand(ws.mapMean, q0, qn, keyTotal, consumer);
     }
+  }
+
+  /** dst[at + i] += src[at + i] * scale for i < n. */
+  private static void addScaled(double[] src, double[] dst, int at, int n, double scale) {
+    for (int i = at; i < at + n; i++) {
+      dst[i] += src[i] * scale;
+    }
+  }
+
+  /** mapMean (qn x S') = the sum over heads of the block's exact maps, computed again. */
+  private void meanBlock(AttentionWorkspace ws, int q0, int qn) {
+    Arrays.fill(ws.mapMean, 0, qn * ws.keyLenWithExtras, 0.0);
+    for (int h = 0; h < numHeads; h++) {
+      // Each head's probabilities are added into the sum as they are computed: a head's block
+      // is never stored apart (2 MB per head at a block of 256 x 1024 keys).
+      mapBlock(ws, h, q0, qn, ws.mapMean, true);
+    }
+  }
+
+  /** The sum over heads divided by H: the block's mean map, to the consumer. */
+  private void scaleAndHand(
+      double[] sum, int q0, int qn, int keyTotal, AttentionMapConsumer consumer) {
+    int n = qn * keyTotal;
+    for (int i = 0; i < n; i++) {
+      sum[i] /= numHeads;
+    }
+    consumer.accept(-1, q0, qn, keyTotal, sum);
   }
 
   /**

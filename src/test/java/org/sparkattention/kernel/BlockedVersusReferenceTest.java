@@ -69,7 +69,27 @@ class BlockedVersusReferenceTest {
       assertEquals(expected.fullyMasked(), ws.fullyMaskedQueries(), what + " fully masked");
       MapCollector maps = MapCollector.collect(kernel, ws, queryLen, keyCount);
       assertClose(maps.heads, expectedMaps, what + " maps");
+      double[] expectedMean = meanOverHeads(expectedMaps, heads);
+      assertClose(maps.mean, expectedMean, what + " mean map");
+
+      // The mean map from the forward pass itself, with the output.
+      MapCollector fused = new MapCollector(heads, queryLen, keyCount);
+      DenseMatrix withMap = kernel.forward(kernel.newWorkspace(), query, key, value, padding, fused);
+      assertClose(withMap.values(), expectedOut, what + " output with the map");
+      assertClose(fused.mean, expectedMean, what + " mean map of the forward pass");
     }
+  }
+
+  /** The mean over heads of heads x rest maps. */
+  static double[] meanOverHeads(double[] heads, int numHeads) {
+    int n = heads.length / numHeads;
+    double[] mean = new double[n];
+    for (int h = 0; h < numHeads; h++) {
+      for (int i = 0; i < n; i++) {
+        mean[i] += heads[h * n + i] / numHeads;
+      }
+    }
+    return mean;
   }
 
   @Test
@@ -112,7 +132,13 @@ class BlockedVersusReferenceTest {
         }
         int keyCount = expected.maps()[0][0].length;
         MapCollector maps = MapCollector.collect(kernel, ws, 24, keyCount);
-        assertClose(maps.heads, ReferenceAttention.flatten(expected.maps()), what + " maps");
+        double[] expectedMaps = ReferenceAttention.flatten(expected.maps());
+        assertClose(maps.heads, expectedMaps, what + " maps");
+        // The forward pass's own mean map: kept probabilities where bounded, recomputed blocks
+        // where not.
+        MapCollector fused = new MapCollector(2, 24, keyCount);
+        kernel.forward(kernel.newWorkspace(), x, x, x, padding, fused);
+        assertClose(fused.mean, meanOverHeads(expectedMaps, 2), what + " mean map of the forward");
       }
     }
   }
