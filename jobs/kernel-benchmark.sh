@@ -2,6 +2,7 @@
 # JMH benchmark of the attention kernel beside plain dgemm, one thread, reported in GFLOP/s.
 #   jobs/kernel-benchmark.sh                        # L in {128, 1024, 4096}, maps none/heads
 #   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none -p blockSize=64,128,256
+#   jobs/kernel-benchmark.sh --shapes                  # the kernel's dgemm shapes alone, GFLOP/s
 #   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
 #   jobs/kernel-benchmark.sh --write [rows L E rounds] # Parquet writers on float matrices, local[2]
 # Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
@@ -13,6 +14,11 @@ mvn -B -q -DskipTests test-compile dependency:build-classpath \
 flags=$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=spark.jvm.flags -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
 export OPENBLAS_NUM_THREADS=1
 cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+if [ "${1:-}" = "--shapes" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.GemmShapesBenchmark "$@"
+fi
 if [ "${1:-}" = "--memory" ]; then
   shift
   # shellcheck disable=SC2086
