@@ -54,6 +54,15 @@ public class GemmShapesBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+      configure();
+      Random rnd = new Random(1);
+      a = KernelBenchmark.randomMatrix(rnd, m, k).values();
+      b = KernelBenchmark.randomMatrix(rnd, k, n).values();
+      c = new double[m * n];
+    }
+
+    /** The shape's dimensions, transposes and beta, from {@link #shape}; no matrices. */
+    void configure() {
       int e = KernelBenchmark.EMBED_DIM;
       int headDim = e / KernelBenchmark.HEADS;
       int tile = 256;
@@ -64,10 +73,6 @@ public class GemmShapesBenchmark {
         case "context" -> set("N", "N", headDim, tile, tile, headDim, tile, 1.0);
         default -> throw new IllegalArgumentException("shape " + shape);
       }
-      Random rnd = new Random(1);
-      a = KernelBenchmark.randomMatrix(rnd, m, k).values();
-      b = KernelBenchmark.randomMatrix(rnd, k, n).values();
-      c = new double[m * n];
     }
 
     private void set(String ta, String tb, int m, int n, int k, int lda, int ldb, double beta) {
@@ -105,7 +110,7 @@ public class GemmShapesBenchmark {
     for (RunResult r : results) {
       Shape s = new Shape();
       s.shape = r.getParams().getParam("shape");
-      s.setUp();
+      s.configure();
       double us = r.getPrimaryResult().getScore();
       System.out.printf(
           "%-11s %-22s %10.1f %9.1f%n",
