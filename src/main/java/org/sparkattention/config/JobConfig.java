@@ -170,33 +170,18 @@ public final class JobConfig implements Serializable {
           "'mode' is 'overwrite-partitions' but 'partition.by' is empty. Set partition.by to the"
               + " columns to partition by, or use mode=overwrite.");
     }
-    List<String> outputs = new ArrayList<>();
-    outputs.add(output());
-    if (!maps().equals("none")) {
-      outputs.add(mapsOutput());
-    }
-    if (badRows().equals("quarantine")) {
-      outputs.add(get(ConfigKeys.BAD_ROWS_OUTPUT));
-    }
-    outputs.add(input());
-    for (int i = 0; i < outputs.size(); i++) {
-      for (int j = i + 1; j < outputs.size(); j++) {
-        if (normalise(outputs.get(i)).equals(normalise(outputs.get(j)))) {
-          throw AttentionException.config(
-              "the paths of output, maps.output, bad.rows.output and input must all differ, but '"
-                  + outputs.get(i)
-                  + "' is used twice. Give each dataset its own path.");
-        }
+    List<String> seen = new ArrayList<>();
+    for (String column : partitionBy()) {
+      String lower = column.toLowerCase(java.util.Locale.ROOT);
+      if (seen.contains(lower)) {
+        throw AttentionException.config(
+            "'partition.by' names column '"
+                + column
+                + "' twice (column names compare without case). Name each column once.");
       }
+      seen.add(lower);
     }
-  }
-
-  private static String normalise(String path) {
-    String p = path.trim();
-    while (p.endsWith("/") && p.length() > 1) {
-      p = p.substring(0, p.length() - 1);
-    }
-    return p;
+    // Whether the datasets' paths overlap is checked on their file systems (DatasetPaths).
   }
 
   private void require(ConfigKey<?> key, String what) {

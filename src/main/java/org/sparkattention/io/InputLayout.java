@@ -11,6 +11,7 @@ import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.errors.AttentionException;
 
@@ -49,6 +50,8 @@ public final class InputLayout implements Serializable {
   final int embedDim;
   final int kdim;
   final int vdim;
+  /** Ordinals of the string-typed partition.by columns, whose values become directory names. */
+  final int[] stringPartitionOrdinals;
 
   private InputLayout(
       StructType schema,
@@ -61,7 +64,8 @@ public final class InputLayout implements Serializable {
       int[] carriedOrdinals,
       int embedDim,
       int kdim,
-      int vdim) {
+      int vdim,
+      int[] stringPartitionOrdinals) {
     this.schema = schema;
     this.selfAttention = selfAttention;
     this.idColumn = idColumn;
@@ -81,6 +85,7 @@ public final class InputLayout implements Serializable {
     this.embedDim = embedDim;
     this.kdim = kdim;
     this.vdim = vdim;
+    this.stringPartitionOrdinals = stringPartitionOrdinals;
   }
 
   /**
@@ -172,12 +177,14 @@ public final class InputLayout implements Serializable {
       if (sequenceColumns.contains(n)) {
         continue;
       }
-      if (RESERVED.contains(n)) {
+      if (RESERVED.stream().anyMatch(r -> r.equalsIgnoreCase(n))) {
         throw AttentionException.input(
             "input column '"
                 + n
-                + "' would be carried into the outputs, which add a column of that name. Rename or"
-                + " drop it before the job.");
+                + "' would be carried into the outputs, which add a column of that name (column"
+                + " names compare without case, as in Spark): "
+                + RESERVED
+                + ". Rename or drop it before the job.");
       }
       carried.add(i);
     }
@@ -195,6 +202,11 @@ public final class InputLayout implements Serializable {
             "partition.by column '" + p + "' is not a scalar column and cannot partition files.");
       }
     }
+    int[] stringPartitions =
+        partitionBy.stream()
+            .filter(p -> schema.apply(p).dataType() instanceof StringType)
+            .mapToInt(schema::fieldIndex)
+            .toArray();
     return new InputLayout(
         schema,
         self,
@@ -206,7 +218,8 @@ public final class InputLayout implements Serializable {
         carried.stream().mapToInt(Integer::intValue).toArray(),
         embedDim,
         kdim,
-        vdim);
+        vdim,
+        stringPartitions);
   }
 
   private static void requireColumn(List<String> names, String column, String why) {

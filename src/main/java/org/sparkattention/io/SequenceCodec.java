@@ -44,6 +44,51 @@ public final class SequenceCodec implements Serializable {
     return row.getArray(layout.keyOrdinal).numElements();
   }
 
+  /** The longest file or directory name most file systems allow, in bytes. */
+  static final int MAX_NAME_BYTES = 255;
+
+  /**
+   * Why a string partition value cannot be a directory name: Spark writes it as {@code
+   * column=value} with reserved characters escaped as {@code %XX}, and a name over {@value
+   * #MAX_NAME_BYTES} bytes fails the whole write.
+   */
+  private String partitionReason(InternalRow row) {
+    for (int ord : layout.stringPartitionOrdinals) {
+      if (row.isNullAt(ord)) {
+        continue;
+      }
+      String column = layout.schema.fields()[ord].name();
+      String value = row.getUTF8String(ord).toString();
+      int bytes =
+          escapedLength(column) + 1 + escapedLength(value);
+      if (bytes > MAX_NAME_BYTES) {
+        return "its partition.by column '"
+            + column
+            + "' holds a value that makes a directory name of "
+            + bytes
+            + " bytes (column=value, escaped), more than the "
+            + MAX_NAME_BYTES
+            + " a file system allows; shorten the value or partition by another column";
+      }
+    }
+    return null;
+  }
+
+  /** UTF-8 bytes of {@code s} as a path name: Spark escapes these characters as %XX. */
+  private static int escapedLength(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      i += Character.charCount(c);
+      if (c < 0x20 || c == 0x7F || "\"#%'*/:=?\\{[]^".indexOf(c) >= 0) {
+        n += 3;
+      } else {
+        n += new String(Character.toChars(c)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      }
+    }
+    return n;
+  }
+
   /**
    * Why the row cannot be computed, or {@code null} when it can: a null id, a null or empty
    * sequence, ragged token rows, a width that does not fit the weights, a null, NaN or infinite
@@ -52,6 +97,10 @@ public final class SequenceCodec implements Serializable {
   public String badRowReason(InternalRow row) {
     if (row.isNullAt(layout.idOrdinal)) {
       return "the id column '" + layout.idColumn + "' is null";
+    }
+    String partition = partitionReason(row);
+    if (partition != null) {
+      return partition;
     }
     String reason = matrixReason(row, layout.queryOrdinal, layout.queryColumn, layout.embedDim,
         layout.queryIsFloat);

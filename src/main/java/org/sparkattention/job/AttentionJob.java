@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
@@ -25,9 +26,12 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.config.ConfigKey;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.commit.DatasetPaths;
+import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.MatrixParquetFormat;
 import org.sparkattention.io.OutputRows;
@@ -69,6 +73,7 @@ public final class AttentionJob {
     SparkSession spark = null;
     // A session that already exists (an embedding application, a test) is not ours to stop.
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    RunGuard guard = RunGuard.install(err);
     try {
       long t0 = System.nanoTime();
       Map<String, String> sparkConf = new LinkedHashMap<>();
@@ -77,7 +82,11 @@ public final class AttentionJob {
       }
       JobConfig config = JobConfig.load(args, sparkConf);
       AttentionJob job = new AttentionJob(config, err);
-      Prepared prepared = job.prepare(new Configuration());
+      Configuration hadoopConf =
+          SparkSession.getDefaultSession().isDefined()
+              ? SparkSession.getDefaultSession().get().sparkContext().hadoopConfiguration()
+              : hadoopConfiguration(sparkConf);
+      Prepared prepared = job.prepare(hadoopConf, guard);
       SparkSession.Builder builder = SparkSession.builder().appName("spark-attention");
       if (!sparkConf.containsKey("spark.shuffle.compress")) {
         // Shuffled rows are float vectors that do not compress: skip the CPU, unless told.
@@ -85,23 +94,43 @@ public final class AttentionJob {
       }
       spark = builder.getOrCreate();
       double startSeconds = (System.nanoTime() - t0) / 1e9;
-      Map<String, Object> summary = job.run(spark, prepared, startSeconds);
+      Map<String, Object> summary = job.run(spark, prepared, startSeconds, guard);
       out.println(new ObjectMapper().writeValueAsString(summary));
       return 0;
     } catch (Throwable t) {
+      guard.abort();
+      if (guard.interrupted()) {
+        return guard.exitCode(); // the signal handler has said so and is ending the process
+      }
       AttentionException user = userError(t);
       if (user != null) {
-        err.println("error: " + user.getMessage());
+        err.println("error: " + user.getMessage().replace("\r", " ").replace("\n", " "));
         return user.kind().exitCode();
       }
       err.println("error: internal failure (a bug in spark-attention or Spark; please report it):");
       t.printStackTrace(err);
       return 1;
     } finally {
-      if (spark != null && ownSession) {
+      guard.close();
+      if (spark != null && ownSession && !guard.interrupted()) {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * The Hadoop configuration Spark's session will use: Hadoop's defaults and site files, with
+   * every {@code spark.hadoop.*} entry of the Spark conf applied, as Spark does.
+   */
+  static Configuration hadoopConfiguration(Map<String, String> sparkConf) {
+    Configuration conf = new Configuration();
+    sparkConf.forEach(
+        (k, v) -> {
+          if (k.startsWith("spark.hadoop.")) {
+            conf.set(k.substring("spark.hadoop.".length()), v);
+          }
+        });
+    return conf;
   }
 
   /** The user-facing error in {@code t}'s cause chain (Spark wraps task failures), if any. */
@@ -123,14 +152,45 @@ public final class AttentionJob {
       AttentionOptions options,
       StagedDataset output,
       StagedDataset maps,
-      StagedDataset badRows) {}
+      StagedDataset badRows) {
+    /** The datasets this run writes, output first. */
+    List<StagedDataset> datasets() {
+      List<StagedDataset> all = new ArrayList<>();
+      for (StagedDataset d : new StagedDataset[] {output, maps, badRows}) {
+        if (d != null) {
+          all.add(d);
+        }
+      }
+      return all;
+    }
+  }
 
   /**
-   * Loads and checks the weights against the options, and the output paths against the mode.
+   * Checks every path (qualified, connectors present, datasets disjoint), loads and checks the
+   * weights against the options, and claims the output paths for {@code guard}'s run.
    *
    * @throws AttentionException naming the key, tensor or path
    */
-  public Prepared prepare(Configuration hadoopConf) {
+  public Prepared prepare(Configuration hadoopConf, RunGuard guard) {
+    List<DatasetPaths.Named> paths = new ArrayList<>();
+    paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, 2));
+    paths.add(named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, 2));
+    DatasetPaths.Named output = named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, 5);
+    paths.add(output);
+    DatasetPaths.Named maps =
+        config.maps().equals("none")
+            ? null
+            : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, 5);
+    DatasetPaths.Named bad =
+        config.badRows().equals("quarantine")
+            ? named(ConfigKeys.BAD_ROWS_OUTPUT.name(), config.get(ConfigKeys.BAD_ROWS_OUTPUT), hadoopConf, 5)
+            : null;
+    for (DatasetPaths.Named n : new DatasetPaths.Named[] {maps, bad}) {
+      if (n != null) {
+        paths.add(n);
+      }
+    }
+    DatasetPaths.requireDisjoint(paths);
     AttentionWeights weights =
         AttentionWeights.load(config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
     int heads = config.get(ConfigKeys.HEADS);
@@ -155,17 +215,10 @@ public final class AttentionJob {
             block == null ? AttentionOptions.DEFAULT_BLOCK_SIZE : block);
     checkInputExists(hadoopConf);
     String mode = config.mode();
-    StagedDataset output = StagedDataset.prepare("output", config.output(), mode, hadoopConf);
-    StagedDataset maps =
-        config.maps().equals("none")
-            ? null
-            : StagedDataset.prepare("maps.output", config.mapsOutput(), mode, hadoopConf);
-    StagedDataset bad =
-        config.badRows().equals("quarantine")
-            ? StagedDataset.prepare(
-                "bad.rows.output", config.get(ConfigKeys.BAD_ROWS_OUTPUT), mode, hadoopConf)
-            : null;
-    return new Prepared(weights, options, output, maps, bad);
+    StagedDataset outputSet = guard.claim(output, mode, hadoopConf);
+    StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf);
+    StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf);
+    return new Prepared(weights, options, outputSet, mapsSet, badSet);
   }
 
   private void checkInputExists(Configuration hadoopConf) {
@@ -173,13 +226,18 @@ public final class AttentionJob {
     try {
       Path p = new Path(input);
       FileSystem fs = p.getFileSystem(hadoopConf);
-      if (fs.globStatus(p) == null || fs.globStatus(p).length == 0) {
+      FileStatus[] found = fs.globStatus(p);
+      if (found == null || found.length == 0) {
         throw AttentionException.config(
             "input '" + input + "' does not exist. Check the 'input' path.");
       }
     } catch (IOException e) {
       throw AttentionException.config("cannot read input '" + input + "': " + e.getMessage());
     }
+  }
+
+  private static DatasetPaths.Named named(String key, String path, Configuration conf, int exit) {
+    return new DatasetPaths.Named(key, path, DatasetPaths.resolve(key, path, conf, exit));
   }
 
   /** A sequence's FLOPs as the kernel counts them, from the layer's dimensions alone. */
@@ -226,18 +284,21 @@ public final class AttentionJob {
    *
    * @param startSeconds time already spent before the session existed (JVM and Spark start)
    */
-  public Map<String, Object> run(SparkSession spark, Prepared p, double startSeconds) {
+  public Map<String, Object> run(
+      SparkSession spark, Prepared p, double startSeconds, RunGuard guard) {
     long t0 = System.nanoTime();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<String> notes = new ArrayList<>();
     JobListener listener = new JobListener(spark.sparkContext(), log);
     spark.sparkContext().addSparkListener(listener);
-    List<StagedDataset> staged = new ArrayList<>();
     try {
       Dataset<Row> df;
       StructType schema;
       String format = config.get(ConfigKeys.INPUT_FORMAT);
       try {
-        df = spark.read().format(format).load(config.input());
+        // The union of the files' schemas: a column that only some files have (a mask) is read,
+        // null in the rows of the others, instead of being dropped by a schema taken from one file.
+        df = spark.read().format(format).option("mergeSchema", "true").load(config.input());
         schema = df.schema();
       } catch (Exception e) { // AnalysisException and SparkException are checked in Java
         throw AttentionException.input(
@@ -250,6 +311,7 @@ public final class AttentionJob {
                 + ". Check input.format, and that the files are not corrupt.");
       }
       AttentionWeights w = p.weights();
+      requireConfiguredColumns(schema);
       InputLayout layout =
           InputLayout.resolve(
               schema,
@@ -267,10 +329,11 @@ public final class AttentionJob {
       OutputRows outputRows = new OutputRows(layout);
       if (p.badRows() != null
           && java.util.Arrays.stream(layout.carriedFields())
-              .anyMatch(f -> f.name().equals(OutputRows.REASON))) {
+              .anyMatch(f -> f.name().equalsIgnoreCase(OutputRows.REASON))) {
         throw AttentionException.input(
             "input column 'reason' would be carried into bad.rows.output, which adds a 'reason'"
-                + " column. Rename it, or use bad.rows=fail.");
+                + " column (column names compare without case). Rename it, or use"
+                + " bad.rows=fail.");
       }
       MapMode mapMode =
           switch (config.maps()) {
@@ -328,6 +391,16 @@ public final class AttentionJob {
 
       // 2. Tasks balanced by cost.
       Integer userTasks = config.get(ConfigKeys.PARTITIONS);
+      long goodRows = sequences - badCount;
+      if (userTasks != null && userTasks > Math.max(1, goodRows)) {
+        // A task per row at most: more would be empty tasks, each with its own start and file.
+        int capped = (int) Math.max(1, goodRows);
+        notes.add(
+            "partitions = " + userTasks + " is more than the " + goodRows
+                + " row(s) to compute; ran " + capped + " task(s)");
+        log.println("note: " + notes.get(notes.size() - 1));
+        userTasks = capped;
+      }
       CostPlan plan = CostPlan.choose(costs, sc.defaultParallelism(), userTasks);
       Broadcast<int[][]> assignment = sc.broadcast(plan.assignment());
       Broadcast<AttentionWeights> weights = sc.broadcast(w);
@@ -350,12 +423,10 @@ public final class AttentionJob {
       long tRun = System.nanoTime();
       List<String> runPhases = new ArrayList<>();
       String[] partitionBy = config.partitionBy().toArray(new String[0]);
-      staged.add(p.output());
       if (mapMode == null) {
         runPhase(listener, runPhases, "computing attention and writing outputs");
         write(spark, computed, outputRows.outputSchema(), p.output(), partitionBy, false);
       } else {
-        staged.add(p.maps());
         // Each task writes its outputs and its maps as they are computed, each kind to its own
         // file, committed together by Spark's commit protocol; the map files then move to the
         // map dataset's staging.
@@ -364,7 +435,6 @@ public final class AttentionJob {
         p.maps().takeFiles(p.output(), MatrixParquetFormat.MAPS_PREFIX);
       }
       if (p.badRows() != null) {
-        staged.add(p.badRows());
         runPhase(listener, runPhases, "writing bad rows");
         JavaRDD<InternalRow> bad =
             input.mapPartitionsWithIndex(
@@ -375,7 +445,6 @@ public final class AttentionJob {
 
       // 4. Summary, then commit: everything moves into place only now.
       listener.phase("committing");
-      long tCommit = System.nanoTime();
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("status", "succeeded");
       summary.put("sequences", sequences);
@@ -411,7 +480,7 @@ public final class AttentionJob {
       wall.put("read", round(planSeconds));
       wall.put("compute", round(computeWall));
       wall.put("write", round(runSeconds - computeWall));
-      summary.put("wall_seconds", 0.0);
+      summary.put("wall_seconds", round(startSeconds + (System.nanoTime() - t0) / 1e9));
       summary.put("wall_split_seconds", wall);
       summary.put("task_seconds", taskSeconds);
       summary.put("attention_gflop", round(flops / 1e9));
@@ -422,6 +491,7 @@ public final class AttentionJob {
       summary.put("exp", BlockedAttentionKernel.expImplementation());
       summary.put("maps", config.maps());
       summary.put("mode", config.mode());
+      summary.put("notes", notes);
       summary.put("output", p.output().targetPath());
       if (p.maps() != null) {
         summary.put("maps_output", p.maps().targetPath());
@@ -429,26 +499,50 @@ public final class AttentionJob {
       if (p.badRows() != null) {
         summary.put("bad_rows_output", p.badRows().targetPath());
       }
-      for (StagedDataset s : staged) {
-        s.commit();
-      }
-      wall.put("commit", round((System.nanoTime() - tCommit) / 1e9));
-      summary.put("wall_seconds", round(startSeconds + (System.nanoTime() - t0) / 1e9));
-      // Written after the commit so that the file and stdout hold the same object; the data
-      // are complete without it.
-      writeSummary(p.output(), summary, spark);
+      // The summary travels with the output's data: the commit puts both in place at once.
+      p.output().writeStagedFile(SUMMARY_FILE, summaryJson(summary));
+      guard.commit(p.datasets());
       return summary;
     } catch (Throwable e) {
       // Spark's job failures are checked exceptions thrown from Scala: catch everything. Tasks
       // of the failed job are being killed; let them stop before their staging is deleted.
       waitForIdle(spark, 10_000);
-      for (StagedDataset s : staged) {
-        s.abort();
-      }
+      guard.abort();
       throw sneaky(e);
     } finally {
       listener.done();
       spark.sparkContext().removeSparkListener(listener);
+    }
+  }
+
+  /**
+   * A column key set by the user (not its default) must name an input column: a mask column set
+   * but missing would otherwise compute every row unmasked.
+   */
+  private void requireConfiguredColumns(StructType schema) {
+    List<String> names = List.of(schema.fieldNames());
+    for (ConfigKey<String> key :
+        List.of(
+            ConfigKeys.COLUMN_ID,
+            ConfigKeys.COLUMN_X,
+            ConfigKeys.COLUMN_QUERY,
+            ConfigKeys.COLUMN_KEY,
+            ConfigKeys.COLUMN_VALUE,
+            ConfigKeys.COLUMN_KEY_PADDING_MASK)) {
+      String column = config.get(key);
+      if (!"default".equals(config.sourceOf(key)) && !names.contains(column)) {
+        throw AttentionException.input(
+            key.name()
+                + " is '"
+                + column
+                + "' (from "
+                + config.sourceOf(key)
+                + "), but the input has no such column; its columns are "
+                + names
+                + ". Set "
+                + key.name()
+                + " to one of them, or leave it unset.");
+      }
     }
   }
 
@@ -780,14 +874,9 @@ public final class AttentionJob {
     }
   }
 
-  private static void writeSummary(
-      StagedDataset output, Map<String, Object> summary, SparkSession spark) {
+  private static byte[] summaryJson(Map<String, Object> summary) {
     try {
-      Path file = new Path(output.targetPath(), SUMMARY_FILE);
-      FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      try (OutputStream out = fs.create(file, true)) {
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out, summary);
-      }
+      return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("writing " + SUMMARY_FILE, e);
     }

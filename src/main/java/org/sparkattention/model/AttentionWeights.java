@@ -218,7 +218,7 @@ public final class AttentionWeights implements Serializable {
         throw shapeError(name, expected, t);
       }
       // Row-major (out, in) data read as column-major is the transpose; flag it as such.
-      double[] values = file.readDoubles(prefix + name);
+      double[] values = requireFinite(name, file.readDoubles(prefix + name), s);
       return new DenseMatrix((int) s[0], (int) s[1], values, true);
     }
 
@@ -227,7 +227,7 @@ public final class AttentionWeights implements Serializable {
       if (t.shape().length != 1 || t.shape()[0] != length) {
         throw shapeError(name, "(" + length + ",)", t);
       }
-      return file.readDoubles(prefix + name);
+      return requireFinite(name, file.readDoubles(prefix + name), t.shape());
     }
 
     double[] biasKv(String name, int e) {
@@ -236,7 +236,36 @@ public final class AttentionWeights implements Serializable {
       if (s.length != 3 || s[0] != 1 || s[1] != 1 || s[2] != e) {
         throw shapeError(name, "(1, 1, " + e + ")", t);
       }
-      return file.readDoubles(prefix + name);
+      return requireFinite(name, file.readDoubles(prefix + name), s);
+    }
+
+    /**
+     * {@code values} (row-major, of {@code shape}) when all are finite: one NaN or infinity in a
+     * weight makes every output it touches NaN or infinite.
+     */
+    double[] requireFinite(String name, double[] values, long[] shape) {
+      for (int i = 0; i < values.length; i++) {
+        if (!Double.isFinite(values[i])) {
+          StringBuilder index = new StringBuilder();
+          long rest = i;
+          for (int d = shape.length - 1; d >= 0; d--) {
+            index.insert(0, (d > 0 ? ", " : "") + rest % shape[d]);
+            rest /= shape[d];
+          }
+          throw AttentionException.weights(
+              "tensor '"
+                  + prefix
+                  + name
+                  + "' in "
+                  + file.source()
+                  + " holds "
+                  + values[i]
+                  + " at index ["
+                  + index
+                  + "]: weights must be finite. Check the checkpoint that the layer was saved from.");
+        }
+      }
+      return values;
     }
 
     AttentionException shapeError(String name, String expected, SafetensorsFile.TensorInfo t) {

@@ -151,9 +151,9 @@ class JobConfigTest {
   }
 
   @Test
-  void outputPathsMustDiffer() {
-    String m = refused(with("--maps", "mean", "--maps.output", "out/"), Map.of()).getMessage();
-    assertTrue(m.contains("'out/'") || m.contains("'out'"), m);
+  void aPartitionColumnNamedTwiceIsRefused() {
+    String m = refused(with("--partition.by", "date,Date"), Map.of()).getMessage();
+    assertTrue(m.contains("'partition.by' names column 'Date' twice"), m);
   }
 
   @Test

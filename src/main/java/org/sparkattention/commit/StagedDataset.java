@@ -1,0 +1,310 @@
+package org.sparkattention.commit;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.sparkattention.errors.AttentionException;
+
+/**
+ * One dataset a run writes: Spark writes into a hidden staging directory beside the final path
+ * ({@code .NAME.staging-RUN}), the run's owner file beside it ({@code .NAME.run-RUN.json}) says
+ * which process owns it, and {@link RunCommit} moves every dataset of the run into place at once.
+ * Until then an existing dataset is untouched.
+ *
+ * <p>Modes: {@code errorifexists} (refused before any stage when the path exists), {@code
+ * overwrite} (the old dataset is moved aside, the new one moved in, the old one deleted after the
+ * commit), {@code append} (the new files are moved into the existing dataset) and {@code
+ * overwrite-partitions} (each partition directory this run wrote replaces the same directory,
+ * other partitions are left alone).
+ */
+public final class StagedDataset {
+  private final String what;
+  private final Path target;
+  private final String mode;
+  private final FileSystem fs;
+  private final Path staging;
+  private final Path aside;
+  private final Path ownerFile;
+  /** Ancestors of the target that this run created, deepest first: removed again on abort. */
+  private final List<Path> createdDirs;
+  /** Set when a commit could not be undone: the journal and staging stay for the next run. */
+  private volatile boolean keptForRecovery;
+
+  private StagedDataset(
+      String what, Path target, String mode, FileSystem fs, RunOwner owner, List<Path> created) {
+    this.what = what;
+    this.target = target;
+    this.mode = mode;
+    this.fs = fs;
+    this.staging = sibling(target, "staging-" + owner.runId());
+    this.aside = sibling(target, "replaced-" + owner.runId());
+    this.ownerFile = sibling(target, "run-" + owner.runId() + ".json");
+    this.createdDirs = created;
+  }
+
+  /** {@code .NAME.SUFFIX} beside {@code target}. */
+  static Path sibling(Path target, String suffix) {
+    return new Path(target.getParent(), "." + target.getName() + "." + suffix);
+  }
+
+  /**
+   * Checks {@code target} for {@code mode} before anything runs, removes what dead runs left beside
+   * it, and claims it for {@code owner}: the parent directories are created and the owner file is
+   * written, which proves that the run can write there.
+   *
+   * @param what the configuration key that names the path, for messages
+   * @param target the qualified path ({@link DatasetPaths#resolve})
+   * @throws AttentionException (OUTPUT) when the dataset exists under errorifexists, is a file, or
+   *     its directory cannot be written
+   */
+  public static StagedDataset prepare(
+      String what,
+      Path target,
+      String mode,
+      Configuration conf,
+      RunOwner owner,
+      PrintStream log) {
+    FileSystem fs = FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, 5));
+    try {
+      if (target.getParent() == null) {
+        throw output(what + " '" + target + "' is a file-system root; give a dataset directory below it.");
+      }
+      if (fs.exists(target)) {
+        if (mode.equals("errorifexists")) {
+          throw output(
+              what
+                  + " '"
+                  + target
+                  + "' already exists and mode is errorifexists. Choose another path, or set"
+                  + " mode to overwrite, append or overwrite-partitions.");
+        }
+        if (!fs.getFileStatus(target).isDirectory()) {
+          throw output(what + " '" + target + "' exists and is a file, not a dataset directory. Remove it or choose another path.");
+        }
+      }
+      List<Path> created = new ArrayList<>();
+      Path dir = target.getParent();
+      while (dir != null && !fs.exists(dir)) {
+        created.add(dir);
+        dir = dir.getParent();
+      }
+      if (dir != null && !fs.getFileStatus(dir).isDirectory()) {
+        throw output(
+            what + " '" + target + "' cannot be created: '" + dir + "' is a file, not a directory. Choose another path.");
+      }
+      StaleRuns.clean(fs, target, owner, conf, log);
+      StagedDataset dataset = new StagedDataset(what, target, mode, fs, owner, created);
+      try {
+        if (!created.isEmpty() && !fs.mkdirs(target.getParent())) {
+          throw new IOException("mkdirs failed");
+        }
+        RunJournal.running(owner).write(fs, dataset.ownerFile);
+      } catch (IOException | RuntimeException e) {
+        dataset.abort();
+        throw output(
+            what
+                + " '"
+                + target
+                + "' cannot be written: creating '"
+                + dataset.ownerFile
+                + "' failed ("
+                + oneLine(e)
+                + "). Make its directory writable, or choose another path.");
+      }
+      return dataset;
+    } catch (IOException e) {
+      throw output("cannot check " + what + " '" + target + "': " + oneLine(e) + ".");
+    }
+  }
+
+  private static AttentionException output(String message) {
+    return new AttentionException(AttentionException.Kind.OUTPUT, message);
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** Where Spark writes this run's data. */
+  public String stagingPath() {
+    return staging.toString();
+  }
+
+  public String targetPath() {
+    return target.toString();
+  }
+
+  /** The configuration key that names this dataset. */
+  public String what() {
+    return what;
+  }
+
+  public String mode() {
+    return mode;
+  }
+
+  Path target() {
+    return target;
+  }
+
+  Path staging() {
+    return staging;
+  }
+
+  Path aside() {
+    return aside;
+  }
+
+  Path ownerFile() {
+    return ownerFile;
+  }
+
+  FileSystem fs() {
+    return fs;
+  }
+
+  /** Whether the staging directory holds any data file (not a marker or hidden file). */
+  public boolean hasDataFiles() {
+    try {
+      if (!fs.exists(staging)) {
+        return false;
+      }
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(staging, true);
+      while (files.hasNext()) {
+        String name = files.next().getPath().getName();
+        if (!name.startsWith("_") && !name.startsWith(".")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing " + staging, e);
+    }
+  }
+
+  /**
+   * Moves the files named {@code prefix}... that a write left in {@code other}'s staging into this
+   * dataset's staging, at the same relative paths without the prefix, and marks it complete as
+   * Spark's write would ({@code _SUCCESS}). Across file systems the files are copied.
+   */
+  public void takeFiles(StagedDataset other, String prefix) {
+    try {
+      fs.mkdirs(staging);
+      RemoteIterator<LocatedFileStatus> files = other.fs.listFiles(other.staging, true);
+      List<Path> taken = new ArrayList<>();
+      while (files.hasNext()) {
+        Path file = files.next().getPath();
+        String name = file.getName();
+        // A checksum side file of a taken file is named .PREFIX...crc
+        String bare = name.startsWith(".") ? name.substring(1) : name;
+        if (bare.startsWith(prefix)) {
+          taken.add(file);
+        }
+      }
+      for (Path file : taken) {
+        String name = file.getName();
+        String newName =
+            name.startsWith(".")
+                ? "." + name.substring(1 + prefix.length())
+                : name.substring(prefix.length());
+        // The same partition directories (names as written, escapes included) below staging.
+        Deque<String> dirs = new ArrayDeque<>();
+        Path dir = file.getParent();
+        for (int i = dir.depth() - other.staging.depth(); i > 0; i--) {
+          dirs.push(dir.getName());
+          dir = dir.getParent();
+        }
+        Path toDir = staging;
+        for (String d : dirs) {
+          toDir = new Path(toDir, d);
+        }
+        Path to = new Path(toDir, newName);
+        if (fs.getUri().equals(other.fs.getUri())) {
+          FileMoves.rename(fs, file, to);
+        } else if (!FileUtil.copy(other.fs, file, fs, to, true, fs.getConf())) {
+          throw new IOException("copy " + file + " -> " + to + " failed");
+        }
+      }
+      fs.create(new Path(staging, "_SUCCESS"), true).close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("moving " + what + " files from " + other.staging, e);
+    }
+  }
+
+  /** Writes {@code bytes} as {@code name} at the top of the staging directory. */
+  public void writeStagedFile(String name, byte[] bytes) {
+    try (var out = fs.create(new Path(staging, name), true)) {
+      out.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + name + " to " + staging, e);
+    }
+  }
+
+  /** Updates the owner file's time, so that other hosts see this run alive. */
+  public void heartbeat() {
+    try {
+      fs.setTimes(ownerFile, System.currentTimeMillis(), -1);
+    } catch (IOException | RuntimeException e) {
+      // A missed heartbeat only risks being taken for dead after STALE_AFTER_MILLIS.
+    }
+  }
+
+  /**
+   * Removes everything this run put beside the target: staging, owner file, and the parent
+   * directories it created (when empty). The target is untouched. Best effort: a hidden leftover is
+   * ignored by readers and removed by a later run.
+   */
+  public void abort() {
+    if (keptForRecovery) {
+      return;
+    }
+    FileMoves.delete(fs, staging);
+    if (!holdsFiles(aside)) {
+      FileMoves.delete(fs, aside); // the empty directories an undone commit made
+    }
+    FileMoves.delete(fs, ownerFile);
+    for (Path dir : createdDirs) {
+      try {
+        FileStatus[] left = fs.listStatus(dir);
+        if (left.length == 0) {
+          fs.delete(dir, false);
+        }
+      } catch (IOException e) {
+        break;
+      }
+    }
+  }
+
+  /** Keeps staging, replaced data and journal as they are, for the next run to restore. */
+  void keepForRecovery() {
+    keptForRecovery = true;
+  }
+
+  private boolean holdsFiles(Path dir) {
+    try {
+      return fs.exists(dir) && fs.listFiles(dir, true).hasNext();
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** After a successful commit: the replaced data, the emptied staging and the owner file go. */
+  void finish() {
+    FileMoves.delete(fs, aside);
+    FileMoves.delete(fs, staging);
+    FileMoves.delete(fs, ownerFile);
+  }
+}
