@@ -176,6 +176,71 @@ public final class StagedDataset {
     return fs;
   }
 
+  /** Whether a dataset is at the target path now. */
+  public boolean targetExists() {
+    try {
+      return fs.exists(target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("checking " + target, e);
+    }
+  }
+
+  /**
+   * The partition columns of the existing dataset, as its directories name them ({@code
+   * col=value}, first directory at each level), or null when it has no data file.
+   */
+  public List<String> existingPartitionColumns() {
+    try {
+      List<String> columns = new ArrayList<>();
+      Path dir = target;
+      while (true) {
+        Path next = null;
+        boolean hasFile = false;
+        for (FileStatus s : fs.listStatus(dir)) {
+          String name = s.getPath().getName();
+          if (name.startsWith("_") || name.startsWith(".")) {
+            continue;
+          }
+          if (s.isFile()) {
+            hasFile = true;
+          } else if (next == null && name.contains("=")) {
+            next = s.getPath();
+          }
+        }
+        if (hasFile) {
+          return columns;
+        }
+        if (next == null) {
+          return null;
+        }
+        String name = next.getName();
+        columns.add(unescape(name.substring(0, name.indexOf('='))));
+        dir = next;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing " + target, e);
+    }
+  }
+
+  /** A path name as Spark escapes it ({@code %XX} for reserved characters), unescaped. */
+  static String unescape(String name) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '%' && i + 2 < name.length()) {
+        try {
+          sb.append((char) Integer.parseInt(name.substring(i + 1, i + 3), 16));
+          i += 2;
+          continue;
+        } catch (NumberFormatException e) {
+          // not an escape: kept as it is
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
+  }
+
   /** Whether the staging directory holds any data file (not a marker or hidden file). */
   public boolean hasDataFiles() {
     try {

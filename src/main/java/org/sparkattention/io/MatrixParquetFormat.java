@@ -38,6 +38,12 @@ public class MatrixParquetFormat extends ParquetFileFormat {
   /** How the map files of an {@link #OUTPUT_AND_MAPS} write begin; readers skip such files. */
   public static final String MAPS_PREFIX = "_maps.";
 
+  /**
+   * How the bad-row files of an {@link #OUTPUT_AND_MAPS} write begin (rows whose computation
+   * overflowed, with {@code bad.rows=quarantine}); written only when a task has one.
+   */
+  public static final String BAD_ROWS_PREFIX = "_bad.";
+
   @Override
   public OutputWriterFactory prepareWrite(
       SparkSession session,

@@ -9,37 +9,66 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * One task's file of {@link OutputRows#outputAndMapSchema} rows, written as two Parquet files:
- * the output rows to {@code path}, the map rows to {@link MatrixParquetFormat#MAPS_PREFIX} +
- * its name in the same directory, each with its own dataset's schema. A row with a null {@code
- * output} is a map row.
+ * One task's file of {@link OutputRows#computedSchema} rows, written as up to three Parquet
+ * files, each with its own dataset's schema: the output rows to {@code path}, the map rows to
+ * {@link MatrixParquetFormat#MAPS_PREFIX} + its name in the same directory, the bad rows (a
+ * non-null {@code reason}) to {@link MatrixParquetFormat#BAD_ROWS_PREFIX} + its name, made at the
+ * first one. A row with a null {@code output} and no reason is a map row.
  */
 final class OutputAndMapsWriter extends OutputWriter {
   private final String path;
+  private final StructType schema;
+  private final TaskAttemptContext context;
   private final int outputOrdinal;
+  /** -1 without bad rows. */
+  private final int reasonOrdinal;
+
   private final Part outputs;
+  /** null without maps. */
   private final Part maps;
+  /** null until the task's first bad row. */
+  private Part badRows;
 
   OutputAndMapsWriter(String path, StructType schema, TaskAttemptContext context) {
     this.path = path;
+    this.schema = schema;
+    this.context = context;
     outputOrdinal = schema.fieldIndex(OutputRows.OUTPUT);
+    reasonOrdinal =
+        java.util.Arrays.asList(schema.fieldNames()).indexOf(OutputRows.REASON);
     outputs = new Part(path, schema, OutputRows.outputPart(schema), context);
-    Path p = new Path(path);
-    String mapsPath =
-        new Path(p.getParent(), MatrixParquetFormat.MAPS_PREFIX + p.getName()).toString();
-    Part m;
-    try {
-      m = new Part(mapsPath, schema, OutputRows.mapPart(schema), context);
-    } catch (RuntimeException | Error e) {
-      outputs.writer.close();
-      throw e;
+    Part m = null;
+    if (java.util.Arrays.asList(schema.fieldNames()).contains(OutputRows.WEIGHTS)) {
+      try {
+        m = new Part(beside(MatrixParquetFormat.MAPS_PREFIX), schema, OutputRows.mapPart(schema), context);
+      } catch (RuntimeException | Error e) {
+        outputs.writer.close();
+        throw e;
+      }
     }
     maps = m;
   }
 
+  private String beside(String prefix) {
+    Path p = new Path(path);
+    return new Path(p.getParent(), prefix + p.getName()).toString();
+  }
+
   @Override
   public void write(InternalRow row) {
-    (row.isNullAt(outputOrdinal) ? maps : outputs).write(row);
+    if (reasonOrdinal >= 0 && !row.isNullAt(reasonOrdinal)) {
+      if (badRows == null) {
+        badRows =
+            new Part(
+                beside(MatrixParquetFormat.BAD_ROWS_PREFIX),
+                schema,
+                OutputRows.badRowPart(schema),
+                context);
+      }
+      badRows.write(row);
+    } else {
+      (row.isNullAt(outputOrdinal) ? maps : outputs).write(row);
+    }
   }
 
   @Override
@@ -47,7 +76,15 @@ final class OutputAndMapsWriter extends OutputWriter {
     try {
       outputs.writer.close();
     } finally {
-      maps.writer.close();
+      try {
+        if (maps != null) {
+          maps.writer.close();
+        }
+      } finally {
+        if (badRows != null) {
+          badRows.writer.close();
+        }
+      }
     }
   }
 

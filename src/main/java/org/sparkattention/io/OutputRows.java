@@ -53,10 +53,26 @@ public final class OutputRows implements Serializable {
    * {@code weights}, the columns of the other kind null in each row.
    */
   public StructType outputAndMapSchema() {
-    return withCarried(
-        DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, true),
-        DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
-        DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, true));
+    return computedSchema(true, false);
+  }
+
+  /**
+   * The rows of the compute stage when they are more than outputs ({@link
+   * MatrixParquetFormat#OUTPUT_AND_MAPS}): the carried columns, {@code output}, with maps {@code
+   * head} and {@code weights}, with bad rows {@code reason}; in each row only its own kind's
+   * columns are set.
+   */
+  public StructType computedSchema(boolean maps, boolean badRows) {
+    List<StructField> added = new ArrayList<>();
+    added.add(DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, true));
+    if (maps) {
+      added.add(DataTypes.createStructField(HEAD, DataTypes.IntegerType, true));
+      added.add(DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, true));
+    }
+    if (badRows) {
+      added.add(DataTypes.createStructField(REASON, DataTypes.StringType, true));
+    }
+    return withCarried(added.toArray(new StructField[0]));
   }
 
   /**
@@ -64,12 +80,17 @@ public final class OutputRows implements Serializable {
    * writer sees it): what {@link #outputSchema} is.
    */
   static StructType outputPart(StructType outputAndMaps) {
-    return part(outputAndMaps, OUTPUT, HEAD, WEIGHTS);
+    return part(outputAndMaps, OUTPUT, HEAD, WEIGHTS, REASON);
   }
 
   /** The map rows' part of an {@link #outputAndMapSchema}: what {@link #mapSchema} is. */
   static StructType mapPart(StructType outputAndMaps) {
-    return part(outputAndMaps, WEIGHTS, OUTPUT);
+    return part(outputAndMaps, WEIGHTS, OUTPUT, REASON);
+  }
+
+  /** The bad rows' part of a {@link #computedSchema}: what {@link #badRowSchema} is. */
+  static StructType badRowPart(StructType computed) {
+    return part(computed, REASON, OUTPUT, HEAD, WEIGHTS);
   }
 
   /** The fields without {@code dropped}, the {@code matrix} field not nullable. */
@@ -105,12 +126,44 @@ public final class OutputRows implements Serializable {
     return row(in, floatMatrix(rowMajor, rows, cols), null, null);
   }
 
+  /** An output row of {@link #computedSchema}: the other kinds' columns null. */
+  public InternalRow computedOutput(
+      InternalRow in, double[] rowMajor, int rows, int cols, boolean maps, boolean badRows) {
+    return computed(in, floatMatrix(rowMajor, rows, cols), null, null, null, maps, badRows);
+  }
+
   /**
-   * A map row of {@link #outputAndMapSchema}: {@code output} null, {@code head} (null for the
-   * mean), {@code weights}.
+   * A map row of {@link #computedSchema}: {@code output} null, {@code head} (null for the mean),
+   * {@code weights}.
    */
-  public InternalRow map(InternalRow in, Integer head, float[] rowMajor, int rows, int cols) {
-    return row(in, null, head, floatMatrix(rowMajor, rows, cols));
+  public InternalRow map(
+      InternalRow in, Integer head, float[] rowMajor, int rows, int cols, boolean badRows) {
+    return computed(in, null, head, floatMatrix(rowMajor, rows, cols), null, true, badRows);
+  }
+
+  /** A bad row of {@link #computedSchema}: only the carried columns and {@code reason}. */
+  public InternalRow computedBadRow(InternalRow in, String reason, boolean maps) {
+    return computed(in, null, null, null, UTF8String.fromString(reason), maps, true);
+  }
+
+  private InternalRow computed(
+      InternalRow in,
+      Object output,
+      Integer head,
+      Object weights,
+      Object reason,
+      boolean maps,
+      boolean badRows) {
+    List<Object> added = new ArrayList<>(4);
+    added.add(output);
+    if (maps) {
+      added.add(head);
+      added.add(weights);
+    }
+    if (badRows) {
+      added.add(reason);
+    }
+    return row(in, added.toArray());
   }
 
   /** A bad row: the carried columns and the reason. */

@@ -341,6 +341,17 @@ public final class AttentionJob {
             case "mean" -> MapMode.MEAN;
             default -> null;
           };
+      // Before any stage: the datasets this run adds to must have its layout.
+      DatasetLayouts.requireCompatible(
+          spark, p.output(), outputRows.outputSchema(), config.partitionBy());
+      if (p.maps() != null) {
+        DatasetLayouts.requireCompatible(
+            spark, p.maps(), outputRows.mapSchema(), config.partitionBy());
+      }
+      if (p.badRows() != null) {
+        DatasetLayouts.requireCompatible(
+            spark, p.badRows(), outputRows.badRowSchema(), config.partitionBy());
+      }
       // Only the dimensions travel to the scan tasks, not the kernel's weights.
       CostModel costModel =
           new CostModel(
@@ -415,31 +426,67 @@ public final class AttentionJob {
                           (idx, rows) -> assign(rows, assignment.value()[idx], schema), true))
                   .partitionBy(new TaskPartitioner(tasks))
                   .values();
+      boolean quarantine = p.badRows() != null;
       AttentionTask task =
-          new AttentionTask(weights, p.options(), codec, outputRows, mapMode, metrics);
+          new AttentionTask(
+              weights, p.options(), codec, outputRows, mapMode, quarantine, metrics);
       JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
 
       // 3. Compute once and write everything to staging.
       long tRun = System.nanoTime();
       List<String> runPhases = new ArrayList<>();
       String[] partitionBy = config.partitionBy().toArray(new String[0]);
-      if (mapMode == null) {
+      if (mapMode == null && !quarantine) {
         runPhase(listener, runPhases, "computing attention and writing outputs");
         write(spark, computed, outputRows.outputSchema(), p.output(), partitionBy, false);
       } else {
-        // Each task writes its outputs and its maps as they are computed, each kind to its own
-        // file, committed together by Spark's commit protocol; the map files then move to the
-        // map dataset's staging.
-        runPhase(listener, runPhases, "computing attention and maps, writing outputs and maps");
-        write(spark, computed, outputRows.outputAndMapSchema(), p.output(), partitionBy, true);
-        p.maps().takeFiles(p.output(), MatrixParquetFormat.MAPS_PREFIX);
+        // Each task writes its outputs, maps and overflowed rows as they are computed, each kind
+        // to its own file, committed together by Spark's commit protocol; the map and bad-row
+        // files then move to their datasets' staging.
+        runPhase(
+            listener,
+            runPhases,
+            mapMode == null
+                ? "computing attention and writing outputs"
+                : "computing attention and maps, writing outputs and maps");
+        write(
+            spark,
+            computed,
+            outputRows.computedSchema(mapMode != null, quarantine),
+            p.output(),
+            partitionBy,
+            true);
+        if (mapMode != null) {
+          p.maps().takeFiles(p.output(), MatrixParquetFormat.MAPS_PREFIX);
+        }
       }
-      if (p.badRows() != null) {
+      if (quarantine) {
         runPhase(listener, runPhases, "writing bad rows");
         JavaRDD<InternalRow> bad =
             input.mapPartitionsWithIndex(
                 (idx, rows) -> badRows(rows, assignment.value()[idx], codec, outputRows), true);
         write(spark, bad, outputRows.badRowSchema(), p.badRows(), partitionBy, false);
+        p.badRows().takeFiles(p.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
+      }
+      // A dataset without rows still gets a file: readers need its schema.
+      DatasetLayouts.writeEmptyWhereNeeded(
+          spark, p.output(), outputRows.outputSchema(), config.partitionBy());
+      if (p.maps() != null) {
+        DatasetLayouts.writeEmptyWhereNeeded(
+            spark, p.maps(), outputRows.mapSchema(), config.partitionBy());
+      }
+      if (quarantine) {
+        DatasetLayouts.writeEmptyWhereNeeded(
+            spark, p.badRows(), outputRows.badRowSchema(), config.partitionBy());
+      }
+      long overflowed = metrics.overflowRows.value();
+      badCount += overflowed;
+      if (metrics.sequences.value() == 0) {
+        notes.add(
+            sequences == 0
+                ? "the input has no rows: empty datasets were written"
+                : "no row could be computed: the output is empty");
+        log.println("note: " + notes.get(notes.size() - 1));
       }
       double runSeconds = (System.nanoTime() - tRun) / 1e9;
 

@@ -9,6 +9,7 @@ import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.kernel.AttentionMapConsumer;
@@ -36,6 +37,9 @@ final class AttentionTask
   /** null when no maps are written. */
   private final MapMode mapMode;
 
+  /** bad.rows=quarantine: a row whose computation overflows becomes a bad row, not an error. */
+  private final boolean quarantine;
+
   private final JobMetrics metrics;
 
   AttentionTask(
@@ -44,12 +48,14 @@ final class AttentionTask
       SequenceCodec codec,
       OutputRows outputRows,
       MapMode mapMode,
+      boolean quarantine,
       JobMetrics metrics) {
     this.weights = weights;
     this.options = options;
     this.codec = codec;
     this.outputRows = outputRows;
     this.mapMode = mapMode;
+    this.quarantine = quarantine;
     this.metrics = metrics;
   }
 
@@ -57,8 +63,11 @@ final class AttentionTask
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
     AttentionWorkspace ws = kernel.newWorkspace();
+    boolean maps = mapMode != null;
     StructType schema =
-        mapMode == null ? outputRows.outputSchema() : outputRows.outputAndMapSchema();
+        maps || quarantine
+            ? outputRows.computedSchema(maps, quarantine)
+            : outputRows.outputSchema();
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new Iterator<>() {
       private InternalRow current;
@@ -102,13 +111,28 @@ final class AttentionTask
           out = kernel.forward(ws, query, key, value, mask);
         }
         long t2 = System.nanoTime();
+        String overflow = overflowReason(out);
+        if (overflow != null) {
+          meanMap = null;
+          metrics.overflowRows.add(1);
+          if (!quarantine) {
+            throw AttentionException.input(
+                "input row with id "
+                    + codec.id(row)
+                    + " is bad: "
+                    + overflow
+                    + ". Nothing was written. Fix the input, or set bad.rows=quarantine and"
+                    + " bad.rows.output to set such rows aside.");
+          }
+          return toUnsafe.apply(outputRows.computedBadRow(row, overflow, maps)).copy();
+        }
         InternalRow encoded =
             toUnsafe
                 .apply(
-                    mapMode == null
-                        ? outputRows.output(row, out.values(), out.numRows(), out.numCols())
-                        : outputRows.outputWithMapColumns(
-                            row, out.values(), out.numRows(), out.numCols()))
+                    maps || quarantine
+                        ? outputRows.computedOutput(
+                            row, out.values(), out.numRows(), out.numCols(), maps, quarantine)
+                        : outputRows.output(row, out.values(), out.numRows(), out.numCols()))
                 .copy();
         long t3 = System.nanoTime();
         // Work done: only the head maps take a pass of their own over the keys.
@@ -145,7 +169,9 @@ final class AttentionTask
         }
         long t1 = System.nanoTime();
         InternalRow encoded =
-            toUnsafe.apply(outputRows.map(current, head, map, queryLen, keyCount)).copy();
+            toUnsafe
+                .apply(outputRows.map(current, head, map, queryLen, keyCount, quarantine))
+                .copy();
         long t2 = System.nanoTime();
         metrics.mapRow(t1 - t0, t2 - t1);
         nextHead++;
@@ -155,6 +181,30 @@ final class AttentionTask
         return encoded;
       }
     };
+  }
+
+  /**
+   * Why {@code out} cannot be written, or null: a value that is NaN or infinite (the computation
+   * overflowed double) or beyond float32's range (it would be written as infinity). With a finite
+   * output the softmax's maximum and sum are finite, so its maps are too.
+   */
+  static String overflowReason(DenseMatrix out) {
+    double[] v = out.values();
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite((float) v[i])) {
+        // The output is row-major (numCols values per token).
+        int token = i / out.numCols();
+        int column = i % out.numCols();
+        return "its computation overflows: output token "
+            + token
+            + ", column "
+            + column
+            + " is "
+            + (Double.isFinite(v[i]) ? v[i] + ", beyond float32's range" : String.valueOf(v[i]))
+            + " (inputs or weights too large; scale them down)";
+      }
+    }
+    return null;
   }
 
   private static void copy(double[] block, int q0, int qn, int keyCount, float[] map) {

@@ -12,6 +12,8 @@ final class JobMetrics implements Serializable {
   final LongAccumulator sequences;
   final LongAccumulator mapRows;
   final LongAccumulator fullyMaskedQueries;
+  /** Rows whose outputs overflowed (bad rows found in the compute stage). */
+  final LongAccumulator overflowRows;
   final DoubleAccumulator flops;
   final LongAccumulator decodeNanos;
   final LongAccumulator computeNanos;
@@ -21,6 +23,7 @@ final class JobMetrics implements Serializable {
     sequences = sc.longAccumulator("attention.sequences");
     mapRows = sc.longAccumulator("attention.mapRows");
     fullyMaskedQueries = sc.longAccumulator("attention.fullyMaskedQueries");
+    overflowRows = sc.longAccumulator("attention.overflowRows");
     flops = sc.doubleAccumulator("attention.flops");
     decodeNanos = sc.longAccumulator("attention.decodeNanos");
     computeNanos = sc.longAccumulator("attention.computeNanos");
