@@ -166,9 +166,26 @@ public final class OutputRows implements Serializable {
     return row(in, added.toArray());
   }
 
-  /** A bad row: the carried columns and the reason. */
+  /**
+   * A bad row: the carried columns and the reason. A partition value that cannot be a directory
+   * name is written as null (its reason says so), else the bad rows could not be written.
+   */
   public InternalRow badRow(InternalRow in, String reason) {
-    return row(in, UTF8String.fromString(reason));
+    InternalRow row = row(in, UTF8String.fromString(reason));
+    int[] carried = layout.carriedOrdinals;
+    for (int ord : layout.stringPartitionOrdinals) {
+      if (!in.isNullAt(ord)
+          && SequenceCodec.directoryNameBytes(
+                  layout.schema.fields()[ord].name(), in.getUTF8String(ord).toString())
+              > SequenceCodec.MAX_NAME_BYTES) {
+        for (int i = 0; i < carried.length; i++) {
+          if (carried[i] == ord) {
+            row.setNullAt(i);
+          }
+        }
+      }
+    }
+    return row;
   }
 
   private InternalRow row(InternalRow in, Object... added) {

@@ -58,9 +58,7 @@ public final class SequenceCodec implements Serializable {
         continue;
       }
       String column = layout.schema.fields()[ord].name();
-      String value = row.getUTF8String(ord).toString();
-      int bytes =
-          escapedLength(column) + 1 + escapedLength(value);
+      int bytes = directoryNameBytes(column, row.getUTF8String(ord).toString());
       if (bytes > MAX_NAME_BYTES) {
         return "its partition.by column '"
             + column
@@ -68,10 +66,16 @@ public final class SequenceCodec implements Serializable {
             + bytes
             + " bytes (column=value, escaped), more than the "
             + MAX_NAME_BYTES
-            + " a file system allows; shorten the value or partition by another column";
+            + " a file system allows (in bad.rows.output the value is null); shorten the value or"
+            + " partition by another column";
       }
     }
     return null;
+  }
+
+  /** The bytes of the partition directory name {@code column=value}, escaped as Spark does. */
+  static int directoryNameBytes(String column, String value) {
+    return escapedLength(column) + 1 + escapedLength(value);
   }
 
   /** UTF-8 bytes of {@code s} as a path name: Spark escapes these characters as %XX. */

@@ -17,11 +17,14 @@ import org.apache.spark.TaskContext;
  *       and that retried tasks do not duplicate rows.
  *   <li>{@value #COMPUTING_MARKER_DIR}=DIR: an executor computing its first sequence of a task
  *       creates the file DIR/PID, so a test can kill an executor JVM that is surely mid-task.
+ *   <li>{@value #SLEEP_PER_SEQUENCE_MILLIS}=MS: every sequence takes MS longer, so that a test can
+ *       signal a run that is surely mid-compute.
  * </ul>
  */
 final class FaultInjection {
   static final String FAIL_AFTER_SEQUENCES = "attention.test.failAfterSequences";
   static final String COMPUTING_MARKER_DIR = "attention.test.computingMarkerDir";
+  static final String SLEEP_PER_SEQUENCE_MILLIS = "attention.test.sleepPerSequenceMillis";
 
   private FaultInjection() {}
 
@@ -33,6 +36,14 @@ final class FaultInjection {
             Path.of(markerDir, Long.toString(ProcessHandle.current().pid())), "computing");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+    String sleep = System.getProperty(SLEEP_PER_SEQUENCE_MILLIS);
+    if (sleep != null) {
+      try {
+        Thread.sleep(Long.parseLong(sleep));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     String limit = System.getProperty(FAIL_AFTER_SEQUENCES);
