@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.sql.SparkSession;
 import org.sparkattention.commit.DatasetPaths;
 import org.sparkattention.commit.RunCommit;
 import org.sparkattention.commit.RunOwner;
@@ -87,6 +88,14 @@ public final class RunGuard implements AutoCloseable {
                 if (method.getName().equals("handle")) {
                   signal = "SIG" + name;
                   exitCode = code;
+                  // The tasks' failures as Spark stops are the signal's consequence, not news:
+                  // the one line the user reads is this guard's.
+                  SparkSession.getDefaultSession()
+                      .foreach(
+                          session -> {
+                            session.sparkContext().setLogLevel("OFF");
+                            return null;
+                          });
                   // Shutdown runs Spark's hooks (tasks stop), then this guard's (staging removed).
                   new Thread(() -> System.exit(code), "spark-attention-exit").start();
                   return null;
@@ -147,6 +156,7 @@ public final class RunGuard implements AutoCloseable {
   }
 
   private void onShutdown() {
+    awaitLocalTasks(10_000);
     synchronized (lock) {
       abort();
       if (signal != null) {
@@ -159,6 +169,24 @@ public final class RunGuard implements AutoCloseable {
                     + "; this run's staging was removed and no dataset was changed. Run again to"
                     + " write the datasets.");
         err.flush();
+      }
+    }
+  }
+
+  /**
+   * Waits for this JVM's task threads (local mode) to end: Spark's stop interrupts them, but one
+   * may still be creating a file, which would make the staging directory again after its removal.
+   */
+  private static void awaitLocalTasks(long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    while (System.currentTimeMillis() < deadline
+        && Thread.getAllStackTraces().keySet().stream()
+            .anyMatch(t -> t.isAlive() && t.getName().startsWith("Executor task launch worker"))) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }

@@ -422,4 +422,25 @@ class NothingLostTest {
     assertTrue(summary.get("notes").toString().contains("partitions = 100000 is more than the 300"),
         summary.toString());
   }
+
+  @Test
+  void stagingLeftByAKilledRunIsRemovedByTheNextRun() throws Exception {
+    Path out = dir.resolve("out");
+    // What a run killed mid-compute (SIGKILL) leaves: its staging and its owner file.
+    Process dead = new ProcessBuilder("true").start();
+    dead.waitFor();
+    String runId = "20260101000000-0123456789ab";
+    Path staging = dir.resolve(".out.staging-" + runId);
+    DatasetTrees.write(staging, Map.of("_temporary/0/part-00000.parquet", "half"));
+    Files.writeString(
+        dir.resolve(".out.run-" + runId + ".json"),
+        "{\"owner\":{\"runId\":\"" + runId + "\",\"host\":\"" + java.net.InetAddress.getLocalHost().getHostName()
+            + "\",\"pid\":" + dead.pid() + ",\"pidStartMillis\":0},\"state\":\"running\",\"moves\":[],\"ownerFiles\":[]}");
+    JobRunner.Result r = run("--input", JobFeaturesTest.SAMPLES, "--output", out.toString());
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertTrue(r.stderr().contains("note: removed the staging that run " + runId), r.stderr());
+    try (Stream<Path> left = Files.list(dir)) {
+      assertEquals(List.of("out"), left.map(p -> p.getFileName().toString()).toList());
+    }
+  }
 }
