@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Every configuration key of the job (CONTRACT.md's table), in the order the README lists them. */
+/** Every configuration key of the job, in the order the README's configuration table lists them. */
 public final class ConfigKeys {
   private ConfigKeys() {}
 

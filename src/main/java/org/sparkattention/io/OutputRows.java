@@ -15,7 +15,7 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * The output, attention-map and bad-row schemas (CONTRACT.md) and their rows, built as Spark
+ * The output, attention-map and bad-row schemas (README, "Output datasets") and their rows, built as Spark
  * internal rows from primitive arrays: carried columns first, in input order, then {@code
  * output}; or {@code head} and {@code weights}; or {@code reason}.
  */

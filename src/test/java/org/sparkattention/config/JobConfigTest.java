@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.errors.AttentionException;
 
-/** CONTRACT.md's configuration: every key, its default, the precedence, the refusals. */
+/** The configuration as the README states it: every key, its default, the precedence, the refusals. */
 class JobConfigTest {
   @TempDir Path dir;
 
