@@ -42,10 +42,13 @@ public final class DatasetPaths {
       return path.getFileSystem(conf);
     } catch (IOException | RuntimeException | LinkageError e) {
       String scheme = path.toUri().getScheme();
-      String jar = scheme == null ? null : CONNECTORS.get(scheme.toLowerCase(java.util.Locale.ROOT));
+      String jar =
+          scheme == null ? null : CONNECTORS.get(scheme.toLowerCase(java.util.Locale.ROOT));
       String fix =
           jar != null
-              ? "Add " + jar + " to the job (spark-submit --packages or --jars), or use another path."
+              ? "Add "
+                  + jar
+                  + " to the job (spark-submit --packages or --jars), or use another path."
               : "Check the URI's scheme, or add the Hadoop file-system connector for it to the job.";
       throw new AttentionException(
           exitKind == 5 ? AttentionException.Kind.OUTPUT : AttentionException.Kind.CONFIG,
@@ -80,7 +83,8 @@ public final class DatasetPaths {
     try {
       p = new Path(path.trim());
     } catch (IllegalArgumentException e) {
-      throw AttentionException.config(key + " '" + path + "' is not a valid path: " + e.getMessage() + ".");
+      throw AttentionException.config(
+          key + " '" + path + "' is not a valid path: " + e.getMessage() + ".");
     }
     FileSystem fs = fileSystem(key, p, conf, exitKind);
     Path qualified = fs.makeQualified(p);
@@ -129,7 +133,8 @@ public final class DatasetPaths {
 
   private static boolean sameFileSystem(Path a, Path b) {
     return java.util.Objects.equals(lower(a.toUri().getScheme()), lower(b.toUri().getScheme()))
-        && java.util.Objects.equals(lower(a.toUri().getAuthority()), lower(b.toUri().getAuthority()));
+        && java.util.Objects.equals(
+            lower(a.toUri().getAuthority()), lower(b.toUri().getAuthority()));
   }
 
   private static String lower(String s) {

@@ -18,8 +18,8 @@ final class FileMoves {
   private FileMoves() {}
 
   /**
-   * The file system that lists and moves files as they are: on a checksummed local file system,
-   * its raw one, so that {@code .crc} side files are ordinary files that move with their data.
+   * The file system that lists and moves files as they are: on a checksummed local file system, its
+   * raw one, so that {@code .crc} side files are ordinary files that move with their data.
    */
   static FileSystem raw(FileSystem fs) {
     return fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;

@@ -9,16 +9,16 @@ import org.apache.hadoop.fs.Path;
 import org.sparkattention.errors.AttentionException;
 
 /**
- * The one commit of a run: every dataset appears together or none does, and a failure at any
- * step leaves every existing dataset byte for byte as it was.
+ * The one commit of a run: every dataset appears together or none does, and a failure at any step
+ * leaves every existing dataset byte for byte as it was.
  *
  * <p>The commit is a list of renames planned before the first one runs: old data the run replaces
  * is moved aside into {@code .NAME.replaced-RUN} (never deleted or copied), then the staged data
  * moved in. The plan goes into the run's owner files first (state {@code committing}); if a rename
  * fails, the renames done so far are undone in reverse order, each moving a path back to where it
  * was a moment before. Once all have run, the owner files say {@code committed} and only then is
- * the replaced data deleted. A run that dies in between leaves its journal, from which the next
- * run on the same path undoes (or finishes) the commit ({@link StaleRuns}).
+ * the replaced data deleted. A run that dies in between leaves its journal, from which the next run
+ * on the same path undoes (or finishes) the commit ({@link StaleRuns}).
  */
 public final class RunCommit {
   /**
@@ -32,7 +32,8 @@ public final class RunCommit {
   /** One planned rename on one file system. */
   record Step(FileSystem fs, Path from, Path to) {
     RunJournal.Move journal() {
-      return new RunJournal.Move(fs.makeQualified(from).toString(), fs.makeQualified(to).toString());
+      return new RunJournal.Move(
+          fs.makeQualified(from).toString(), fs.makeQualified(to).toString());
     }
   }
 
@@ -95,7 +96,10 @@ public final class RunCommit {
     switch (d.mode()) {
       case "errorifexists" ->
           throw new IOException(
-              d.what() + " '" + d.target() + "' appeared while the job ran (mode is errorifexists)");
+              d.what()
+                  + " '"
+                  + d.target()
+                  + "' appeared while the job ran (mode is errorifexists)");
       case "overwrite" -> {
         steps.add(new Step(fs, d.target(), d.aside()));
         steps.add(new Step(fs, d.staging(), d.target()));
@@ -149,7 +153,8 @@ public final class RunCommit {
     List<String> ownerFiles =
         datasets.stream().map(d -> d.fs().makeQualified(d.ownerFile()).toString()).toList();
     RunJournal journal =
-        new RunJournal(owner, state, moves, state.equals(RunJournal.RUNNING) ? List.of() : ownerFiles);
+        new RunJournal(
+            owner, state, moves, state.equals(RunJournal.RUNNING) ? List.of() : ownerFiles);
     for (StagedDataset d : datasets) {
       journal.write(d.fs(), d.ownerFile());
     }
@@ -162,7 +167,13 @@ public final class RunCommit {
       try {
         FileMoves.rename(s.fs(), s.to(), s.from());
       } catch (IOException | RuntimeException e) {
-        return "moving '" + s.to() + "' back to '" + s.from() + "' failed (" + StagedDataset.oneLine(e) + ")";
+        return "moving '"
+            + s.to()
+            + "' back to '"
+            + s.from()
+            + "' failed ("
+            + StagedDataset.oneLine(e)
+            + ")";
       }
     }
     return null;
@@ -171,7 +182,8 @@ public final class RunCommit {
   private static AttentionException failed(
       List<StagedDataset> datasets, String cause, String undoFailure) {
     String names =
-        String.join(", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList());
+        String.join(
+            ", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList());
     if (undoFailure == null) {
       for (StagedDataset d : datasets) {
         d.abort();

@@ -9,9 +9,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * What a run's owner file ({@code .NAME.run-ID.json} beside each of its datasets) holds: the
- * owner, and from the start of the commit the planned moves, so that the next run can undo the
- * moves of a run that died half-way through its commit, or finish one that died after it.
+ * What a run's owner file ({@code .NAME.run-ID.json} beside each of its datasets) holds: the owner,
+ * and from the start of the commit the planned moves, so that the next run can undo the moves of a
+ * run that died half-way through its commit, or finish one that died after it.
  *
  * @param state {@link #RUNNING}, {@link #COMMITTING} or {@link #COMMITTED}
  * @param moves the commit's renames in order, as fully qualified paths; empty while running

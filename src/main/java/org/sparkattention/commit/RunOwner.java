@@ -18,8 +18,8 @@ import java.util.UUID;
  */
 public record RunOwner(String runId, String host, long pid, long pidStartMillis) {
   /**
-   * Another host's run is taken as dead when its owner files have not been touched for this long;
-   * a live run touches them every {@link #HEARTBEAT_MILLIS}.
+   * Another host's run is taken as dead when its owner files have not been touched for this long; a
+   * live run touches them every {@link #HEARTBEAT_MILLIS}.
    */
   static final long STALE_AFTER_MILLIS = 10 * 60_000L;
 

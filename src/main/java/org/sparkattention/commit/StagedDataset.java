@@ -25,8 +25,8 @@ import org.sparkattention.errors.AttentionException;
  * <p>Modes: {@code errorifexists} (refused before any stage when the path exists), {@code
  * overwrite} (the old dataset is moved aside, the new one moved in, the old one deleted after the
  * commit), {@code append} (the new files are moved into the existing dataset) and {@code
- * overwrite-partitions} (each partition directory this run wrote replaces the same directory,
- * other partitions are left alone).
+ * overwrite-partitions} (each partition directory this run wrote replaces the same directory, other
+ * partitions are left alone).
  */
 public final class StagedDataset {
   private final String what;
@@ -36,8 +36,10 @@ public final class StagedDataset {
   private final Path staging;
   private final Path aside;
   private final Path ownerFile;
+
   /** Ancestors of the target that this run created, deepest first: removed again on abort. */
   private final List<Path> createdDirs;
+
   /** Set when a commit could not be undone: the journal and staging stay for the next run. */
   private volatile boolean keptForRecovery;
 
@@ -69,16 +71,12 @@ public final class StagedDataset {
    *     its directory cannot be written
    */
   public static StagedDataset prepare(
-      String what,
-      Path target,
-      String mode,
-      Configuration conf,
-      RunOwner owner,
-      PrintStream log) {
+      String what, Path target, String mode, Configuration conf, RunOwner owner, PrintStream log) {
     FileSystem fs = FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, 5));
     try {
       if (target.getParent() == null) {
-        throw output(what + " '" + target + "' is a file-system root; give a dataset directory below it.");
+        throw output(
+            what + " '" + target + "' is a file-system root; give a dataset directory below it.");
       }
       if (fs.exists(target)) {
         if (mode.equals("errorifexists")) {
@@ -90,7 +88,11 @@ public final class StagedDataset {
                   + " mode to overwrite, append or overwrite-partitions.");
         }
         if (!fs.getFileStatus(target).isDirectory()) {
-          throw output(what + " '" + target + "' exists and is a file, not a dataset directory. Remove it or choose another path.");
+          throw output(
+              what
+                  + " '"
+                  + target
+                  + "' exists and is a file, not a dataset directory. Remove it or choose another path.");
         }
       }
       List<Path> created = new ArrayList<>();
@@ -101,7 +103,12 @@ public final class StagedDataset {
       }
       if (dir != null && !fs.getFileStatus(dir).isDirectory()) {
         throw output(
-            what + " '" + target + "' cannot be created: '" + dir + "' is a file, not a directory. Choose another path.");
+            what
+                + " '"
+                + target
+                + "' cannot be created: '"
+                + dir
+                + "' is a file, not a directory. Choose another path.");
       }
       StaleRuns.clean(fs, target, owner, conf, log);
       StagedDataset dataset = new StagedDataset(what, target, mode, fs, owner, created);
@@ -186,8 +193,8 @@ public final class StagedDataset {
   }
 
   /**
-   * The partition columns of the existing dataset, as its directories name them ({@code
-   * col=value}, first directory at each level), or null when it has no data file.
+   * The partition columns of the existing dataset, as its directories name them ({@code col=value},
+   * first directory at each level), or null when it has no data file.
    */
   public List<String> existingPartitionColumns() {
     try {

@@ -25,8 +25,7 @@ final class StaleRuns {
 
   private StaleRuns() {}
 
-  static void clean(
-      FileSystem fs, Path target, RunOwner self, Configuration conf, PrintStream log)
+  static void clean(FileSystem fs, Path target, RunOwner self, Configuration conf, PrintStream log)
       throws IOException {
     Path parent = target.getParent();
     if (!fs.exists(parent) || !fs.getFileStatus(parent).isDirectory()) {
@@ -58,7 +57,12 @@ final class StaleRuns {
   }
 
   private static void cleanRun(
-      FileSystem fs, Path target, String runId, long lastModified, Configuration conf, PrintStream log)
+      FileSystem fs,
+      Path target,
+      String runId,
+      long lastModified,
+      Configuration conf,
+      PrintStream log)
       throws IOException {
     Path staging = StagedDataset.sibling(target, STAGING + runId);
     Path aside = StagedDataset.sibling(target, REPLACED + runId);
@@ -69,7 +73,10 @@ final class StaleRuns {
     }
     RunJournal journal = RunJournal.read(fs, ownerFile);
     if (journal == null || journal.owner() == null) {
-      log.println("note: cannot read " + ownerFile + "; left as it is (remove it by hand if no run owns it)");
+      log.println(
+          "note: cannot read "
+              + ownerFile
+              + "; left as it is (remove it by hand if no run owns it)");
       return;
     }
     if (journal.owner().mayBeAlive(fs.getFileStatus(ownerFile).getModificationTime())) {
@@ -123,21 +130,42 @@ final class StaleRuns {
 
   /** Leftovers without an owner file: from a run of an earlier version, or a half-created one. */
   private static void orphans(
-      FileSystem fs, Path target, String runId, Path staging, Path aside, long lastModified, PrintStream log)
+      FileSystem fs,
+      Path target,
+      String runId,
+      Path staging,
+      Path aside,
+      long lastModified,
+      PrintStream log)
       throws IOException {
     if (fs.exists(aside)) {
       if (!fs.exists(target)) {
         FileMoves.rename(fs, aside, target);
-        log.println("note: " + target + " was missing; moved back the data that run " + runId + " had set aside in " + aside);
+        log.println(
+            "note: "
+                + target
+                + " was missing; moved back the data that run "
+                + runId
+                + " had set aside in "
+                + aside);
       } else {
-        log.println("note: " + aside + " holds data that run " + runId + " replaced; left as it is (remove it by hand when not needed)");
+        log.println(
+            "note: "
+                + aside
+                + " holds data that run "
+                + runId
+                + " replaced; left as it is (remove it by hand when not needed)");
       }
     }
     if (fs.exists(staging)
         && System.currentTimeMillis() - lastModified > RunOwner.STALE_AFTER_MILLIS) {
       FileMoves.delete(fs, staging);
-      log.println("note: removed " + staging + ", staging without an owner untouched for over "
-          + RunOwner.STALE_AFTER_MILLIS / 60_000 + " minutes");
+      log.println(
+          "note: removed "
+              + staging
+              + ", staging without an owner untouched for over "
+              + RunOwner.STALE_AFTER_MILLIS / 60_000
+              + " minutes");
     }
   }
 

@@ -6,8 +6,8 @@ import org.sparkattention.errors.AttentionException;
 
 /**
  * One configuration key: its name, default (null when required or unset), parser, validator and
- * help text. {@link #parse} turns a raw string into a typed value or a CONFIG error naming the
- * key, the value, the rule and the fix.
+ * help text. {@link #parse} turns a raw string into a typed value or a CONFIG error naming the key,
+ * the value, the rule and the fix.
  */
 public record ConfigKey<T>(
     String name,
@@ -66,7 +66,8 @@ public record ConfigKey<T>(
         name, defaultValue, Integer::valueOf, i -> i >= 1, "a whole number of at least 1", help);
   }
 
-  static ConfigKey<String> choice(String name, String defaultValue, String help, String... options) {
+  static ConfigKey<String> choice(
+      String name, String defaultValue, String help, String... options) {
     return new ConfigKey<>(
         name,
         defaultValue,

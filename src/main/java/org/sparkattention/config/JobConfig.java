@@ -18,8 +18,8 @@ import org.sparkattention.errors.AttentionException;
 
 /**
  * The job's configuration, merged from four layers, lowest first: built-in defaults, the {@code
- * --config} properties file, Spark conf {@code spark.attention.KEY}, and {@code --KEY VALUE} on
- * the command line. Every value is parsed and validated here, before any Spark stage runs.
+ * --config} properties file, Spark conf {@code spark.attention.KEY}, and {@code --KEY VALUE} on the
+ * command line. Every value is parsed and validated here, before any Spark stage runs.
  */
 public final class JobConfig implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -261,11 +261,13 @@ public final class JobConfig implements Serializable {
   public static String help() {
     StringBuilder sb = new StringBuilder();
     sb.append("usage: jobs/attention.sh [--config FILE] [--KEY VALUE ...]\n");
-    sb.append("Keys (lowest precedence first: default, --config file, spark.attention.KEY, --KEY):\n");
+    sb.append(
+        "Keys (lowest precedence first: default, --config file, spark.attention.KEY, --KEY):\n");
     for (ConfigKey<?> k : ConfigKeys.ALL) {
-      sb.append(String.format(
-          "  %-26s %s (default: %s)%n",
-          k.name(), k.help(), k.defaultValue() == null ? "none" : k.defaultValue()));
+      sb.append(
+          String.format(
+              "  %-26s %s (default: %s)%n",
+              k.name(), k.help(), k.defaultValue() == null ? "none" : k.defaultValue()));
     }
     return sb.toString();
   }

@@ -1,10 +1,10 @@
 package org.sparkattention.errors;
 
 /**
- * The one family of user-facing errors: a problem with the configuration, the weights or the
- * input data that the user can fix. Every message says what is wrong, why, and how to fix it.
- * The job's {@code main} prints it as one {@code error:} line and exits with {@link
- * Kind#exitCode()}, without a stack trace.
+ * The one family of user-facing errors: a problem with the configuration, the weights or the input
+ * data that the user can fix. Every message says what is wrong, why, and how to fix it. The job's
+ * {@code main} prints it as one {@code error:} line and exits with {@link Kind#exitCode()}, without
+ * a stack trace.
  */
 public class AttentionException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -10,8 +10,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DoubleType;
 import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.MapType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.errors.AttentionException;
 
@@ -25,12 +25,14 @@ public final class InputLayout implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Column names the outputs add; a carried column must not use them. */
-  static final List<String> RESERVED = List.of(OutputRows.OUTPUT, OutputRows.HEAD, OutputRows.WEIGHTS);
+  static final List<String> RESERVED =
+      List.of(OutputRows.OUTPUT, OutputRows.HEAD, OutputRows.WEIGHTS);
 
   final StructType schema;
   final boolean selfAttention;
   final String idColumn;
   final int idOrdinal;
+
   /** Ordinals of query, key and value (all the same for self-attention). */
   final int queryOrdinal;
 
@@ -39,6 +41,7 @@ public final class InputLayout implements Serializable {
   final String queryColumn;
   final String keyColumn;
   final String valueColumn;
+
   /** -1 without a mask column. */
   final int maskOrdinal;
 
@@ -50,6 +53,7 @@ public final class InputLayout implements Serializable {
   final int embedDim;
   final int kdim;
   final int vdim;
+
   /** Ordinals of the string-typed partition.by columns, whose values become directory names. */
   final int[] stringPartitionOrdinals;
 
@@ -108,7 +112,10 @@ public final class InputLayout implements Serializable {
       int vdim) {
     List<String> names = Arrays.asList(schema.fieldNames());
     boolean self = names.contains(xColumn);
-    if (!self && !(names.contains(queryColumn) || names.contains(keyColumn) || names.contains(valueColumn))) {
+    if (!self
+        && !(names.contains(queryColumn)
+            || names.contains(keyColumn)
+            || names.contains(valueColumn))) {
       throw AttentionException.input(
           "the input has neither a '"
               + xColumn
@@ -233,7 +240,8 @@ public final class InputLayout implements Serializable {
     DataType t = schema.apply(column).dataType();
     if (!(t instanceof ArrayType outer
         && outer.elementType() instanceof ArrayType inner
-        && (inner.elementType() instanceof FloatType || inner.elementType() instanceof DoubleType))) {
+        && (inner.elementType() instanceof FloatType
+            || inner.elementType() instanceof DoubleType))) {
       throw AttentionException.input(
           "column '"
               + column

@@ -17,8 +17,8 @@ import org.apache.spark.sql.types.StructType;
  * array<array<float>>} without nulls) is written by {@link MatrixParquetWriter}, which encodes
  * their pages in bulk. Spark's writer goes through Parquet's record API, a handful of calls per
  * float: most of the time the job spent writing. The files are ordinary Parquet, the layout and
- * footer metadata Spark's own; reading, partitioning and the commit protocol are Spark's.
- * Use it with {@code df.write().format(MatrixParquetFormat.class.getName())}.
+ * footer metadata Spark's own; reading, partitioning and the commit protocol are Spark's. Use it
+ * with {@code df.write().format(MatrixParquetFormat.class.getName())}.
  *
  * <p>With the option {@link #OUTPUT_AND_MAPS} set to {@code true}, the rows are outputs and maps
  * together ({@link OutputRows#outputAndMapSchema}): each task writes its output rows to the file

@@ -45,9 +45,9 @@ import org.apache.spark.unsafe.Platform;
  * Writes one Parquet file of rows with float matrices. The matrix columns are encoded a page at a
  * time: repetition and definition levels as RLE runs (a few per matrix row), the floats copied in
  * bulk as PLAIN little-endian values. Every other column goes through Spark's {@code
- * ParquetWriteSupport} as usual. Schema, footer metadata, compression, page and row-group sizes
- * are those Spark's writer would use; pages end at row boundaries and carry an offset index.
- * Matrix values get no min/max statistics (no query filters on them).
+ * ParquetWriteSupport} as usual. Schema, footer metadata, compression, page and row-group sizes are
+ * those Spark's writer would use; pages end at row boundaries and carry an offset index. Matrix
+ * values get no min/max statistics (no query filters on them).
  */
 final class MatrixParquetWriter extends OutputWriter {
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -297,8 +297,8 @@ final class MatrixParquetWriter extends OutputWriter {
   }
 
   /**
-   * One matrix column's current page: levels as RLE runs, values as little-endian floats. Rows
-   * (rep 0) start pages; the levels follow the file schema's list layout, standard or legacy.
+   * One matrix column's current page: levels as RLE runs, values as little-endian floats. Rows (rep
+   * 0) start pages; the levels follow the file schema's list layout, standard or legacy.
    */
   private static final class MatrixColumn {
     private final ColumnDescriptor descriptor;

@@ -9,23 +9,26 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * One task's file of {@link OutputRows#computedSchema} rows, written as up to three Parquet
- * files, each with its own dataset's schema: the output rows to {@code path}, the map rows to
- * {@link MatrixParquetFormat#MAPS_PREFIX} + its name in the same directory, the bad rows (a
- * non-null {@code reason}) to {@link MatrixParquetFormat#BAD_ROWS_PREFIX} + its name, made at the
- * first one. A row with a null {@code output} and no reason is a map row.
+ * One task's file of {@link OutputRows#computedSchema} rows, written as up to three Parquet files,
+ * each with its own dataset's schema: the output rows to {@code path}, the map rows to {@link
+ * MatrixParquetFormat#MAPS_PREFIX} + its name in the same directory, the bad rows (a non-null
+ * {@code reason}) to {@link MatrixParquetFormat#BAD_ROWS_PREFIX} + its name, made at the first one.
+ * A row with a null {@code output} and no reason is a map row.
  */
 final class OutputAndMapsWriter extends OutputWriter {
   private final String path;
   private final StructType schema;
   private final TaskAttemptContext context;
   private final int outputOrdinal;
+
   /** -1 without bad rows. */
   private final int reasonOrdinal;
 
   private final Part outputs;
+
   /** null without maps. */
   private final Part maps;
+
   /** null until the task's first bad row. */
   private Part badRows;
 
@@ -34,13 +37,17 @@ final class OutputAndMapsWriter extends OutputWriter {
     this.schema = schema;
     this.context = context;
     outputOrdinal = schema.fieldIndex(OutputRows.OUTPUT);
-    reasonOrdinal =
-        java.util.Arrays.asList(schema.fieldNames()).indexOf(OutputRows.REASON);
+    reasonOrdinal = java.util.Arrays.asList(schema.fieldNames()).indexOf(OutputRows.REASON);
     outputs = new Part(path, schema, OutputRows.outputPart(schema), context);
     Part m = null;
     if (java.util.Arrays.asList(schema.fieldNames()).contains(OutputRows.WEIGHTS)) {
       try {
-        m = new Part(beside(MatrixParquetFormat.MAPS_PREFIX), schema, OutputRows.mapPart(schema), context);
+        m =
+            new Part(
+                beside(MatrixParquetFormat.MAPS_PREFIX),
+                schema,
+                OutputRows.mapPart(schema),
+                context);
       } catch (RuntimeException | Error e) {
         outputs.writer.close();
         throw e;

@@ -15,8 +15,8 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * The output, attention-map and bad-row schemas (README, "Output datasets") and their rows, built as Spark
- * internal rows from primitive arrays: carried columns first, in input order, then {@code
+ * The output, attention-map and bad-row schemas (README, "Output datasets") and their rows, built
+ * as Spark internal rows from primitive arrays: carried columns first, in input order, then {@code
  * output}; or {@code head} and {@code weights}; or {@code reason}.
  */
 public final class OutputRows implements Serializable {

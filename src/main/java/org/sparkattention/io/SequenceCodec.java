@@ -8,9 +8,9 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
 
 /**
- * Reads one input row's sequences straight from Spark's internal row (no boxing: an inner array
- * is copied as a primitive array) and checks it: {@link #badRowReason} names what is wrong with a
- * row, {@link #query}, {@link #key}, {@link #value} and {@link #keyPaddingMask} decode a good one.
+ * Reads one input row's sequences straight from Spark's internal row (no boxing: an inner array is
+ * copied as a primitive array) and checks it: {@link #badRowReason} names what is wrong with a row,
+ * {@link #query}, {@link #key}, {@link #value} and {@link #keyPaddingMask} decode a good one.
  */
 public final class SequenceCodec implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -87,7 +87,10 @@ public final class SequenceCodec implements Serializable {
       if (c < 0x20 || c == 0x7F || "\"#%'*/:=?\\{[]^".indexOf(c) >= 0) {
         n += 3;
       } else {
-        n += new String(Character.toChars(c)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        n +=
+            new String(Character.toChars(c))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                .length;
       }
     }
     return n;
@@ -106,8 +109,9 @@ public final class SequenceCodec implements Serializable {
     if (partition != null) {
       return partition;
     }
-    String reason = matrixReason(row, layout.queryOrdinal, layout.queryColumn, layout.embedDim,
-        layout.queryIsFloat);
+    String reason =
+        matrixReason(
+            row, layout.queryOrdinal, layout.queryColumn, layout.embedDim, layout.queryIsFloat);
     if (reason != null || layout.selfAttention) {
       return reason != null ? reason : maskReason(row);
     }
@@ -115,8 +119,9 @@ public final class SequenceCodec implements Serializable {
     if (reason != null) {
       return reason;
     }
-    reason = matrixReason(row, layout.valueOrdinal, layout.valueColumn, layout.vdim,
-        layout.valueIsFloat);
+    reason =
+        matrixReason(
+            row, layout.valueOrdinal, layout.valueColumn, layout.vdim, layout.valueIsFloat);
     if (reason != null) {
       return reason;
     }
@@ -147,9 +152,21 @@ public final class SequenceCodec implements Serializable {
       if (w != width) {
         int first = outer.isNullAt(0) ? -1 : outer.getArray(0).numElements();
         return i > 0 && w != first
-            ? "column '" + column + "' is ragged: token 0 has " + first + " values, token " + i
-                + " has " + w
-            : "column '" + column + "' token " + i + " has " + w + " values, but the weights need "
+            ? "column '"
+                + column
+                + "' is ragged: token 0 has "
+                + first
+                + " values, token "
+                + i
+                + " has "
+                + w
+            : "column '"
+                + column
+                + "' token "
+                + i
+                + " has "
+                + w
+                + " values, but the weights need "
                 + width;
       }
       for (int j = 0; j < w; j++) {
@@ -172,8 +189,13 @@ public final class SequenceCodec implements Serializable {
     ArrayData mask = row.getArray(layout.maskOrdinal);
     int keys = keyLen(row);
     if (mask.numElements() != keys) {
-      return "column '" + layout.maskColumn + "' has " + mask.numElements()
-          + " entries but the sequence has " + keys + " keys";
+      return "column '"
+          + layout.maskColumn
+          + "' has "
+          + mask.numElements()
+          + " entries but the sequence has "
+          + keys
+          + " keys";
     }
     for (int j = 0; j < keys; j++) {
       if (mask.isNullAt(j)) {

@@ -21,9 +21,9 @@ import org.sparkattention.model.SafetensorsWriter;
 /**
  * Synthetic inputs and weights of any size, for trying the job out and for benchmarks ({@code
  * jobs/generate.sh}). Writes {@code DIR/input} (Parquet: {@code id} long, {@code date} string,
- * {@code x} array&lt;array&lt;float&gt;&gt;, with lengths drawn uniformly from
- * [min-len, max-len], plus optional long sequences) and {@code DIR/weights.safetensors} (an
- * {@code nn.MultiheadAttention} state_dict with bias, F32, PyTorch's initialisation scale).
+ * {@code x} array&lt;array&lt;float&gt;&gt;, with lengths drawn uniformly from [min-len, max-len],
+ * plus optional long sequences) and {@code DIR/weights.safetensors} (an {@code
+ * nn.MultiheadAttention} state_dict with bias, F32, PyTorch's initialisation scale).
  */
 public final class SyntheticDataGenerator {
   private SyntheticDataGenerator() {}

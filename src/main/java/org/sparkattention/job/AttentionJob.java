@@ -2,7 +2,6 @@ package org.sparkattention.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -26,12 +25,12 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.commit.DatasetPaths;
+import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.ConfigKey;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.errors.AttentionException;
-import org.sparkattention.commit.DatasetPaths;
-import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.MatrixParquetFormat;
 import org.sparkattention.io.OutputRows;
@@ -119,8 +118,8 @@ public final class AttentionJob {
   }
 
   /**
-   * The Hadoop configuration Spark's session will use: Hadoop's defaults and site files, with
-   * every {@code spark.hadoop.*} entry of the Spark conf applied, as Spark does.
+   * The Hadoop configuration Spark's session will use: Hadoop's defaults and site files, with every
+   * {@code spark.hadoop.*} entry of the Spark conf applied, as Spark does.
    */
   static Configuration hadoopConfiguration(Map<String, String> sparkConf) {
     Configuration conf = new Configuration();
@@ -183,7 +182,11 @@ public final class AttentionJob {
             : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, 5);
     DatasetPaths.Named bad =
         config.badRows().equals("quarantine")
-            ? named(ConfigKeys.BAD_ROWS_OUTPUT.name(), config.get(ConfigKeys.BAD_ROWS_OUTPUT), hadoopConf, 5)
+            ? named(
+                ConfigKeys.BAD_ROWS_OUTPUT.name(),
+                config.get(ConfigKeys.BAD_ROWS_OUTPUT),
+                hadoopConf,
+                5)
             : null;
     for (DatasetPaths.Named n : new DatasetPaths.Named[] {maps, bad}) {
       if (n != null) {
@@ -192,7 +195,8 @@ public final class AttentionJob {
     }
     DatasetPaths.requireDisjoint(paths);
     AttentionWeights weights =
-        AttentionWeights.load(config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
+        AttentionWeights.load(
+            config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
     int heads = config.get(ConfigKeys.HEADS);
     if (weights.embedDim() % heads != 0) {
       throw AttentionException.config(
@@ -251,8 +255,8 @@ public final class AttentionJob {
 
   /**
    * One input partition's scan: each row's cost (negative for a bad row) and its bad rows (id,
-   * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot
-   * build records.
+   * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot build
+   * records.
    */
   static final class PartitionScan implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -371,8 +375,7 @@ public final class AttentionJob {
           input
               .mapPartitionsWithIndex(
                   (idx, rows) ->
-                      List.of(scan(idx, rows, codec, costModel, withMaps, maxMapBytes))
-                          .iterator(),
+                      List.of(scan(idx, rows, codec, costModel, withMaps, maxMapBytes)).iterator(),
                   true)
               .collect();
       double planSeconds = (System.nanoTime() - tPlan) / 1e9;
@@ -407,8 +410,13 @@ public final class AttentionJob {
         // A task per row at most: more would be empty tasks, each with its own start and file.
         int capped = (int) Math.max(1, goodRows);
         notes.add(
-            "partitions = " + userTasks + " is more than the " + goodRows
-                + " row(s) to compute; ran " + capped + " task(s)");
+            "partitions = "
+                + userTasks
+                + " is more than the "
+                + goodRows
+                + " row(s) to compute; ran "
+                + capped
+                + " task(s)");
         log.println("note: " + notes.get(notes.size() - 1));
         userTasks = capped;
       }
@@ -428,8 +436,7 @@ public final class AttentionJob {
                   .values();
       boolean quarantine = p.badRows() != null;
       AttentionTask task =
-          new AttentionTask(
-              weights, p.options(), codec, outputRows, mapMode, quarantine, metrics);
+          new AttentionTask(weights, p.options(), codec, outputRows, mapMode, quarantine, metrics);
       JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
 
       // 3. Compute once and write everything to staging.
@@ -532,8 +539,7 @@ public final class AttentionJob {
       summary.put("task_seconds", taskSeconds);
       summary.put("attention_gflop", round(flops / 1e9));
       summary.put("attention_gflops_per_second", round(flops / 1e9 / Math.max(runSeconds, 1e-9)));
-      summary.put(
-          "kernel_gflops_per_core_second", round(flops / 1e9 / Math.max(compute, 1e-9)));
+      summary.put("kernel_gflops_per_core_second", round(flops / 1e9 / Math.max(compute, 1e-9)));
       summary.put("blas", blasOnExecutors(sc));
       summary.put("exp", BlockedAttentionKernel.expImplementation());
       summary.put("maps", config.maps());
@@ -563,8 +569,8 @@ public final class AttentionJob {
   }
 
   /**
-   * A column key set by the user (not its default) must name an input column: a mask column set
-   * but missing would otherwise compute every row unmasked.
+   * A column key set by the user (not its default) must name an input column: a mask column set but
+   * missing would otherwise compute every row unmasked.
    */
   private void requireConfiguredColumns(StructType schema) {
     List<String> names = List.of(schema.fieldNames());
@@ -618,8 +624,8 @@ public final class AttentionJob {
 
   /**
    * The input's rows. A columnar scan (Parquet's and ORC's vectorized readers) is read batch by
-   * batch, its rows viewed in place: the plan's ColumnarToRow would copy every float of a
-   * sequence into an UnsafeRow first. The rows are reused, valid until the next one is read.
+   * batch, its rows viewed in place: the plan's ColumnarToRow would copy every float of a sequence
+   * into an UnsafeRow first. The rows are reused, valid until the next one is read.
    */
   @SuppressWarnings("unchecked")
   private static JavaRDD<InternalRow> internalRows(Dataset<Row> df) {
@@ -879,9 +885,9 @@ public final class AttentionJob {
   static final int READ_BATCH_ROWS = 16;
 
   /**
-   * The vectorized readers fill batches of 4096 rows by default: with rows of thousands of
-   * floats, column vectors of hundreds of MB, grown by copying. Small batches of such rows read
-   * faster (README, "How a run works").
+   * The vectorized readers fill batches of 4096 rows by default: with rows of thousands of floats,
+   * column vectors of hundreds of MB, grown by copying. Small batches of such rows read faster
+   * (README, "How a run works").
    */
   private static Map<String, String> readSettings(SparkSession spark) {
     Map<String, String> settings = new LinkedHashMap<>();

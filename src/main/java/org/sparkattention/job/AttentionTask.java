@@ -20,10 +20,10 @@ import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
 
 /**
- * What one Spark task does with its rows: one kernel and one workspace for the whole task; for
- * each sequence one forward pass, its output row, and (when maps are on) its map rows from the
- * same forward pass, head by head so that only one head's map is in memory at a time. Emits
- * compact unsafe rows: {@link OutputRows#outputSchema} rows without maps, {@link
+ * What one Spark task does with its rows: one kernel and one workspace for the whole task; for each
+ * sequence one forward pass, its output row, and (when maps are on) its map rows from the same
+ * forward pass, head by head so that only one head's map is in memory at a time. Emits compact
+ * unsafe rows: {@link OutputRows#outputSchema} rows without maps, {@link
  * OutputRows#outputAndMapSchema} rows (outputs and maps) with them.
  */
 final class AttentionTask
@@ -34,6 +34,7 @@ final class AttentionTask
   private final AttentionOptions options;
   private final SequenceCodec codec;
   private final OutputRows outputRows;
+
   /** null when no maps are written. */
   private final MapMode mapMode;
 
@@ -71,6 +72,7 @@ final class AttentionTask
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new Iterator<>() {
       private InternalRow current;
+
       /** With maps=mean, the current row's mean map, made by its forward pass. */
       private float[] meanMap;
 

@@ -5,10 +5,10 @@ import java.util.Arrays;
 import java.util.PriorityQueue;
 
 /**
- * Which task computes each input row, chosen by cost, not by row count: a sequence costs its
- * FLOPs (about L*S*E + (L+S)*E^2), so one long sequence can outweigh thousands of short ones.
- * Rows are placed longest first on the least-loaded task (LPT), which keeps the costliest task
- * within the largest row's cost of the mean.
+ * Which task computes each input row, chosen by cost, not by row count: a sequence costs its FLOPs
+ * (about L*S*E + (L+S)*E^2), so one long sequence can outweigh thousands of short ones. Rows are
+ * placed longest first on the least-loaded task (LPT), which keeps the costliest task within the
+ * largest row's cost of the mean.
  */
 public final class CostPlan implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -40,9 +40,9 @@ public final class CostPlan implements Serializable {
   }
 
   /**
-   * The tasks for {@code costs}: the input partitions themselves when they are about as balanced
-   * as {@link #plan} would make them (no shuffle needed), else the cost plan. A user's task count
-   * is always a cost plan.
+   * The tasks for {@code costs}: the input partitions themselves when they are about as balanced as
+   * {@link #plan} would make them (no shuffle needed), else the cost plan. A user's task count is
+   * always a cost plan.
    */
   public static CostPlan choose(double[][] costs, int slots, Integer partitions) {
     CostPlan planned = plan(costs, slots, partitions);
@@ -149,8 +149,8 @@ public final class CostPlan implements Serializable {
 
   /**
    * Enough tasks of about {@link #TARGET_TASK_FLOPS} to fill every slot (a multiple of the slot
-   * count), but never so many that the largest row alone exceeds the balance goal when fewer
-   * tasks would do: then more tasks only add idle ones.
+   * count), but never so many that the largest row alone exceeds the balance goal when fewer tasks
+   * would do: then more tasks only add idle ones.
    */
   static int chooseTasks(int rows, double total, double largest, int slots) {
     if (rows == 0) {

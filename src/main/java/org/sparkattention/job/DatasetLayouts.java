@@ -15,9 +15,9 @@ import org.sparkattention.io.MatrixParquetFormat;
 
 /**
  * The layout of the datasets a run adds to or creates: an existing dataset that {@code append} or
- * {@code overwrite-partitions} writes into must have the run's partition columns and columns (a
- * mix would read differently in each engine), and a run without rows still writes a file that
- * holds the schema.
+ * {@code overwrite-partitions} writes into must have the run's partition columns and columns (a mix
+ * would read differently in each engine), and a run without rows still writes a file that holds the
+ * schema.
  */
 final class DatasetLayouts {
   /** The directory name Spark and Hive give a null partition value. */
@@ -100,8 +100,8 @@ final class DatasetLayouts {
 
   /**
    * Writes one empty Parquet file of {@code schema} into {@code d}'s staging when the run wrote no
-   * data file there and the dataset will hold nothing else: a dataset without files has no
-   * schema, and readers refuse it. A partitioned dataset gets it under the null partition ({@code
+   * data file there and the dataset will hold nothing else: a dataset without files has no schema,
+   * and readers refuse it. A partitioned dataset gets it under the null partition ({@code
    * col=__HIVE_DEFAULT_PARTITION__}), so that its layout stays the partitioned one.
    */
   static void writeEmptyWhereNeeded(
@@ -124,7 +124,8 @@ final class DatasetLayouts {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     org.apache.spark.api.java.JavaRDD<InternalRow> none = sc.parallelize(List.<InternalRow>of(), 1);
     ((org.apache.spark.sql.classic.SparkSession) spark)
-        .internalCreateDataFrame(none.rdd(), new StructType(data.toArray(new StructField[0])), false)
+        .internalCreateDataFrame(
+            none.rdd(), new StructType(data.toArray(new StructField[0])), false)
         .write()
         .mode(partitionBy.isEmpty() ? SaveMode.Append : SaveMode.ErrorIfExists)
         .format(MatrixParquetFormat.class.getName())
@@ -132,7 +133,8 @@ final class DatasetLayouts {
     if (!partitionBy.isEmpty()) {
       // The write's own marker inside the partition directory: the dataset has one at its top.
       try {
-        org.apache.hadoop.fs.Path marker = new org.apache.hadoop.fs.Path(dir.toString(), "_SUCCESS");
+        org.apache.hadoop.fs.Path marker =
+            new org.apache.hadoop.fs.Path(dir.toString(), "_SUCCESS");
         marker.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(marker, false);
       } catch (java.io.IOException e) {
         // A marker inside a partition directory is harmless to readers.

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import org.apache.spark.TaskContext;
 
 /**
- * Test-only hooks, off unless the executor JVM has one of these system properties (not named
- * {@code spark.*}: Spark refuses those in {@code spark.executor.extraJavaOptions}); never set them
- * in production.
+ * Test-only hooks, off unless the executor JVM has one of these system properties (not named {@code
+ * spark.*}: Spark refuses those in {@code spark.executor.extraJavaOptions}); never set them in
+ * production.
  *
  * <ul>
  *   <li>{@value #FAIL_AFTER_SEQUENCES}=N: the first attempt of every compute task fails after

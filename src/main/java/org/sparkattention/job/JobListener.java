@@ -20,12 +20,14 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 final class JobListener extends SparkListener {
   private static final long PRINT_EVERY_NANOS = 2_000_000_000L;
+
   /** The local property that tags each Spark job with the phase that submitted it. */
   private static final String PHASE_PROPERTY = "spark-attention.phase";
 
   private final SparkContext sc;
   private final PrintStream out;
   private final AtomicLong taskRunMillis = new AtomicLong();
+
   /**
    * Task run time by phase. Stages are matched to phases through their job's properties: the
    * listener bus delivers events after the fact, when the driver may be in the next phase.

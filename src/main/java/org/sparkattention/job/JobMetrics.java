@@ -12,8 +12,10 @@ final class JobMetrics implements Serializable {
   final LongAccumulator sequences;
   final LongAccumulator mapRows;
   final LongAccumulator fullyMaskedQueries;
+
   /** Rows whose outputs overflowed (bad rows found in the compute stage). */
   final LongAccumulator overflowRows;
+
   final DoubleAccumulator flops;
   final LongAccumulator decodeNanos;
   final LongAccumulator computeNanos;

@@ -35,6 +35,7 @@ public final class RunGuard implements AutoCloseable {
   private final PrintStream err;
   private final List<StagedDataset> claimed = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
+
   /** The signals handled, and the handlers they had before (restored by {@link #close}). */
   private final List<Object> signals = new ArrayList<>();
 
@@ -162,7 +163,9 @@ public final class RunGuard implements AutoCloseable {
       if (signal != null) {
         err.println(
             committed
-                ? "error: interrupted by " + signal + " after this run's datasets were committed;"
+                ? "error: interrupted by "
+                    + signal
+                    + " after this run's datasets were committed;"
                     + " they are complete."
                 : "error: interrupted by "
                     + signal

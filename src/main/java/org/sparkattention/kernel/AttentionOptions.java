@@ -3,10 +3,9 @@ package org.sparkattention.kernel;
 import java.io.Serializable;
 
 /**
- * How attention is computed, beside the weights: {@code nn.MultiheadAttention}'s {@code
- * num_heads} and {@code add_zero_attn}, a causal mask (top-left aligned: query i sees keys
- * 0..i), the softmax scale ({@code NaN} for PyTorch's {@code 1/sqrt(E/H)}) and the kernel's tile
- * edge.
+ * How attention is computed, beside the weights: {@code nn.MultiheadAttention}'s {@code num_heads}
+ * and {@code add_zero_attn}, a causal mask (top-left aligned: query i sees keys 0..i), the softmax
+ * scale ({@code NaN} for PyTorch's {@code 1/sqrt(E/H)}) and the kernel's tile edge.
  */
 public record AttentionOptions(
     int numHeads, boolean causal, boolean addZeroAttn, double scale, int blockSize)

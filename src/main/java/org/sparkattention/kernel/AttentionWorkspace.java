@@ -1,10 +1,10 @@
 package org.sparkattention.kernel;
 
 /**
- * The buffers of one task: projections, one score tile, the running softmax state and the
- * per-row log-sum-exp. Buffers grow to the largest sequence seen and are then reused, so the
- * kernel allocates nothing per tile and, after the first long sequence, nothing per sequence but
- * its output. Thread-confined: one workspace per task thread.
+ * The buffers of one task: projections, one score tile, the running softmax state and the per-row
+ * log-sum-exp. Buffers grow to the largest sequence seen and are then reused, so the kernel
+ * allocates nothing per tile and, after the first long sequence, nothing per sequence but its
+ * output. Thread-confined: one workspace per task thread.
  */
 public final class AttentionWorkspace {
   private final Thread owner = Thread.currentThread();
@@ -14,18 +14,24 @@ public final class AttentionWorkspace {
   double[] k = new double[0];
   double[] v = new double[0];
   double[] ctx = new double[0];
+
   /** Token-major scratch, E x max(L, S'): a projection before it is split into heads. */
   double[] tokenMajor = new double[0];
+
   /** One score tile, keys x queries, column-major (query r's scores are contiguous). */
   double[] tile = new double[0];
+
   /** Running max and sum of the online softmax, one per query row in a block. */
   double[] rowMax = new double[0];
 
   double[] rowSum = new double[0];
+
   /** log-sum-exp per head and query (H x L, head-major); -infinity for a fully masked query. */
   double[] lse = new double[0];
+
   /** Per head, the largest norm of a key token's head part (for the score bounds). */
   double[] maxKeyNorm = new double[0];
+
   /** Map rows for one query block (queries x S', row-major), and their mean over heads. */
   double[] mapRows = new double[0];
 
@@ -37,8 +43,10 @@ public final class AttentionWorkspace {
   int keyLenWithExtras;
   boolean[] keyPaddingMask;
   int fullyMaskedQueries;
+
   /** Query blocks (per head) of the last forward pass whose scores needed the running max. */
   int runningMaxBlocks;
+
   boolean forwardDone;
 
   AttentionWorkspace() {}

@@ -7,9 +7,9 @@ import org.apache.spark.ml.linalg.DenseMatrix;
 import org.sparkattention.model.AttentionWeights;
 
 /**
- * Multi-head attention as {@code torch.nn.MultiheadAttention} computes it in eval mode, in tiles
- * of queries x keys with an online softmax (FlashAttention's scheme), so that working memory
- * grows with L + S, not L x S.
+ * Multi-head attention as {@code torch.nn.MultiheadAttention} computes it in eval mode, in tiles of
+ * queries x keys with an online softmax (FlashAttention's scheme), so that working memory grows
+ * with L + S, not L x S.
  *
  * <p>Per head h, for a block of queries and a block of keys: {@code S = scale * Q_blk K_blk^T},
  * masked entries set to -infinity, then the running max m and sum l of each query row are updated
@@ -119,8 +119,8 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /**
    * Floating-point operations of one sequence: the four projections, then {@code QK^T} and {@code
-   * PV} over the keys each query sees (about half of them with a causal mask), plus one more
-   * {@code QK^T} when maps are computed. The job balances tasks by this estimate.
+   * PV} over the keys each query sees (about half of them with a causal mask), plus one more {@code
+   * QK^T} when maps are computed. The job balances tasks by this estimate.
    */
   public double flops(int queryLen, int keyLen, boolean withMaps) {
     return flops(queryLen, keyLen, embedDim, kdim, vdim, extraKeys(), causal, withMaps);
@@ -358,8 +358,22 @@ public final class BlockedAttentionKernel implements Serializable {
           // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
           BLAS.getInstance()
               .dgemm(
-                  "N", "N", headDim, qn, kn, 1.0, ws.v, (h * ws.keyLenWithExtras + k0) * headDim,
-                  headDim, ws.tile, 0, kn, 1.0, ws.ctx, ctxOffset, headDim);
+                  "N",
+                  "N",
+                  headDim,
+                  qn,
+                  kn,
+                  1.0,
+                  ws.v,
+                  (h * ws.keyLenWithExtras + k0) * headDim,
+                  headDim,
+                  ws.tile,
+                  0,
+                  kn,
+                  1.0,
+                  ws.ctx,
+                  ctxOffset,
+                  headDim);
         });
     int fullyMasked = 0;
     for (int r = 0; r < qn; r++) {
@@ -437,8 +451,22 @@ public final class BlockedAttentionKernel implements Serializable {
   private void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
     BLAS.getInstance()
         .dgemm(
-            "T", "N", kn, qn, headDim, scale, ws.k, (h * ws.keyLenWithExtras + k0) * headDim,
-            headDim, ws.q, (h * ws.queryLen + q0) * headDim, headDim, 0.0, ws.tile, 0, kn);
+            "T",
+            "N",
+            kn,
+            qn,
+            headDim,
+            scale,
+            ws.k,
+            (h * ws.keyLenWithExtras + k0) * headDim,
+            headDim,
+            ws.q,
+            (h * ws.queryLen + q0) * headDim,
+            headDim,
+            0.0,
+            ws.tile,
+            0,
+            kn);
     boolean[] padding = ws.keyPaddingMask;
     int realEnd = Math.min(k0 + kn, ws.keyLen);
     if (padding == null && !causal || realEnd <= k0) {
@@ -491,9 +519,9 @@ public final class BlockedAttentionKernel implements Serializable {
   /**
    * The exact attention maps of the last {@link #forward} on this workspace, handed to {@code
    * consumer} a block of query rows at a time: each tile is recomputed and normalised as {@code
-   * exp(S - lse)} with the row's log-sum-exp from the forward pass. {@link MapMode#HEADS} goes
-   * head by head, each head's rows in query order; {@link MapMode#MEAN} gives each block's mean
-   * over heads. A fully masked query's row is all zero.
+   * exp(S - lse)} with the row's log-sum-exp from the forward pass. {@link MapMode#HEADS} goes head
+   * by head, each head's rows in query order; {@link MapMode#MEAN} gives each block's mean over
+   * heads. A fully masked query's row is all zero.
    *
    * @param ws the workspace of the last forward pass; its map buffers are modified
    */
@@ -570,8 +598,7 @@ public final class BlockedAttentionKernel implements Serializable {
    * rows (qn x S', row-major) = exp(S - lse) for head h's queries q0..q0+qn, masked = 0; with
    * {@code add}, rows += exp(S - lse) instead.
    */
-  private void mapBlock(
-      AttentionWorkspace ws, int h, int q0, int qn, double[] rows, boolean add) {
+  private void mapBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] rows, boolean add) {
     int keyTotal = ws.keyLenWithExtras;
     if (!add && !coversEveryEntry(ws, h, q0, qn)) {
       Arrays.fill(rows, 0, qn * keyTotal, 0.0);
@@ -621,8 +648,8 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /**
    * The key tiles queries q0..q0+qn see, in order: the real keys in tiles of the block size,
-   * stopping at the causal diagonal (tiles wholly above it are never computed), then the extra
-   * keys (bias_k, the zero key), never masked, as one last tile.
+   * stopping at the causal diagonal (tiles wholly above it are never computed), then the extra keys
+   * (bias_k, the zero key), never masked, as one last tile.
    */
   private void forEachKeyTile(AttentionWorkspace ws, int q0, int qn, KeyTile tile) {
     int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;

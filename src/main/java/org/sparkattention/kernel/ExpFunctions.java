@@ -24,7 +24,8 @@ final class ExpFunctions {
 
   private ExpFunctions() {}
 
-  static double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+  static double expShifted(
+      double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     return IMPL.expShifted(src, srcOff, dst, dstOff, n, shift);
   }
 
@@ -47,7 +48,9 @@ final class ExpFunctions {
         && !Boolean.getBoolean("sparkattention.scalarExp")) {
       try {
         return (Kernel)
-            Class.forName("org.sparkattention.kernel.VectorExp").getDeclaredConstructor().newInstance();
+            Class.forName("org.sparkattention.kernel.VectorExp")
+                .getDeclaredConstructor()
+                .newInstance();
       } catch (ReflectiveOperationException | LinkageError e) {
         // The module is there but unusable: fall back to the scalar loop.
       }

@@ -5,14 +5,15 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API implementation of {@link ExpFunctions}; loaded by reflection only when the
- * {@code jdk.incubator.vector} module is present.
+ * The Vector API implementation of {@link ExpFunctions}; loaded by reflection only when the {@code
+ * jdk.incubator.vector} module is present.
  */
 final class VectorExp implements ExpFunctions.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
 
   @Override
-  public double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+  public double expShifted(
+      double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     int i = 0;
     int bound = SPECIES.loopBound(n);
     DoubleVector acc = DoubleVector.zero(SPECIES);
@@ -32,7 +33,8 @@ final class VectorExp implements ExpFunctions.Kernel {
   }
 
   @Override
-  public void expShiftedAdd(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
+  public void expShiftedAdd(
+      double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     int i = 0;
     int bound = SPECIES.loopBound(n);
     for (; i < bound; i += SPECIES.length()) {

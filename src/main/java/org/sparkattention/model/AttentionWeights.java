@@ -95,7 +95,10 @@ public final class AttentionWeights implements Serializable {
    * @throws AttentionException (WEIGHTS) naming the tensor, the expected and the actual shape
    */
   public static AttentionWeights fromStateDict(SafetensorsFile file, String prefix) {
-    String p = prefix == null || prefix.isEmpty() || prefix.endsWith(".") ? nullToEmpty(prefix) : prefix + ".";
+    String p =
+        prefix == null || prefix.isEmpty() || prefix.endsWith(".")
+            ? nullToEmpty(prefix)
+            : prefix + ".";
     TensorReader r = new TensorReader(file, p);
     DenseMatrix outWeight = r.matrix("out_proj.weight", -1, -1);
     int e = outWeight.numRows();

@@ -25,10 +25,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.sparkattention.errors.AttentionException;
 
 /**
- * A safetensors file, read whole into memory and validated: an 8-byte little-endian header
- * length, a JSON header naming each tensor's {@code dtype}, {@code shape} and {@code
- * data_offsets}, then the raw little-endian data. Tensors of dtype F16, BF16, F32 and F64 can be
- * read as {@code double[]}; tensors of other dtypes are validated and otherwise ignored.
+ * A safetensors file, read whole into memory and validated: an 8-byte little-endian header length,
+ * a JSON header naming each tensor's {@code dtype}, {@code shape} and {@code data_offsets}, then
+ * the raw little-endian data. Tensors of dtype F16, BF16, F32 and F64 can be read as {@code
+ * double[]}; tensors of other dtypes are validated and otherwise ignored.
  */
 public final class SafetensorsFile {
   /** Headers larger than this are refused as corrupt (the format's own reference limit). */
@@ -82,8 +82,8 @@ public final class SafetensorsFile {
   }
 
   /**
-   * Reads and validates a safetensors file from a local path or a Hadoop file-system URI
-   * ({@code hdfs://}, {@code s3a://}, {@code file:} ...).
+   * Reads and validates a safetensors file from a local path or a Hadoop file-system URI ({@code
+   * hdfs://}, {@code s3a://}, {@code file:} ...).
    *
    * @throws AttentionException (WEIGHTS) naming the file and what is wrong with it
    */
@@ -94,7 +94,8 @@ public final class SafetensorsFile {
   /** Validates an in-memory safetensors image; {@code source} names it in error messages. */
   public static SafetensorsFile parse(String source, byte[] bytes) {
     if (bytes.length < 8) {
-      throw corrupt(source, "it has " + bytes.length + " bytes, fewer than the 8-byte header length");
+      throw corrupt(
+          source, "it has " + bytes.length + " bytes, fewer than the 8-byte header length");
     }
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     long headerLen = buf.getLong(0);
@@ -328,7 +329,8 @@ public final class SafetensorsFile {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       long len = ch.size();
       if (len > Integer.MAX_VALUE - 16) {
-        throw corrupt(path.toString(), "it is " + len + " bytes, more than this reader's 2 GB limit");
+        throw corrupt(
+            path.toString(), "it is " + len + " bytes, more than this reader's 2 GB limit");
       }
       try (InputStream in = java.nio.channels.Channels.newInputStream(ch)) {
         return in.readAllBytes();

@@ -23,7 +23,9 @@ public final class SafetensorsWriter {
   private final Map<String, Tensor> tensors = new LinkedHashMap<>();
   private final String dtype;
 
-  /** @param dtype {@code "F64"} or {@code "F32"} */
+  /**
+   * @param dtype {@code "F64"} or {@code "F32"}
+   */
   public SafetensorsWriter(String dtype) {
     if (!dtype.equals("F64") && !dtype.equals("F32")) {
       throw new IllegalArgumentException("dtype must be F64 or F32, got " + dtype);

@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The machine's dgemm GFLOP/s with one single-threaded dgemm per core at once, as Spark runs
- * tasks: {@code DgemmBaseline THREADS}. Prints the median of 5 rounds of the summed rate.
+ * The machine's dgemm GFLOP/s with one single-threaded dgemm per core at once, as Spark runs tasks:
+ * {@code DgemmBaseline THREADS}. Prints the median of 5 rounds of the summed rate.
  */
 public final class DgemmBaseline {
   private DgemmBaseline() {}

@@ -22,9 +22,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * The dgemm calls the kernel makes for one L = 1024 sequence (E = 256, H = 8, tile 256), each
- * alone on one thread, beside {@code dgemm} 1024^3: how fast OpenBLAS runs the kernel's shapes.
- * Run with {@code jobs/kernel-benchmark.sh --shapes}.
+ * The dgemm calls the kernel makes for one L = 1024 sequence (E = 256, H = 8, tile 256), each alone
+ * on one thread, beside {@code dgemm} 1024^3: how fast OpenBLAS runs the kernel's shapes. Run with
+ * {@code jobs/kernel-benchmark.sh --shapes}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -95,11 +95,14 @@ public final class ParquetWriteBenchmark {
     }
     double mb = rows * (double) len * width * 4 / 1e6;
     double matrix = median(seconds.get("matrix-writer"));
-    System.out.printf("%d rows of %d x %d floats (%.0f MB), median of %d rounds:%n", rows, len, width, mb, rounds);
+    System.out.printf(
+        "%d rows of %d x %d floats (%.0f MB), median of %d rounds:%n",
+        rows, len, width, mb, rounds);
     for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
       double m = median(e.getValue());
       System.out.printf(
-          "  %-22s %.2f s  %5.0f MB/s  %.2fx the matrix writer's time%n", e.getKey(), m, mb / m, m / matrix);
+          "  %-22s %.2f s  %5.0f MB/s  %.2fx the matrix writer's time%n",
+          e.getKey(), m, mb / m, m / matrix);
     }
     spark.stop();
   }

@@ -122,7 +122,8 @@ class RunCommitTest {
         assertEquals(before, after, "step " + step);
         try (var left = Files.list(dir)) {
           assertEquals(
-              List.of("maps", "out"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+              List.of("maps", "out"),
+              left.map(p -> p.getFileName().toString()).sorted().toList(),
               "nothing of the run is left, step " + step);
         } catch (java.io.IOException io) {
           throw new AssertionError(io);
@@ -150,7 +151,8 @@ class RunCommitTest {
       }
     }
     try (var left = Files.list(dir)) {
-      assertEquals(List.of("maps", "out"), left.map(p -> p.getFileName().toString()).sorted().toList());
+      assertEquals(
+          List.of("maps", "out"), left.map(p -> p.getFileName().toString()).sorted().toList());
     } catch (java.io.IOException io) {
       throw new AssertionError(io);
     }
@@ -182,7 +184,8 @@ class RunCommitTest {
     assertEquals(out, DatasetTrees.snapshot(dir.resolve("out")), "output moved back");
     assertEquals(maps, DatasetTrees.snapshot(dir.resolve("maps")), "maps not emptied");
     try (var left = Files.list(dir)) {
-      assertEquals(List.of("maps", "out"), left.map(p -> p.getFileName().toString()).sorted().toList());
+      assertEquals(
+          List.of("maps", "out"), left.map(p -> p.getFileName().toString()).sorted().toList());
     }
   }
 
@@ -243,7 +246,8 @@ class RunCommitTest {
 
   @Test
   void createdParentsAreRemovedOnAbort() {
-    StagedDataset d = prepare("output", dir.resolve("a/b/out"), "errorifexists", RunOwner.current());
+    StagedDataset d =
+        prepare("output", dir.resolve("a/b/out"), "errorifexists", RunOwner.current());
     assertTrue(Files.isDirectory(dir.resolve("a/b")));
     d.abort();
     assertEquals(List.of(), listNames(dir));
@@ -279,7 +283,8 @@ class RunCommitTest {
     DatasetTrees.write(dir.resolve("out"), OLD_OUT);
     RunOwner self = RunOwner.current();
     // Another run of this very process: alive.
-    RunOwner alive = new RunOwner("20260101000000-a11ve0000000", self.host(), self.pid(), self.pidStartMillis());
+    RunOwner alive =
+        new RunOwner("20260101000000-a11ve0000000", self.host(), self.pid(), self.pidStartMillis());
     StagedDataset other = prepare("output", dir.resolve("out"), "overwrite", alive);
     prepare("output", dir.resolve("out"), "overwrite", self).abort();
     assertTrue(Files.exists(Path.of(java.net.URI.create(other.stagingPath())).getParent()));
@@ -314,7 +319,8 @@ class RunCommitTest {
 
     prepare("output", dir.resolve("out"), "overwrite", RunOwner.current()).abort();
     prepare("maps.output", dir.resolve("maps"), "overwrite", RunOwner.current()).abort();
-    assertTrue(log.toString(StandardCharsets.UTF_8).contains("its commit was undone"), log.toString());
+    assertTrue(
+        log.toString(StandardCharsets.UTF_8).contains("its commit was undone"), log.toString());
     assertEquals(out, DatasetTrees.snapshot(dir.resolve("out")));
     assertEquals(maps, DatasetTrees.snapshot(dir.resolve("maps")));
     assertEquals(List.of("maps", "out"), listNames(dir));

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.errors.AttentionException;
 
-/** The configuration as the README states it: every key, its default, the precedence, the refusals. */
+/**
+ * The configuration as the README states it: every key, its default, the precedence, the refusals.
+ */
 class JobConfigTest {
   @TempDir Path dir;
 
@@ -39,10 +41,29 @@ class JobConfigTest {
   void everyContractKeyIsKnownWithItsDefault() {
     List<String> expected =
         List.of(
-            "input", "input.format", "output", "mode", "partition.by", "weights",
-            "weights.prefix", "heads", "causal", "add_zero_attn", "scale", "maps", "maps.output",
-            "block.size", "partitions", "bad.rows", "bad.rows.output", "columns.id", "columns.x",
-            "columns.query", "columns.key", "columns.value", "columns.key_padding_mask");
+            "input",
+            "input.format",
+            "output",
+            "mode",
+            "partition.by",
+            "weights",
+            "weights.prefix",
+            "heads",
+            "causal",
+            "add_zero_attn",
+            "scale",
+            "maps",
+            "maps.output",
+            "block.size",
+            "partitions",
+            "bad.rows",
+            "bad.rows.output",
+            "columns.id",
+            "columns.x",
+            "columns.query",
+            "columns.key",
+            "columns.value",
+            "columns.key_padding_mask");
     assertEquals(expected, ConfigKeys.ALL.stream().map(ConfigKey::name).toList());
     JobConfig c = JobConfig.load(REQUIRED, Map.of());
     assertEquals("parquet", c.get(ConfigKeys.INPUT_FORMAT));

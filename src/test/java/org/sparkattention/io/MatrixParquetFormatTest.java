@@ -79,8 +79,13 @@ class MatrixParquetFormatTest {
         }
         m[i] = ArraySeq.unsafeWrapArray(r);
       }
-      Object n = id % 3 == 0 ? null : ArraySeq.unsafeWrapArray(new Object[] {
-        ArraySeq.unsafeWrapArray(new Object[] {(float) id, -0.0f, Float.MIN_VALUE})});
+      Object n =
+          id % 3 == 0
+              ? null
+              : ArraySeq.unsafeWrapArray(
+                  new Object[] {
+                    ArraySeq.unsafeWrapArray(new Object[] {(float) id, -0.0f, Float.MIN_VALUE})
+                  });
       rows.add(
           RowFactory.create(
               id,
@@ -123,12 +128,14 @@ class MatrixParquetFormatTest {
     String vectorized = "spark.sql.parquet.enableVectorizedReader";
     session.conf().set(vectorized, "false");
     try {
-      assertSameRows(expected, sorted(session.read().parquet(bulk.toString())), "parquet-mr reader");
+      assertSameRows(
+          expected, sorted(session.read().parquet(bulk.toString())), "parquet-mr reader");
     } finally {
       session.conf().unset(vectorized);
     }
     assertSameRows(expected, sorted(session.read().parquet(legacy.toString())), "legacy lists");
-    assertEquals(SCHEMA.asNullable(), session.read().parquet(bulk.toString()).schema().asNullable());
+    assertEquals(
+        SCHEMA.asNullable(), session.read().parquet(bulk.toString()).schema().asNullable());
   }
 
   @Test
@@ -167,11 +174,19 @@ class MatrixParquetFormatTest {
                   new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
         ParquetMetadata footer = reader.getFooter();
         assertTrue(
-            footer.getFileMetaData().getSchema().getType("m").asGroupType().getType(0).getName()
+            footer
+                .getFileMetaData()
+                .getSchema()
+                .getType("m")
+                .asGroupType()
+                .getType(0)
+                .getName()
                 .equals("list"),
             "standard three-level lists: " + footer.getFileMetaData().getSchema());
         assertTrue(
-            footer.getFileMetaData().getKeyValueMetaData()
+            footer
+                .getFileMetaData()
+                .getKeyValueMetaData()
                 .containsKey("org.apache.spark.sql.parquet.row.metadata"),
             "Spark's schema in the footer");
         for (BlockMetaData block : footer.getBlocks()) {
@@ -206,8 +221,8 @@ class MatrixParquetFormatTest {
   }
 
   /**
-   * An outputs-and-maps write (the job with maps on): each task's output rows land in Spark's
-   * file, its map rows in a {@code _maps.} file beside it, each with its own dataset's schema.
+   * An outputs-and-maps write (the job with maps on): each task's output rows land in Spark's file,
+   * its map rows in a {@code _maps.} file beside it, each with its own dataset's schema.
    */
   @Test
   void outputAndMapsWriteSplitsTheRowsIntoTwoFilesWithTheirOwnSchemas() throws IOException {
@@ -221,8 +236,17 @@ class MatrixParquetFormatTest {
     OutputRows outputRows =
         new OutputRows(
             InputLayout.resolve(
-                input, "id", "x", "query", "key", "value", "key_padding_mask", List.of("day"), 2,
-                2, 2));
+                input,
+                "id",
+                "x",
+                "query",
+                "key",
+                "value",
+                "key_padding_mask",
+                List.of("day"),
+                2,
+                2,
+                2));
     StructType both = outputRows.outputAndMapSchema();
     assertEquals(outputRows.outputSchema(), OutputRows.outputPart(both));
     assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both));
@@ -230,8 +254,9 @@ class MatrixParquetFormatTest {
     List<Row> written = new ArrayList<>();
     for (long id = 0; id < 60; id++) {
       String day = "2026-11-2" + (id % 3);
-      Object m = ArraySeq.unsafeWrapArray(new Object[] {
-        ArraySeq.unsafeWrapArray(new Object[] {(float) id, 0.5f})});
+      Object m =
+          ArraySeq.unsafeWrapArray(
+              new Object[] {ArraySeq.unsafeWrapArray(new Object[] {(float) id, 0.5f})});
       written.add(RowFactory.create(id, day, m, null, null));
       for (int head = 0; head < 2; head++) {
         written.add(RowFactory.create(id, day, null, head, m));
@@ -263,7 +288,8 @@ class MatrixParquetFormatTest {
     for (Path f : mapFiles) {
       Path to =
           maps.resolve(out.relativize(f.getParent()))
-              .resolve(f.getFileName().toString().substring(MatrixParquetFormat.MAPS_PREFIX.length()));
+              .resolve(
+                  f.getFileName().toString().substring(MatrixParquetFormat.MAPS_PREFIX.length()));
       Files.createDirectories(to.getParent());
       Files.copy(f, to);
     }
@@ -274,8 +300,8 @@ class MatrixParquetFormatTest {
   }
 
   /**
-   * When the bulk writer does not take a file (Parquet encryption), Spark's writer does, with
-   * the schema of that file, not the write's.
+   * When the bulk writer does not take a file (Parquet encryption), Spark's writer does, with the
+   * schema of that file, not the write's.
    */
   @Test
   void sparksWriterTakesTheSchemaItIsGiven() throws Exception {
@@ -307,7 +333,8 @@ class MatrixParquetFormatTest {
   private static void assertSameRows(List<Row> expected, List<Row> actual, String reader) {
     assertEquals(expected.size(), actual.size(), reader + ": rows");
     for (int i = 0; i < expected.size(); i++) {
-      assertTrue(expected.get(i).equals(actual.get(i)), reader + ": row id " + expected.get(i).get(0));
+      assertTrue(
+          expected.get(i).equals(actual.get(i)), reader + ": row id " + expected.get(i).get(0));
     }
   }
 

@@ -103,8 +103,7 @@ class BadInputTest {
     Random rnd = new Random(5);
     List<Object[]> rows = new ArrayList<>();
     for (long id = 0; id < 12; id++) {
-      rows.add(
-          id == 5 ? bad : new Object[] {id, "l" + id, tokens(rnd, 3 + (int) id % 5, E), null});
+      rows.add(id == 5 ? bad : new Object[] {id, "l" + id, tokens(rnd, 3 + (int) id % 5, E), null});
     }
     return rows;
   }
@@ -124,11 +123,9 @@ class BadInputTest {
     return Stream.of(
         Arguments.of("null id", new Object[] {null, "x", tokens(rnd, 3, E), null}, "null", "id"),
         Arguments.of("null sequence", new Object[] {5L, "x", null, null}, "5", "'x' is null"),
-        Arguments.of(
-            "empty sequence", new Object[] {5L, "x", new Double[0][], null}, "5", "empty"),
+        Arguments.of("empty sequence", new Object[] {5L, "x", new Double[0][], null}, "5", "empty"),
         Arguments.of("ragged", new Object[] {5L, "x", ragged, null}, "5", "ragged"),
-        Arguments.of(
-            "width", new Object[] {5L, "x", tokens(rnd, 3, E + 1), null}, "5", "need 32"),
+        Arguments.of("width", new Object[] {5L, "x", tokens(rnd, 3, E + 1), null}, "5", "need 32"),
         Arguments.of(
             "mask length",
             new Object[] {5L, "x", tokens(rnd, 4, E), new Boolean[] {true, false}},
@@ -137,15 +134,20 @@ class BadInputTest {
         Arguments.of("NaN", new Object[] {5L, "x", nan, null}, "5", "NaN"),
         Arguments.of("infinity", new Object[] {5L, "x", inf, null}, "5", "Infinity"),
         Arguments.of("null value", new Object[] {5L, "x", nullValue, null}, "5", "value 2 is null"),
-        Arguments.of("null token", new Object[] {5L, "x", nullToken, null}, "5", "token 1 is null"));
+        Arguments.of(
+            "null token", new Object[] {5L, "x", nullToken, null}, "5", "token 1 is null"));
   }
 
   private JobRunner.Result run(Path input, String... more) {
     String[] base = {
-      "--input", input.toString(),
-      "--weights", JobFeaturesTest.WEIGHTS,
-      "--heads", "4",
-      "--output", dir.resolve("out").toString()
+      "--input",
+      input.toString(),
+      "--weights",
+      JobFeaturesTest.WEIGHTS,
+      "--heads",
+      "4",
+      "--output",
+      dir.resolve("out").toString()
     };
     return JobRunner.main(Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new));
   }
@@ -162,8 +164,7 @@ class BadInputTest {
     assertFalse(Files.exists(dir.resolve("out")), "no output dataset");
     try (Stream<Path> files = Files.list(dir)) {
       assertTrue(
-          files.noneMatch(p -> p.getFileName().toString().contains("staging")),
-          "no staging left");
+          files.noneMatch(p -> p.getFileName().toString().contains("staging")), "no staging left");
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }
@@ -214,8 +215,11 @@ class BadInputTest {
 
   @Test
   void unknownKeyIsAConfigError() {
-    assertRefused(run(Path.of(JobFeaturesTest.SAMPLES), "--maps.outptu", "m"), 2,
-        "'maps.outptu'", "'maps.output'");
+    assertRefused(
+        run(Path.of(JobFeaturesTest.SAMPLES), "--maps.outptu", "m"),
+        2,
+        "'maps.outptu'",
+        "'maps.output'");
   }
 
   @Test
@@ -232,19 +236,27 @@ class BadInputTest {
   void headsNotDividingEmbedDim() {
     JobRunner.Result r =
         JobRunner.main(
-            "--input", JobFeaturesTest.SAMPLES,
-            "--weights", JobFeaturesTest.WEIGHTS,
-            "--heads", "5",
-            "--output", dir.resolve("out").toString());
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            JobFeaturesTest.WEIGHTS,
+            "--heads",
+            "5",
+            "--output",
+            dir.resolve("out").toString());
     assertRefused(r, 2, "heads = 5", "E = 32");
   }
 
   private JobRunner.Result runWithWeights(Path weights) {
     return JobRunner.main(
-        "--input", JobFeaturesTest.SAMPLES,
-        "--weights", weights.toString(),
-        "--heads", "4",
-        "--output", dir.resolve("out").toString());
+        "--input",
+        JobFeaturesTest.SAMPLES,
+        "--weights",
+        weights.toString(),
+        "--heads",
+        "4",
+        "--output",
+        dir.resolve("out").toString());
   }
 
   @Test
@@ -312,7 +324,8 @@ class BadInputTest {
     Arrays.fill(x, token);
     Path input = dir.resolve("long");
     write(SparkTestSession.get(), input, false, List.<Object[]>of(new Object[] {1L, "a", x, null}));
-    JobRunner.Result r = run(input, "--maps", "heads", "--maps.output", dir.resolve("m").toString());
+    JobRunner.Result r =
+        run(input, "--maps", "heads", "--maps.output", dir.resolve("m").toString());
     assertRefused(r, 4, "id 1", "attention map would be", "maps=none");
   }
 
@@ -320,17 +333,34 @@ class BadInputTest {
   void failedOverwriteLeavesTheExistingDatasetByteForByte() throws Exception {
     Path out = dir.resolve("out");
     JobRunner.succeed(
-        "--input", JobFeaturesTest.SAMPLES, "--weights", JobFeaturesTest.WEIGHTS,
-        "--heads", "4", "--output", out.toString(), "--partition.by", "date");
+        "--input",
+        JobFeaturesTest.SAMPLES,
+        "--weights",
+        JobFeaturesTest.WEIGHTS,
+        "--heads",
+        "4",
+        "--output",
+        out.toString(),
+        "--partition.by",
+        "date");
     Map<String, byte[]> before = JobFeaturesTest.snapshot(out);
     System.setProperty(FaultInjection.FAIL_AFTER_SEQUENCES, "20");
     JobRunner.Result r;
     try {
       r =
           JobRunner.main(
-              "--input", JobFeaturesTest.SAMPLES, "--weights", JobFeaturesTest.WEIGHTS,
-              "--heads", "4", "--output", out.toString(), "--mode", "overwrite",
-              "--partitions", "3");
+              "--input",
+              JobFeaturesTest.SAMPLES,
+              "--weights",
+              JobFeaturesTest.WEIGHTS,
+              "--heads",
+              "4",
+              "--output",
+              out.toString(),
+              "--mode",
+              "overwrite",
+              "--partitions",
+              "3");
     } finally {
       System.clearProperty(FaultInjection.FAIL_AFTER_SEQUENCES);
     }

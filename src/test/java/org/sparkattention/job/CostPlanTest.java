@@ -44,8 +44,12 @@ class CostPlanTest {
   @Test
   void oneLongSequenceAmongManyShortOnes() {
     // One sequence of L = 4096 and 5000 of L = 32, E = 256 (costs as the kernel counts them).
-    double big = org.sparkattention.kernel.BlockedAttentionKernel.flops(4096, 4096, 256, 256, 256, 0, false, false);
-    double small = org.sparkattention.kernel.BlockedAttentionKernel.flops(32, 32, 256, 256, 256, 0, false, false);
+    double big =
+        org.sparkattention.kernel.BlockedAttentionKernel.flops(
+            4096, 4096, 256, 256, 256, 0, false, false);
+    double small =
+        org.sparkattention.kernel.BlockedAttentionKernel.flops(
+            32, 32, 256, 256, 256, 0, false, false);
     double[][] costs = new double[4][];
     Random rnd = new Random(1);
     for (int p = 0; p < 4; p++) {

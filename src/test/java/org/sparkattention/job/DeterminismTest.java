@@ -2,10 +2,10 @@ package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
@@ -13,10 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.io.SyntheticDataGenerator;
 
 /**
- * The written values do not depend on the number of tasks or the order of the input: bitwise
- * equal for partitions=1 and partitions=7, and for the input in reverse order in other files.
- * A rerun of the same input gives the same values, and so does computing balanced input
- * partitions where they are (no shuffle).
+ * The written values do not depend on the number of tasks or the order of the input: bitwise equal
+ * for partitions=1 and partitions=7, and for the input in reverse order in other files. A rerun of
+ * the same input gives the same values, and so does computing balanced input partitions where they
+ * are (no shuffle).
  */
 class DeterminismTest {
   @TempDir Path dir;
@@ -25,12 +25,18 @@ class DeterminismTest {
     List<String> args =
         new ArrayList<>(
             List.of(
-                "--input", input,
-                "--weights", JobFeaturesTest.WEIGHTS,
-                "--heads", "4",
-                "--output", out.toString(),
-                "--maps", "heads",
-                "--maps.output", out + "-maps"));
+                "--input",
+                input,
+                "--weights",
+                JobFeaturesTest.WEIGHTS,
+                "--heads",
+                "4",
+                "--output",
+                out.toString(),
+                "--maps",
+                "heads",
+                "--maps.output",
+                out + "-maps"));
     if (partitions != null) {
       args.addAll(List.of("--partitions", partitions));
     }
@@ -85,9 +91,18 @@ class DeterminismTest {
     try {
       inPlace =
           JobRunner.succeed(
-              "--input", input, "--weights", weights, "--heads", "4",
-              "--output", dir.resolve("in-place").toString(),
-              "--maps", "heads", "--maps.output", dir.resolve("in-place-maps").toString());
+              "--input",
+              input,
+              "--weights",
+              weights,
+              "--heads",
+              "4",
+              "--output",
+              dir.resolve("in-place").toString(),
+              "--maps",
+              "heads",
+              "--maps.output",
+              dir.resolve("in-place-maps").toString());
     } finally {
       spark.conf().unset("spark.sql.files.openCostInBytes");
       spark.conf().unset("spark.sql.files.maxPartitionBytes");
@@ -99,9 +114,20 @@ class DeterminismTest {
     assertEquals(40, ((Number) inPlace.get("rows_written")).intValue());
     Map<String, Object> planned =
         JobRunner.succeed(
-            "--input", input, "--weights", weights, "--heads", "4",
-            "--output", dir.resolve("planned").toString(), "--partitions", "3",
-            "--maps", "heads", "--maps.output", dir.resolve("planned-maps").toString());
+            "--input",
+            input,
+            "--weights",
+            weights,
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("planned").toString(),
+            "--partitions",
+            "3",
+            "--maps",
+            "heads",
+            "--maps.output",
+            dir.resolve("planned-maps").toString());
     @SuppressWarnings("unchecked")
     Map<String, Object> plannedBalance = (Map<String, Object>) planned.get("task_cost_balance");
     assertEquals("cost plan", plannedBalance.get("tasks_are"));
@@ -112,9 +138,17 @@ class DeterminismTest {
   private static void assertSameMaps(Path a, Path b, long rows) {
     SparkSession spark = SparkTestSession.get();
     var left =
-        spark.read().parquet(a.toString()).selectExpr("id", "head", "weights").orderBy("id", "head");
+        spark
+            .read()
+            .parquet(a.toString())
+            .selectExpr("id", "head", "weights")
+            .orderBy("id", "head");
     var right =
-        spark.read().parquet(b.toString()).selectExpr("id", "head", "weights").orderBy("id", "head");
+        spark
+            .read()
+            .parquet(b.toString())
+            .selectExpr("id", "head", "weights")
+            .orderBy("id", "head");
     org.junit.jupiter.api.Assertions.assertEquals(rows, left.count());
     org.junit.jupiter.api.Assertions.assertEquals(0, left.except(right).count(), "same map rows");
     org.junit.jupiter.api.Assertions.assertEquals(0, right.except(left).count(), "same map rows");

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A non-Spark engine reads what the job writes as it is: DuckDB answers an analytics query over
- * the outputs and the maps (the strongest key per query and head), and its answers equal what
- * Spark reads.
+ * A non-Spark engine reads what the job writes as it is: DuckDB answers an analytics query over the
+ * outputs and the maps (the strongest key per query and head), and its answers equal what Spark
+ * reads.
  */
 class DuckDbReadsOutputsTest {
   @TempDir Path dir;
@@ -29,8 +29,14 @@ class DuckDbReadsOutputsTest {
     Path maps = dir.resolve("maps");
     JobRunner.succeed(
         JobFeaturesTest.sampleArgs(
-            JobFeaturesTest.SAMPLES, out.toString(), "--maps", "heads", "--maps.output",
-            maps.toString(), "--partition.by", "date"));
+            JobFeaturesTest.SAMPLES,
+            out.toString(),
+            "--maps",
+            "heads",
+            "--maps.output",
+            maps.toString(),
+            "--partition.by",
+            "date"));
 
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
         Statement st = db.createStatement()) {

@@ -22,9 +22,8 @@ import org.sparkattention.model.AttentionWeights;
 import org.sparkattention.model.SafetensorsFile;
 
 /**
- * Seeded corruption of safetensors files and Parquet inputs, bounded in count and time: every
- * case ends in a clear error or a result, never a hang, a JVM crash or a stack trace for the
- * user.
+ * Seeded corruption of safetensors files and Parquet inputs, bounded in count and time: every case
+ * ends in a clear error or a result, never a hang, a JVM crash or a stack trace for the user.
  */
 class FuzzTest {
   @TempDir Path dir;
@@ -41,7 +40,9 @@ class FuzzTest {
       }
       case 1 -> b = Arrays.copyOf(b, rnd.nextInt(b.length)); // truncate anywhere
       case 2 -> // a header length that lies
-          ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, rnd.nextLong() >> rnd.nextInt(64));
+          ByteBuffer.wrap(b)
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .putLong(0, rnd.nextLong() >> rnd.nextInt(64));
       case 3 -> { // flip bytes in the data (the file stays valid, the values change)
         for (int i = 0; i < 8; i++) {
           b[(int) (8 + headerLen) + rnd.nextInt((int) (b.length - 8 - headerLen))] ^= (byte) 0xff;
@@ -123,12 +124,18 @@ class FuzzTest {
               Duration.ofSeconds(120),
               () ->
                   JobRunner.main(
-                      "--input", input.toString(),
-                      "--weights", JobFeaturesTest.WEIGHTS,
-                      "--heads", "4",
-                      "--output", out.toString(),
-                      "--bad.rows", "quarantine",
-                      "--bad.rows.output", bad.toString()));
+                      "--input",
+                      input.toString(),
+                      "--weights",
+                      JobFeaturesTest.WEIGHTS,
+                      "--heads",
+                      "4",
+                      "--output",
+                      out.toString(),
+                      "--bad.rows",
+                      "quarantine",
+                      "--bad.rows.output",
+                      bad.toString()));
       assertTrue(r.exitCode() == 0 || r.exitCode() == 4, "case " + i + ": " + r.stderr());
       assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
       if (r.exitCode() == 0) {

@@ -20,8 +20,8 @@ import org.sparkattention.commit.DatasetTrees;
 
 /**
  * A scheduler's timeout (SIGTERM) and Ctrl-C (SIGINT) sent to a real run in its own JVM while it
- * computes: one {@code error: interrupted} line, exit 143 or 130, the run's staging removed and
- * the existing dataset it was overwriting byte for byte as it was.
+ * computes: one {@code error: interrupted} line, exit 143 or 130, the run's staging removed and the
+ * existing dataset it was overwriting byte for byte as it was.
  */
 class InterruptTest {
   @TempDir Path dir;
@@ -31,7 +31,8 @@ class InterruptTest {
   void aSignalMidComputeRemovesTheStagingAndChangesNothing(String signal, int exitCode)
       throws Exception {
     Path out = dir.resolve("out");
-    String[] args = JobFeaturesTest.sampleArgs(JobFeaturesTest.SAMPLES, out.toString(), "--mode", "overwrite");
+    String[] args =
+        JobFeaturesTest.sampleArgs(JobFeaturesTest.SAMPLES, out.toString(), "--mode", "overwrite");
     JobRunner.succeed(args);
     Map<String, String> before = DatasetTrees.snapshot(dir);
     Path markers = Files.createDirectory(dir.resolve("markers"));

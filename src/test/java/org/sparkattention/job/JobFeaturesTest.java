@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job on the samples in local[2]: carried columns, partition.by, every save mode, parquet,
- * orc and json input, the summary file.
+ * The job on the samples in local[2]: carried columns, partition.by, every save mode, parquet, orc
+ * and json input, the summary file.
  */
 class JobFeaturesTest {
   static final String SAMPLES = "data-samples/sequences";
@@ -61,8 +61,16 @@ class JobFeaturesTest {
     assertEquals(summary, file, "_attention_summary.json holds the stdout summary");
     for (String key :
         new String[] {
-          "sequences", "rows_written", "bad_rows", "fully_masked_queries", "tasks", "wall_seconds",
-          "attention_gflops_per_second", "task_cost_balance", "wall_split_seconds", "blas"
+          "sequences",
+          "rows_written",
+          "bad_rows",
+          "fully_masked_queries",
+          "tasks",
+          "wall_seconds",
+          "attention_gflops_per_second",
+          "task_cost_balance",
+          "wall_split_seconds",
+          "blas"
         }) {
       assertTrue(summary.containsKey(key), "summary has " + key);
     }
@@ -146,8 +154,7 @@ class JobFeaturesTest {
         dayRows,
         spark.read().parquet(out.toString()).where("date = '2026-11-20'").count(),
         "the rerun day holds exactly the rerun's rows");
-    assertEquals(
-        100, spark.read().parquet(out.toString()).where("date = '2026-11-21'").count());
+    assertEquals(100, spark.read().parquet(out.toString()).where("date = '2026-11-21'").count());
   }
 
   @Test
@@ -167,7 +174,8 @@ class JobFeaturesTest {
                 functions.struct(
                     functions.col("id").multiply(2).alias("twice"),
                     functions.concat(functions.lit("seq-"), functions.col("id")).alias("name")))
-            .withColumn("tags", functions.array(functions.lit("a"), functions.col("id").cast("string")));
+            .withColumn(
+                "tags", functions.array(functions.lit("a"), functions.col("id").cast("string")));
     Map<String, String> outputs = new TreeMap<>();
     for (String format : new String[] {"parquet", "orc", "json"}) {
       Path in = dir.resolve(format);

@@ -44,9 +44,18 @@ class NothingLostTest {
   static void existingDatasets() throws IOException {
     copySamples(shared.resolve("d/in"));
     JobRunner.succeed(
-        "--input", shared.resolve("d/in").toString(), "--weights", WEIGHTS, "--heads", "4",
-        "--output", shared.resolve("d/out").toString(),
-        "--maps", "mean", "--maps.output", shared.resolve("d/maps").toString());
+        "--input",
+        shared.resolve("d/in").toString(),
+        "--weights",
+        WEIGHTS,
+        "--heads",
+        "4",
+        "--output",
+        shared.resolve("d/out").toString(),
+        "--maps",
+        "mean",
+        "--maps.output",
+        shared.resolve("d/maps").toString());
     Files.createSymbolicLink(shared.resolve("d/link-to-in"), shared.resolve("d/in"));
   }
 
@@ -79,34 +88,88 @@ class NothingLostTest {
   static Stream<Object[]> overlaps() {
     String d = shared.resolve("d").toString();
     return Stream.of(
-        new Object[] {"output is the input through a scheme",
-            new String[] {"--input", d + "/in", "--output", "file://" + d + "/in", "--mode", "overwrite"},
-            "is the same directory as"},
-        new Object[] {"input inside the output",
-            new String[] {"--input", d + "/in", "--output", d, "--mode", "overwrite"},
-            "inside"},
-        new Object[] {"output through ..",
-            new String[] {"--input", d + "/in", "--output", d + "/out/../in", "--mode", "overwrite"},
-            "is the same directory as"},
-        new Object[] {"output through a symlink",
-            new String[] {"--input", d + "/in", "--output", d + "/link-to-in", "--mode", "overwrite"},
-            "is the same directory as"},
-        new Object[] {"maps are the output through a scheme",
-            new String[] {"--input", d + "/in", "--output", d + "/out", "--maps", "mean",
-                "--maps.output", "file://" + d + "/out", "--mode", "overwrite"},
-            "is the same directory as"},
-        new Object[] {"maps inside the output",
-            new String[] {"--input", d + "/in", "--output", d + "/out", "--maps", "mean",
-                "--maps.output", d + "/out/maps", "--mode", "overwrite"},
-            "a parent of"},
-        new Object[] {"maps are a new output under errorifexists",
-            new String[] {"--input", d + "/in", "--output", d + "/new", "--maps", "mean",
-                "--maps.output", "file://" + d + "/new"},
-            "is the same directory as"},
-        new Object[] {"bad rows inside the input",
-            new String[] {"--input", d + "/in", "--output", d + "/out2", "--bad.rows", "quarantine",
-                "--bad.rows.output", d + "/in/bad"},
-            "a parent of"});
+        new Object[] {
+          "output is the input through a scheme",
+          new String[] {
+            "--input", d + "/in", "--output", "file://" + d + "/in", "--mode", "overwrite"
+          },
+          "is the same directory as"
+        },
+        new Object[] {
+          "input inside the output",
+          new String[] {"--input", d + "/in", "--output", d, "--mode", "overwrite"},
+          "inside"
+        },
+        new Object[] {
+          "output through ..",
+          new String[] {"--input", d + "/in", "--output", d + "/out/../in", "--mode", "overwrite"},
+          "is the same directory as"
+        },
+        new Object[] {
+          "output through a symlink",
+          new String[] {"--input", d + "/in", "--output", d + "/link-to-in", "--mode", "overwrite"},
+          "is the same directory as"
+        },
+        new Object[] {
+          "maps are the output through a scheme",
+          new String[] {
+            "--input",
+            d + "/in",
+            "--output",
+            d + "/out",
+            "--maps",
+            "mean",
+            "--maps.output",
+            "file://" + d + "/out",
+            "--mode",
+            "overwrite"
+          },
+          "is the same directory as"
+        },
+        new Object[] {
+          "maps inside the output",
+          new String[] {
+            "--input",
+            d + "/in",
+            "--output",
+            d + "/out",
+            "--maps",
+            "mean",
+            "--maps.output",
+            d + "/out/maps",
+            "--mode",
+            "overwrite"
+          },
+          "a parent of"
+        },
+        new Object[] {
+          "maps are a new output under errorifexists",
+          new String[] {
+            "--input",
+            d + "/in",
+            "--output",
+            d + "/new",
+            "--maps",
+            "mean",
+            "--maps.output",
+            "file://" + d + "/new"
+          },
+          "is the same directory as"
+        },
+        new Object[] {
+          "bad rows inside the input",
+          new String[] {
+            "--input",
+            d + "/in",
+            "--output",
+            d + "/out2",
+            "--bad.rows",
+            "quarantine",
+            "--bad.rows.output",
+            d + "/in/bad"
+          },
+          "a parent of"
+        });
   }
 
   @ParameterizedTest(name = "{0}")
@@ -125,9 +188,17 @@ class NothingLostTest {
       System.setProperty(RunCommit.FAIL_AT_STEP, Integer.toString(step));
       try {
         JobRunner.Result r =
-            run("--input", base.resolve("in").toString(), "--output", base.resolve("out").toString(),
-                "--maps", "heads", "--maps.output", base.resolve("maps").toString(),
-                "--mode", "overwrite");
+            run(
+                "--input",
+                base.resolve("in").toString(),
+                "--output",
+                base.resolve("out").toString(),
+                "--maps",
+                "heads",
+                "--maps.output",
+                base.resolve("maps").toString(),
+                "--mode",
+                "overwrite");
         assertRefused(r, 5, "fault injected", "Every dataset was left as it was");
       } finally {
         System.clearProperty(RunCommit.FAIL_AT_STEP);
@@ -140,8 +211,18 @@ class NothingLostTest {
   void anUnrenamableMapsDatasetFailsTheCommitAndChangesNothing() throws Exception {
     Path d = dir.resolve("d");
     copySamples(d.resolve("in"));
-    String[] args = {"--input", d.resolve("in").toString(), "--output", d.resolve("out").toString(),
-        "--maps", "mean", "--maps.output", d.resolve("maps").toString(), "--mode", "overwrite"};
+    String[] args = {
+      "--input",
+      d.resolve("in").toString(),
+      "--output",
+      d.resolve("out").toString(),
+      "--maps",
+      "mean",
+      "--maps.output",
+      d.resolve("maps").toString(),
+      "--mode",
+      "overwrite"
+    };
     JobRunner.succeed(withWeights(args));
     Map<String, String> before = DatasetTrees.snapshot(d);
     Process chattr = new ProcessBuilder("chattr", "+i", d.resolve("maps").toString()).start();
@@ -165,9 +246,17 @@ class NothingLostTest {
   @Test
   void aMaskColumnThatIsNotThereIsAnError() {
     assertRefused(
-        run("--input", JobFeaturesTest.SAMPLES, "--output", dir.resolve("out").toString(),
-            "--columns.key_padding_mask", "padding_mask"),
-        4, "columns.key_padding_mask is 'padding_mask'", "no such column", "[id, date, x]");
+        run(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--output",
+            dir.resolve("out").toString(),
+            "--columns.key_padding_mask",
+            "padding_mask"),
+        4,
+        "columns.key_padding_mask is 'padding_mask'",
+        "no such column",
+        "[id, date, x]");
     assertFalse(Files.exists(dir.resolve("out")));
   }
 
@@ -191,25 +280,36 @@ class NothingLostTest {
     // The same rows as two files: the first without the mask column (as an older writer made it).
     Path mixed = dir.resolve("mixed");
     Dataset<Row> df = spark.read().parquet(all.toString());
-    df.filter("id >= 6").drop("key_padding_mask").coalesce(1).write().parquet(dir.resolve("a").toString());
+    df.filter("id >= 6")
+        .drop("key_padding_mask")
+        .coalesce(1)
+        .write()
+        .parquet(dir.resolve("a").toString());
     df.filter("id < 6").coalesce(1).write().parquet(dir.resolve("b").toString());
     Files.createDirectories(mixed);
     Files.move(partFile(dir.resolve("a")), mixed.resolve("part-00000-a.parquet"));
     Files.move(partFile(dir.resolve("b")), mixed.resolve("part-00001-b.parquet"));
 
-    JobRunner.succeed(withWeights("--input", all.toString(), "--output", dir.resolve("o1").toString()));
-    JobRunner.succeed(withWeights("--input", mixed.toString(), "--output", dir.resolve("o2").toString()));
-    List<Row> expected = spark.read().parquet(dir.resolve("o1").toString()).orderBy("id").collectAsList();
-    List<Row> got = spark.read().parquet(dir.resolve("o2").toString()).orderBy("id").collectAsList();
+    JobRunner.succeed(
+        withWeights("--input", all.toString(), "--output", dir.resolve("o1").toString()));
+    JobRunner.succeed(
+        withWeights("--input", mixed.toString(), "--output", dir.resolve("o2").toString()));
+    List<Row> expected =
+        spark.read().parquet(dir.resolve("o1").toString()).orderBy("id").collectAsList();
+    List<Row> got =
+        spark.read().parquet(dir.resolve("o2").toString()).orderBy("id").collectAsList();
     assertEquals(12, got.size());
     for (int i = 0; i < 12; i++) {
-      assertEquals(expected.get(i).getList(2).toString(), got.get(i).getList(2).toString(), "id " + i);
+      assertEquals(
+          expected.get(i).getList(2).toString(), got.get(i).getList(2).toString(), "id " + i);
     }
   }
 
   private static Path partFile(Path dataset) throws IOException {
     try (Stream<Path> s = Files.list(dataset)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      return s.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -219,7 +319,10 @@ class NothingLostTest {
     SafetensorsWriter w = new SafetensorsWriter("F32");
     for (var e : f.tensors().entrySet()) {
       double[] v = f.readDoubles(e.getKey());
-      w.put(e.getKey(), e.getKey().equals(tensor) || tensor.equals("*") ? change.apply(v) : v, e.getValue().shape());
+      w.put(
+          e.getKey(),
+          e.getKey().equals(tensor) || tensor.equals("*") ? change.apply(v) : v,
+          e.getValue().shape());
     }
     Path p = dir.resolve("w-" + tensor.replace('*', 'x') + ".safetensors");
     w.write(p);
@@ -228,35 +331,92 @@ class NothingLostTest {
 
   @Test
   void nonFiniteWeightsAreRefusedNamingTensorAndIndex() {
-    Path nan = weightsWith("in_proj_weight", v -> { v[33] = Double.NaN; return v; });
+    Path nan =
+        weightsWith(
+            "in_proj_weight",
+            v -> {
+              v[33] = Double.NaN;
+              return v;
+            });
     assertRefused(
-        JobRunner.main("--input", JobFeaturesTest.SAMPLES, "--weights", nan.toString(), "--heads", "4",
-            "--output", dir.resolve("out").toString()),
-        3, "'in_proj_weight'", "NaN at index [1, 1]", "must be finite");
-    Path inf = weightsWith("out_proj.bias", v -> { v[2] = Double.POSITIVE_INFINITY; return v; });
+        JobRunner.main(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            nan.toString(),
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("out").toString()),
+        3,
+        "'in_proj_weight'",
+        "NaN at index [1, 1]",
+        "must be finite");
+    Path inf =
+        weightsWith(
+            "out_proj.bias",
+            v -> {
+              v[2] = Double.POSITIVE_INFINITY;
+              return v;
+            });
     assertRefused(
-        JobRunner.main("--input", JobFeaturesTest.SAMPLES, "--weights", inf.toString(), "--heads", "4",
-            "--output", dir.resolve("out").toString()),
-        3, "'out_proj.bias'", "Infinity at index [2]");
+        JobRunner.main(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            inf.toString(),
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("out").toString()),
+        3,
+        "'out_proj.bias'",
+        "Infinity at index [2]");
     assertFalse(Files.exists(dir.resolve("out")));
   }
 
   @Test
   void overflowingRowsAreBadRowsNeverInfinityInTheOutput() {
     SparkSession spark = SparkTestSession.get();
-    Path huge = weightsWith("*", v -> { for (int i = 0; i < v.length; i++) v[i] *= 1e30; return v; });
+    Path huge =
+        weightsWith(
+            "*",
+            v -> {
+              for (int i = 0; i < v.length; i++) v[i] *= 1e30;
+              return v;
+            });
     JobRunner.Result failed =
-        JobRunner.main("--input", JobFeaturesTest.SAMPLES, "--weights", huge.toString(), "--heads", "4",
-            "--output", dir.resolve("out").toString());
+        JobRunner.main(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            huge.toString(),
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("out").toString());
     assertRefused(failed, 4, "input row with id", "overflows", "beyond float32's range");
     assertFalse(Files.exists(dir.resolve("out")));
 
     // Quarantined: every row overflows, so the output is empty (and readable) and all are bad.
     Map<String, Object> summary =
-        JobRunner.succeed("--input", JobFeaturesTest.SAMPLES, "--weights", huge.toString(), "--heads", "4",
-            "--output", dir.resolve("out").toString(), "--maps", "mean",
-            "--maps.output", dir.resolve("maps").toString(),
-            "--bad.rows", "quarantine", "--bad.rows.output", dir.resolve("bad").toString());
+        JobRunner.succeed(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            huge.toString(),
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("out").toString(),
+            "--maps",
+            "mean",
+            "--maps.output",
+            dir.resolve("maps").toString(),
+            "--bad.rows",
+            "quarantine",
+            "--bad.rows.output",
+            dir.resolve("bad").toString());
     assertEquals(300, ((Number) summary.get("bad_rows")).intValue());
     assertEquals(0, ((Number) summary.get("rows_written")).intValue());
     assertEquals(0, spark.read().parquet(dir.resolve("out").toString()).count());
@@ -264,7 +424,9 @@ class NothingLostTest {
     Dataset<Row> bad = spark.read().parquet(dir.resolve("bad").toString());
     assertEquals(300, bad.count());
     assertEquals(300, bad.filter(functions.col("reason").contains("overflows")).count());
-    assertTrue(Arrays.asList(spark.read().parquet(dir.resolve("out").toString()).columns()).contains("output"));
+    assertTrue(
+        Arrays.asList(spark.read().parquet(dir.resolve("out").toString()).columns())
+            .contains("output"));
   }
 
   @Test
@@ -287,9 +449,20 @@ class NothingLostTest {
     BadInputTest.write(spark, in, false, rows);
     assertRefused(
         run("--input", in.toString(), "--output", dir.resolve("out").toString()),
-        4, "input row with id 4", "overflows", "NaN");
-    JobRunner.succeed(withWeights("--input", in.toString(), "--output", dir.resolve("out").toString(),
-        "--bad.rows", "quarantine", "--bad.rows.output", dir.resolve("bad").toString()));
+        4,
+        "input row with id 4",
+        "overflows",
+        "NaN");
+    JobRunner.succeed(
+        withWeights(
+            "--input",
+            in.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--bad.rows",
+            "quarantine",
+            "--bad.rows.output",
+            dir.resolve("bad").toString()));
     assertEquals(5, spark.read().parquet(dir.resolve("out").toString()).count());
     List<Row> bad = spark.read().parquet(dir.resolve("bad").toString()).collectAsList();
     assertEquals(1, bad.size());
@@ -303,12 +476,25 @@ class NothingLostTest {
     Path empty = dir.resolve("empty");
     spark.read().parquet(JobFeaturesTest.SAMPLES).limit(0).write().parquet(empty.toString());
     Map<String, Object> summary =
-        JobRunner.succeed(withWeights("--input", empty.toString(), "--output", dir.resolve("out").toString(),
-            "--maps", "heads", "--maps.output", dir.resolve("maps").toString(),
-            "--bad.rows", "quarantine", "--bad.rows.output", dir.resolve("bad").toString(),
-            "--partition.by", "date"));
+        JobRunner.succeed(
+            withWeights(
+                "--input",
+                empty.toString(),
+                "--output",
+                dir.resolve("out").toString(),
+                "--maps",
+                "heads",
+                "--maps.output",
+                dir.resolve("maps").toString(),
+                "--bad.rows",
+                "quarantine",
+                "--bad.rows.output",
+                dir.resolve("bad").toString(),
+                "--partition.by",
+                "date"));
     assertEquals(0, ((Number) summary.get("sequences")).intValue());
-    assertTrue(summary.get("notes").toString().contains("the input has no rows"), summary.toString());
+    assertTrue(
+        summary.get("notes").toString().contains("the input has no rows"), summary.toString());
     for (String[] c : new String[][] {{"out", "output"}, {"maps", "weights"}, {"bad", "reason"}}) {
       Dataset<Row> df = spark.read().parquet(dir.resolve(c[0]).toString());
       assertEquals(0, df.count(), c[0]);
@@ -317,8 +503,11 @@ class NothingLostTest {
     }
     try (var conn = java.sql.DriverManager.getConnection("jdbc:duckdb:");
         var st = conn.createStatement();
-        var rs = st.executeQuery("SELECT count(*) FROM read_parquet('" + dir.resolve("out")
-            + "/**/*.parquet', hive_partitioning = true)")) {
+        var rs =
+            st.executeQuery(
+                "SELECT count(*) FROM read_parquet('"
+                    + dir.resolve("out")
+                    + "/**/*.parquet', hive_partitioning = true)")) {
       assertTrue(rs.next());
       assertEquals(0, rs.getLong(1));
     }
@@ -329,9 +518,19 @@ class NothingLostTest {
     Path base = shared.resolve("d");
     Map<String, String> before = DatasetTrees.snapshot(shared);
     assertRefused(
-        run("--input", base.resolve("in").toString(), "--output", base.resolve("out").toString(),
-            "--mode", "overwrite-partitions", "--partition.by", "date"),
-        5, "not partitioned", "partitioned by [date]", "would mix two layouts");
+        run(
+            "--input",
+            base.resolve("in").toString(),
+            "--output",
+            base.resolve("out").toString(),
+            "--mode",
+            "overwrite-partitions",
+            "--partition.by",
+            "date"),
+        5,
+        "not partitioned",
+        "partitioned by [date]",
+        "would mix two layouts");
     assertEquals(before, DatasetTrees.snapshot(shared));
   }
 
@@ -339,14 +538,26 @@ class NothingLostTest {
   void appendingOtherColumnsIsRefused() throws Exception {
     SparkSession spark = SparkTestSession.get();
     Path in = dir.resolve("in");
-    spark.read().parquet(JobFeaturesTest.SAMPLES).withColumn("extra", functions.lit(1))
-        .write().parquet(in.toString());
+    spark
+        .read()
+        .parquet(JobFeaturesTest.SAMPLES)
+        .withColumn("extra", functions.lit(1))
+        .write()
+        .parquet(in.toString());
     Path base = shared.resolve("d");
     Map<String, String> before = DatasetTrees.snapshot(shared);
     assertRefused(
-        run("--input", in.toString(), "--output", base.resolve("out").toString(), "--mode", "append"),
-        5, "holds a dataset not partitioned with columns [id bigint, date string, output",
-        "extra int", "would mix two layouts");
+        run(
+            "--input",
+            in.toString(),
+            "--output",
+            base.resolve("out").toString(),
+            "--mode",
+            "append"),
+        5,
+        "holds a dataset not partitioned with columns [id bigint, date string, output",
+        "extra int",
+        "would mix two layouts");
     assertEquals(before, DatasetTrees.snapshot(shared));
   }
 
@@ -354,18 +565,40 @@ class NothingLostTest {
   void carriedColumnsThatCollideWithOutputColumnsAreRefused() {
     SparkSession spark = SparkTestSession.get();
     Path in = dir.resolve("in");
-    spark.read().parquet(JobFeaturesTest.SAMPLES).withColumn("Output", functions.lit(1))
-        .write().parquet(in.toString());
-    assertRefused(run("--input", in.toString(), "--output", dir.resolve("out").toString()),
-        4, "input column 'Output'", "compare without case");
+    spark
+        .read()
+        .parquet(JobFeaturesTest.SAMPLES)
+        .withColumn("Output", functions.lit(1))
+        .write()
+        .parquet(in.toString());
+    assertRefused(
+        run("--input", in.toString(), "--output", dir.resolve("out").toString()),
+        4,
+        "input column 'Output'",
+        "compare without case");
     Path in2 = dir.resolve("in2");
-    spark.read().parquet(JobFeaturesTest.SAMPLES).withColumn("Reason", functions.lit("r"))
-        .write().parquet(in2.toString());
-    assertRefused(run("--input", in2.toString(), "--output", dir.resolve("out").toString(),
-            "--bad.rows", "quarantine", "--bad.rows.output", dir.resolve("bad").toString()),
-        4, "'reason'", "without case");
+    spark
+        .read()
+        .parquet(JobFeaturesTest.SAMPLES)
+        .withColumn("Reason", functions.lit("r"))
+        .write()
+        .parquet(in2.toString());
+    assertRefused(
+        run(
+            "--input",
+            in2.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--bad.rows",
+            "quarantine",
+            "--bad.rows.output",
+            dir.resolve("bad").toString()),
+        4,
+        "'reason'",
+        "without case");
     try (Stream<Path> left = Files.list(dir)) {
-      assertEquals(List.of("in", "in2"), left.map(p -> p.getFileName().toString()).sorted().toList());
+      assertEquals(
+          List.of("in", "in2"), left.map(p -> p.getFileName().toString()).sorted().toList());
     } catch (IOException e) {
       throw new AssertionError(e);
     }
@@ -373,53 +606,104 @@ class NothingLostTest {
 
   @Test
   void aPartitionColumnTwiceIsAConfigError() {
-    assertRefused(run("--input", JobFeaturesTest.SAMPLES, "--output", dir.resolve("out").toString(),
-        "--partition.by", "date,date"), 2, "names column 'date' twice");
+    assertRefused(
+        run(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--output",
+            dir.resolve("out").toString(),
+            "--partition.by",
+            "date,date"),
+        2,
+        "names column 'date' twice");
   }
 
   @Test
   void aPartitionValueTooLongForADirectoryNameIsABadRow() {
     SparkSession spark = SparkTestSession.get();
     Path in = dir.resolve("in");
-    spark.read().parquet(JobFeaturesTest.SAMPLES)
+    spark
+        .read()
+        .parquet(JobFeaturesTest.SAMPLES)
         .withColumn("tag", functions.expr("IF(id = 7, repeat('t', 300), 'short')"))
-        .write().parquet(in.toString());
-    assertRefused(run("--input", in.toString(), "--output", dir.resolve("out").toString(),
-        "--partition.by", "tag"), 4, "input row with id 7", "partition.by column 'tag'", "255");
-    JobRunner.succeed(withWeights("--input", in.toString(), "--output", dir.resolve("out").toString(),
-        "--partition.by", "tag", "--bad.rows", "quarantine", "--bad.rows.output",
-        dir.resolve("bad").toString()));
+        .write()
+        .parquet(in.toString());
+    assertRefused(
+        run(
+            "--input",
+            in.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--partition.by",
+            "tag"),
+        4,
+        "input row with id 7",
+        "partition.by column 'tag'",
+        "255");
+    JobRunner.succeed(
+        withWeights(
+            "--input",
+            in.toString(),
+            "--output",
+            dir.resolve("out").toString(),
+            "--partition.by",
+            "tag",
+            "--bad.rows",
+            "quarantine",
+            "--bad.rows.output",
+            dir.resolve("bad").toString()));
     assertEquals(299, spark.read().parquet(dir.resolve("out").toString()).count());
     List<Row> bad = spark.read().parquet(dir.resolve("bad").toString()).collectAsList();
     assertEquals(1, bad.size());
     assertEquals(7L, bad.get(0).<Long>getAs("id"));
-    assertTrue(bad.get(0).isNullAt(bad.get(0).fieldIndex("tag")), "the value that cannot be a directory name");
+    assertTrue(
+        bad.get(0).isNullAt(bad.get(0).fieldIndex("tag")),
+        "the value that cannot be a directory name");
     assertTrue(bad.get(0).<String>getAs("reason").contains("'tag'"));
   }
 
   @Test
   void anOutputUnderAFileIsRefusedBeforeAnyStage() throws Exception {
     Files.writeString(dir.resolve("file"), "x");
-    assertRefused(run("--input", JobFeaturesTest.SAMPLES, "--output", dir.resolve("file/out").toString()),
-        5, "is a file, not a directory");
+    assertRefused(
+        run("--input", JobFeaturesTest.SAMPLES, "--output", dir.resolve("file/out").toString()),
+        5,
+        "is a file, not a directory");
   }
 
   @Test
   void aMissingConnectorIsAConfigErrorNamingTheJar() {
     assertRefused(
-        JobRunner.main("--input", JobFeaturesTest.SAMPLES, "--weights", "s3a://bucket/w.safetensors",
-            "--heads", "4", "--output", dir.resolve("out").toString()),
-        2, "weights 's3a://bucket/w.safetensors'", "scheme 's3a'", "hadoop-aws");
+        JobRunner.main(
+            "--input",
+            JobFeaturesTest.SAMPLES,
+            "--weights",
+            "s3a://bucket/w.safetensors",
+            "--heads",
+            "4",
+            "--output",
+            dir.resolve("out").toString()),
+        2,
+        "weights 's3a://bucket/w.safetensors'",
+        "scheme 's3a'",
+        "hadoop-aws");
     assertFalse(Files.exists(dir.resolve("out")));
   }
 
   @Test
   void morePartitionsThanRowsAreCapped() {
     Map<String, Object> summary =
-        JobRunner.succeed(withWeights("--input", JobFeaturesTest.SAMPLES, "--output",
-            dir.resolve("out").toString(), "--partitions", "100000"));
+        JobRunner.succeed(
+            withWeights(
+                "--input",
+                JobFeaturesTest.SAMPLES,
+                "--output",
+                dir.resolve("out").toString(),
+                "--partitions",
+                "100000"));
     assertEquals(300, ((Number) summary.get("tasks")).intValue());
-    assertTrue(summary.get("notes").toString().contains("partitions = 100000 is more than the 300"),
+    assertTrue(
+        summary.get("notes").toString().contains("partitions = 100000 is more than the 300"),
         summary.toString());
   }
 
@@ -434,8 +718,13 @@ class NothingLostTest {
     DatasetTrees.write(staging, Map.of("_temporary/0/part-00000.parquet", "half"));
     Files.writeString(
         dir.resolve(".out.run-" + runId + ".json"),
-        "{\"owner\":{\"runId\":\"" + runId + "\",\"host\":\"" + java.net.InetAddress.getLocalHost().getHostName()
-            + "\",\"pid\":" + dead.pid() + ",\"pidStartMillis\":0},\"state\":\"running\",\"moves\":[],\"ownerFiles\":[]}");
+        "{\"owner\":{\"runId\":\""
+            + runId
+            + "\",\"host\":\""
+            + java.net.InetAddress.getLocalHost().getHostName()
+            + "\",\"pid\":"
+            + dead.pid()
+            + ",\"pidStartMillis\":0},\"state\":\"running\",\"moves\":[],\"ownerFiles\":[]}");
     JobRunner.Result r = run("--input", JobFeaturesTest.SAMPLES, "--output", out.toString());
     assertEquals(0, r.exitCode(), r.stderr());
     assertTrue(r.stderr().contains("note: removed the staging that run " + runId), r.stderr());

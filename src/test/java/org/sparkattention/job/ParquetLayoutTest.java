@@ -35,7 +35,11 @@ class ParquetLayoutTest {
     Path maps = dir.resolve("maps");
     JobRunner.succeed(
         JobFeaturesTest.sampleArgs(
-            JobFeaturesTest.SAMPLES, out.toString(), "--maps", "mean", "--maps.output",
+            JobFeaturesTest.SAMPLES,
+            out.toString(),
+            "--maps",
+            "mean",
+            "--maps.output",
             maps.toString()));
 
     checkVectorColumn(footer(out), "output");
@@ -52,8 +56,8 @@ class ParquetLayoutTest {
   }
 
   /**
-   * The job sets its read settings in the session only while it plans: a shared session
-   * gets its own back, and a user's batch size is kept.
+   * The job sets its read settings in the session only while it plans: a shared session gets its
+   * own back, and a user's batch size is kept.
    */
   @Test
   void sessionSettingsAreRestored() {
@@ -87,11 +91,15 @@ class ParquetLayoutTest {
 
     List<ColumnChunkMetaData> chunks = footer.getBlocks().get(0).getColumns();
     ColumnChunkMetaData vector =
-        chunks.stream().filter(c -> c.getPath().toDotString().startsWith(column + ".")).findFirst()
+        chunks.stream()
+            .filter(c -> c.getPath().toDotString().startsWith(column + "."))
+            .findFirst()
             .orElseThrow();
     assertFalse(vector.getStatistics().hasNonNullValue(), column + ": no min/max statistics");
     ColumnChunkMetaData id =
-        chunks.stream().filter(c -> c.getPath().toDotString().equals("id")).findFirst()
+        chunks.stream()
+            .filter(c -> c.getPath().toDotString().equals("id"))
+            .findFirst()
             .orElseThrow();
     assertTrue(id.getStatistics().hasNonNullValue(), "the id column keeps its statistics");
   }
@@ -100,7 +108,9 @@ class ParquetLayoutTest {
     Path file;
     try (Stream<Path> files = Files.walk(dataset)) {
       file =
-          files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst()
+          files
+              .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+              .findFirst()
               .orElseThrow();
     }
     try (ParquetFileReader reader =

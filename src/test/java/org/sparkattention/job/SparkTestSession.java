@@ -2,7 +2,9 @@ package org.sparkattention.job;
 
 import org.apache.spark.sql.SparkSession;
 
-/** One local[2] Spark session shared by every test class in the JVM (starting one takes seconds). */
+/**
+ * One local[2] Spark session shared by every test class in the JVM (starting one takes seconds).
+ */
 public final class SparkTestSession {
   private static SparkSession session;
 

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Spark standalone cluster on 127.0.0.1 from Maven jars alone: one master and workers of
- * one core each, every one its own JVM, executors launched by the workers as further JVMs. Uses
- * {@code target/spark-home/jars} (made by the build) as SPARK_HOME. Stops everything it started.
+ * A real Spark standalone cluster on 127.0.0.1 from Maven jars alone: one master and workers of one
+ * core each, every one its own JVM, executors launched by the workers as further JVMs. Uses {@code
+ * target/spark-home/jars} (made by the build) as SPARK_HOME. Stops everything it started.
  */
 final class StandaloneCluster implements AutoCloseable {
   static final Path SPARK_HOME = Path.of("target/spark-home").toAbsolutePath();
@@ -26,14 +26,32 @@ final class StandaloneCluster implements AutoCloseable {
   StandaloneCluster(Path workDir, int workers) throws Exception {
     this.workDir = workDir;
     this.masterPort = freePort();
-    start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-        String.valueOf(masterPort), "--webui-port", String.valueOf(freePort()));
+    start(
+        "master",
+        "org.apache.spark.deploy.master.Master",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String.valueOf(masterPort),
+        "--webui-port",
+        String.valueOf(freePort()));
     waitForPort(masterPort, 60);
     for (int i = 0; i < workers; i++) {
       Path dir = Files.createDirectories(workDir.resolve("worker-" + i));
-      start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-          "--cores", "1", "--memory", "1g", "--webui-port", String.valueOf(freePort()),
-          "--work-dir", dir.toString(), masterUrl());
+      start(
+          "worker-" + i,
+          "org.apache.spark.deploy.worker.Worker",
+          "--host",
+          "127.0.0.1",
+          "--cores",
+          "1",
+          "--memory",
+          "1g",
+          "--webui-port",
+          String.valueOf(freePort()),
+          "--work-dir",
+          dir.toString(),
+          masterUrl());
     }
     waitForWorkers(workers, 60);
   }
@@ -92,9 +110,7 @@ final class StandaloneCluster implements AutoCloseable {
     List<ProcessHandle> out = new ArrayList<>();
     for (Process p : processes) {
       p.descendants()
-          .filter(
-              h ->
-                  h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+          .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
           .forEach(out::add);
     }
     return out;

@@ -17,8 +17,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sparkattention.io.SyntheticDataGenerator;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.io.SyntheticDataGenerator;
 
 /**
  * The job through spark-submit on a real standalone cluster (master and two one-core workers on
@@ -47,14 +47,22 @@ class StandaloneClusterIT {
 
   static List<String> jobArgs(String output, String maps) {
     return List.of(
-        "--input", Path.of(JobFeaturesTest.SAMPLES).toAbsolutePath().toString(),
-        "--weights", Path.of(JobFeaturesTest.WEIGHTS).toAbsolutePath().toString(),
-        "--heads", "4",
-        "--output", output,
-        "--maps", "mean",
-        "--maps.output", maps,
-        "--partition.by", "date",
-        "--partitions", "6");
+        "--input",
+        Path.of(JobFeaturesTest.SAMPLES).toAbsolutePath().toString(),
+        "--weights",
+        Path.of(JobFeaturesTest.WEIGHTS).toAbsolutePath().toString(),
+        "--heads",
+        "4",
+        "--output",
+        output,
+        "--maps",
+        "mean",
+        "--maps.output",
+        maps,
+        "--partition.by",
+        "date",
+        "--partitions",
+        "6");
   }
 
   /** spark-submit against the cluster; returns the summary (last stdout line). */
@@ -71,8 +79,7 @@ class StandaloneClusterIT {
     submit.addAll(List.of("--conf", "spark.executor.memory=" + executorMemory));
     submit.addAll(List.of("--conf", "spark.executor.cores=1"));
     // Clusters commonly run Kryo: everything the job ships must survive it.
-    submit.addAll(
-        List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
+    submit.addAll(List.of("--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer"));
     submit.addAll(List.of("--conf", "spark.driver.host=127.0.0.1"));
     submit.addAll(
         List.of(
@@ -173,10 +180,14 @@ class StandaloneClusterIT {
         spark, new SyntheticDataGenerator.Spec(40, 2000, 3072, 0, 0, 64, 3, 4), data.toString());
     List<String> args =
         List.of(
-            "--input", data.resolve("input").toString(),
-            "--weights", data.resolve("weights.safetensors").toString(),
-            "--heads", "4",
-            "--partitions", "8");
+            "--input",
+            data.resolve("input").toString(),
+            "--weights",
+            data.resolve("weights.safetensors").toString(),
+            "--heads",
+            "4",
+            "--partitions",
+            "8");
     Path killedOut = dir.resolve("killed-out");
     List<String> killedArgs = new ArrayList<>(args);
     killedArgs.addAll(List.of("--output", killedOut.toString()));
@@ -185,10 +196,7 @@ class StandaloneClusterIT {
     Path markers = Files.createDirectories(dir.resolve("computing"));
     Process submit =
         startSubmit(
-            dir,
-            killedArgs,
-            "768m",
-            " -D" + FaultInjection.COMPUTING_MARKER_DIR + "=" + markers);
+            dir, killedArgs, "768m", " -D" + FaultInjection.COMPUTING_MARKER_DIR + "=" + markers);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     List<Path> computing = List.of();
     while (computing.isEmpty() && submit.isAlive() && System.nanoTime() < deadline) {
@@ -197,7 +205,8 @@ class StandaloneClusterIT {
         computing = files.toList();
       }
     }
-    assertTrue(!computing.isEmpty(), "an executor started computing: " + read(dir.resolve("submit.err")));
+    assertTrue(
+        !computing.isEmpty(), "an executor started computing: " + read(dir.resolve("submit.err")));
     long pid = Long.parseLong(computing.get(0).getFileName().toString());
     List<ProcessHandle> executors = cluster.executors();
     assertTrue(
@@ -208,7 +217,8 @@ class StandaloneClusterIT {
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     Map<String, Object> summary = awaitSummary(submit, dir);
     System.out.printf(
-        "job with a killed executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9, summary);
+        "job with a killed executor: %.1f s, summary %s%n",
+        (System.nanoTime() - t0) / 1e9, summary);
     assertTrue(((Number) summary.get("failed_task_attempts")).intValue() >= 1, "a task was lost");
     assertEquals(40, ((Number) summary.get("rows_written")).intValue());
 
@@ -240,11 +250,10 @@ class StandaloneClusterIT {
             "");
     Map<String, Object> summary = awaitSummary(p, dir);
     System.out.printf(
-        "L = 16384 in a 1 GB executor: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9,
-        summary);
+        "L = 16384 in a 1 GB executor: %.1f s, summary %s%n",
+        (System.nanoTime() - t0) / 1e9, summary);
     assertEquals(1, ((Number) summary.get("rows_written")).intValue());
-    float[][] output =
-        TestDatasets.floats(spark.read().parquet(out.toString()).first(), "output");
+    float[][] output = TestDatasets.floats(spark.read().parquet(out.toString()).first(), "output");
     assertEquals(16384, output.length);
     for (float[] row : output) {
       for (float v : row) {

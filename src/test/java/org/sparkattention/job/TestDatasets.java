@@ -28,7 +28,12 @@ final class TestDatasets {
 
   /** One input sequence: id, label (carried), query (and key, value for cross), mask or null. */
   record Sequence(
-      long id, String label, DenseMatrix query, DenseMatrix key, DenseMatrix value, boolean[] mask) {}
+      long id,
+      String label,
+      DenseMatrix query,
+      DenseMatrix key,
+      DenseMatrix value,
+      boolean[] mask) {}
 
   /** Writes sequences as Parquet: id, label, x or query/key/value (double), key_padding_mask. */
   static void write(SparkSession spark, List<Sequence> seqs, boolean cross, String path) {

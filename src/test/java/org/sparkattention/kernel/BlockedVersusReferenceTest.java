@@ -15,9 +15,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.sparkattention.model.AttentionWeights;
 
 /**
- * The blocked kernel against the plain reference on random, asymmetric shapes (L != S, kdim !=
- * vdim != E, lengths that end at a fraction of a tile) and every tile size from 1 to larger than
- * the sequence.
+ * The blocked kernel against the plain reference on random, asymmetric shapes (L != S, kdim != vdim
+ * != E, lengths that end at a fraction of a tile) and every tile size from 1 to larger than the
+ * sequence.
  */
 class BlockedVersusReferenceTest {
 
@@ -74,7 +74,8 @@ class BlockedVersusReferenceTest {
 
       // The mean map from the forward pass itself, with the output.
       MapCollector fused = new MapCollector(heads, queryLen, keyCount);
-      DenseMatrix withMap = kernel.forward(kernel.newWorkspace(), query, key, value, padding, fused);
+      DenseMatrix withMap =
+          kernel.forward(kernel.newWorkspace(), query, key, value, padding, fused);
       assertClose(withMap.values(), expectedOut, what + " output with the map");
       assertClose(fused.mean, expectedMean, what + " mean map of the forward pass");
     }
@@ -112,8 +113,7 @@ class BlockedVersusReferenceTest {
       boolean[] padding = RandomAttention.mask(rnd, 24, 0.2);
       for (boolean causal : new boolean[] {false, true}) {
         AttentionOptions o = AttentionOptions.of(2).withCausal(causal).withBlockSize(8);
-        ReferenceAttention.Result expected =
-            ReferenceAttention.compute(w, o, x, x, x, padding);
+        ReferenceAttention.Result expected = ReferenceAttention.compute(w, o, x, x, x, padding);
         BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, o);
         AttentionWorkspace ws = kernel.newWorkspace();
         String what = "norms " + java.util.Arrays.toString(norms) + " causal " + causal;
@@ -124,7 +124,8 @@ class BlockedVersusReferenceTest {
         int blocks = 2 * 3;
         int expectedRunningMax = norms.length == 1 ? (norms[0] > 1 ? blocks : 0) : -1;
         if (expectedRunningMax >= 0) {
-          assertEquals(expectedRunningMax, ws.runningMaxBlocks, what + " blocks on the running max");
+          assertEquals(
+              expectedRunningMax, ws.runningMaxBlocks, what + " blocks on the running max");
         } else {
           assertTrue(
               ws.runningMaxBlocks > 0 && ws.runningMaxBlocks < blocks,
@@ -170,8 +171,7 @@ class BlockedVersusReferenceTest {
         new BlockedAttentionKernel(w, AttentionOptions.of(2).withCausal(true).withBlockSize(8));
     double causal = kernel.flops(32, 32, false);
     double full =
-        new BlockedAttentionKernel(w, AttentionOptions.of(2).withBlockSize(8))
-            .flops(32, 32, false);
+        new BlockedAttentionKernel(w, AttentionOptions.of(2).withBlockSize(8)).flops(32, 32, false);
     assertTrue(causal < full, "causal attention costs less than full attention");
   }
 }

@@ -62,8 +62,7 @@ class InvariantsTest {
     AttentionWorkspace ws = kernel.newWorkspace();
     int len = 6;
     boolean[] padding = {true, true, false, false, true, false};
-    DenseMatrix out =
-        kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, false), padding);
+    DenseMatrix out = kernel.selfAttention(ws, RandomAttention.matrix(rnd, len, e, false), padding);
     // Queries 0 and 1 see only keys 0..1 (both padded): nothing.
     assertEquals(2, ws.fullyMaskedQueries());
     double[] bias = w.outBias();
@@ -150,7 +149,8 @@ class InvariantsTest {
     AttentionWorkspace ws = kernel.newWorkspace();
     DenseMatrix x = RandomAttention.matrix(rnd, 3, 4, true);
     Throwable[] failure = new Throwable[1];
-    Thread other = new Thread(() -> failure[0] = catchThrowable(() -> kernel.selfAttention(ws, x, null)));
+    Thread other =
+        new Thread(() -> failure[0] = catchThrowable(() -> kernel.selfAttention(ws, x, null)));
     other.start();
     other.join();
     assertTrue(failure[0] instanceof IllegalStateException, "used from another thread");

@@ -113,8 +113,7 @@ class SafetensorsFileTest {
 
   @Test
   void refusesEntryWithoutDtype() {
-    String m =
-        refused(image("{\"w\":{\"shape\":[1],\"data_offsets\":[0,8]}}", 8)).getMessage();
+    String m = refused(image("{\"w\":{\"shape\":[1],\"data_offsets\":[0,8]}}", 8)).getMessage();
     assertTrue(m.contains("'w'") && m.contains("dtype"), m);
   }
 
@@ -186,7 +185,8 @@ class SafetensorsFileTest {
   @Test
   void missingTensorIsNamed() {
     SafetensorsFile f =
-        SafetensorsFile.parse(SRC, new SafetensorsWriter("F64").put("a", new double[1], 1).toBytes());
+        SafetensorsFile.parse(
+            SRC, new SafetensorsWriter("F64").put("a", new double[1], 1).toBytes());
     AttentionException e = assertThrows(AttentionException.class, () -> f.readDoubles("zzz"));
     assertTrue(e.getMessage().contains("'zzz'") && e.getMessage().contains(SRC));
   }
