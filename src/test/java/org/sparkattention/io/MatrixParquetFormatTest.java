@@ -34,6 +34,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 import org.sparkattention.job.SparkTestSession;
 import scala.collection.immutable.ArraySeq;
 
@@ -42,6 +43,7 @@ import scala.collection.immutable.ArraySeq;
  * through Spark's vectorized reader, its row-based (parquet-mr) reader and DuckDB, with pages and
  * row groups cut small so that every level run, page and row-group boundary is crossed.
  */
+@SparkTest
 class MatrixParquetFormatTest {
   @TempDir static Path dir;
   private static Path bulk;

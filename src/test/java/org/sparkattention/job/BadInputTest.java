@@ -27,12 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkattention.SparkTest;
 import org.sparkattention.model.SafetensorsWriter;
 
 /**
  * Bad input, through main: the exit code, one {@code error:} line naming the id, key, tensor or
  * column, no stack trace, and no output written. Then quarantine.
  */
+@SparkTest
 class BadInputTest {
   static final int E = 32;
 

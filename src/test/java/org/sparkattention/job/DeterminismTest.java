@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 import org.sparkattention.io.SyntheticDataGenerator;
 
 /**
@@ -18,6 +19,7 @@ import org.sparkattention.io.SyntheticDataGenerator;
  * the same input gives the same values, and so does computing balanced input partitions where they
  * are (no shuffle).
  */
+@SparkTest
 class DeterminismTest {
   @TempDir Path dir;
 

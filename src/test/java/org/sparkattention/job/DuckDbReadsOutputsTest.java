@@ -13,12 +13,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 
 /**
  * A non-Spark engine reads what the job writes as it is: DuckDB answers an analytics query over the
  * outputs and the maps (the strongest key per query and head), and its answers equal what Spark
  * reads.
  */
+@SparkTest
 class DuckDbReadsOutputsTest {
   @TempDir Path dir;
 

@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.model.AttentionWeights;
 import org.sparkattention.model.SafetensorsFile;
@@ -25,6 +26,7 @@ import org.sparkattention.model.SafetensorsFile;
  * Seeded corruption of safetensors files and Parquet inputs, bounded in count and time: every case
  * ends in a clear error or a result, never a hang, a JVM crash or a stack trace for the user.
  */
+@SparkTest
 class FuzzTest {
   @TempDir Path dir;
 

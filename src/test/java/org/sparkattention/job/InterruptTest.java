@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkattention.SparkTest;
 import org.sparkattention.commit.DatasetTrees;
 
 /**
@@ -23,6 +24,7 @@ import org.sparkattention.commit.DatasetTrees;
  * computes: one {@code error: interrupted} line, exit 143 or 130, the run's staging removed and the
  * existing dataset it was overwriting byte for byte as it was.
  */
+@SparkTest
 class InterruptTest {
   @TempDir Path dir;
 

@@ -19,11 +19,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 
 /**
  * The job on the samples in local[2]: carried columns, partition.by, every save mode, parquet, orc
  * and json input, the summary file.
  */
+@SparkTest
 class JobFeaturesTest {
   static final String SAMPLES = "data-samples/sequences";
   static final String WEIGHTS = "data-samples/mha_e32_h4.safetensors";
@@ -183,7 +185,7 @@ class JobFeaturesTest {
       var plan = spark.read().format(format).load(in.toString()).queryExecution().executedPlan();
       assertEquals(
           !format.equals("json"),
-          AttentionJob.columnarScan(plan) != null,
+          InputScan.columnarScan(plan) != null,
           format + " is read as column batches: " + plan);
       Path out = dir.resolve("from-" + format);
       JobRunner.succeed(sampleArgs(in.toString(), out.toString(), "--input.format", format));

@@ -13,9 +13,11 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkattention.SparkTest;
 import org.sparkattention.kernel.GoldenCase;
 
 /** The whole job in local[2] on the PyTorch golden fixtures: outputs and maps match PyTorch. */
+@SparkTest
 class JobGoldenTest {
   @TempDir Path dir;
 
@@ -78,7 +80,7 @@ class JobGoldenTest {
     Map<Long, Row> out = TestDatasets.byId(spark, dir.resolve("out").toString());
     assertEquals(List.of(7L, 8L), List.copyOf(out.keySet()));
     for (Row r : out.values()) {
-      assertEquals("label-" + r.getAs("id"), (Object) r.getAs("label"), "carried column");
+      assertEquals("label-" + r.getAs("id"), r.<String>getAs("label"), "carried column");
       FloatTolerance.assertMatches(
           TestDatasets.floats(r, "output"), c.values("output"), name + " output");
     }

@@ -11,8 +11,10 @@ import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
+import org.sparkattention.SparkTest;
 
 /** The task time per phase behind the summary's wall split, on a real local session. */
+@SparkTest
 class JobListenerTest {
   @Test
   void tasksCountTowardsThePhaseThatSubmittedTheirJob() throws Exception {

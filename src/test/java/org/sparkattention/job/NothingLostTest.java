@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkattention.SparkTest;
 import org.sparkattention.commit.DatasetTrees;
 import org.sparkattention.commit.RunCommit;
 import org.sparkattention.model.SafetensorsFile;
@@ -32,6 +33,7 @@ import org.sparkattention.model.SafetensorsWriter;
  * one {@code error:} line naming the problem, no stack trace, and every dataset (the input
  * included) byte for byte as it was; or, where the job runs, no wrong value written.
  */
+@SparkTest
 class NothingLostTest {
   /** Shared by the overlap cases: input, an existing output and maps from a first run. */
   @TempDir static Path shared;

@@ -19,6 +19,7 @@ import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 
 /**
  * How the float matrices are laid out in Parquet: Spark's standard three-level lists of required
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * columns keep their statistics for analysts' filters. Spark still reads the contract's {@code
  * array<array<float>>}.
  */
+@SparkTest
 class ParquetLayoutTest {
   @TempDir Path dir;
 

@@ -8,9 +8,11 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkattention.SparkTest;
 import org.sparkattention.io.SyntheticDataGenerator;
 
 /** One long sequence among thousands of short ones: tasks balanced by cost, every row once. */
+@SparkTest
 class SkewedInputTest {
   @TempDir Path dir;
 

@@ -144,7 +144,8 @@ final class StandaloneCluster implements AutoCloseable {
   private static void waitForPort(int port, int seconds) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
-      try (Socket s = new Socket("127.0.0.1", port)) {
+      try {
+        new Socket("127.0.0.1", port).close();
         return;
       } catch (IOException e) {
         Thread.sleep(200);

@@ -1,0 +1,264 @@
+package org.sparkattention.job;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.sparkattention.errors.AttentionException;
+import org.sparkattention.io.SequenceCodec;
+
+/**
+ * Reading the input: its rows viewed in place in Spark's column batches, and the one checking scan
+ * that finds every bad row and every good row's cost before anything is computed.
+ */
+final class InputScan {
+  private InputScan() {}
+
+  /**
+   * One input partition's scan: each row's cost (negative for a bad row) and its bad rows (id,
+   * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot build
+   * records.
+   */
+  static final class PartitionScan implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private int partition;
+    private double[] costs;
+    private List<String[]> badRows;
+
+    PartitionScan(int partition, double[] costs, List<String[]> badRows) {
+      this.partition = partition;
+      this.costs = costs;
+      this.badRows = badRows;
+    }
+
+    int partition() {
+      return partition;
+    }
+
+    double[] costs() {
+      return costs;
+    }
+
+    List<String[]> badRows() {
+      return badRows;
+    }
+  }
+
+  /**
+   * The input's rows. A columnar scan (Parquet's and ORC's vectorized readers) is read batch by
+   * batch, its rows viewed in place: the plan's ColumnarToRow would copy every float of a sequence
+   * into an UnsafeRow first. The rows are reused, valid until the next one is read.
+   */
+  @SuppressWarnings("unchecked")
+  static JavaRDD<InternalRow> internalRows(Dataset<Row> df) {
+    org.apache.spark.sql.execution.QueryExecution qe =
+        ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution();
+    SparkPlan scan = columnarScan(qe.executedPlan());
+    if (scan == null) {
+      return qe.toRdd().toJavaRDD();
+    }
+    return scan.executeColumnar()
+        .toJavaRDD()
+        .mapPartitions(batches -> new BatchRows(batches), true);
+  }
+
+  /**
+   * The columnar leaf of a plan that is only a scan converted to rows (whole-stage codegen,
+   * ColumnarToRow, input adapter around it), or null for any other plan.
+   */
+  static SparkPlan columnarScan(SparkPlan plan) {
+    SparkPlan p = plan;
+    while (true) {
+      if (p instanceof org.apache.spark.sql.execution.WholeStageCodegenExec w) {
+        p = w.child();
+      } else if (p instanceof org.apache.spark.sql.execution.ColumnarToRowExec c) {
+        p = c.child();
+      } else if (p instanceof org.apache.spark.sql.execution.InputAdapter a) {
+        p = a.child();
+      } else {
+        break;
+      }
+    }
+    return p != plan && p.supportsColumnar() && p.children().isEmpty() ? p : null;
+  }
+
+  /** The rows of a partition's column batches, one reused row view at a time. */
+  private static final class BatchRows implements Iterator<InternalRow> {
+    private final Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches;
+    private Iterator<InternalRow> rows = java.util.Collections.emptyIterator();
+
+    BatchRows(Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches) {
+      this.batches = batches;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!rows.hasNext() && batches.hasNext()) {
+        rows = batches.next().rowIterator();
+      }
+      return rows.hasNext();
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      return rows.next();
+    }
+  }
+
+  static PartitionScan scan(
+      int partition,
+      Iterator<InternalRow> rows,
+      SequenceCodec codec,
+      CostModel costModel,
+      boolean withMaps,
+      long maxMapBytes) {
+    double[] costs = new double[16];
+    int n = 0;
+    List<String[]> bad = new ArrayList<>();
+    while (readNext(rows)) {
+      InternalRow row = rows.next();
+      if (n == costs.length) {
+        costs = java.util.Arrays.copyOf(costs, n * 2);
+      }
+      String reason = codec.badRowReason(row);
+      if (reason == null && withMaps) {
+        reason = mapTooLarge(codec, row, costModel.extraKeys(), maxMapBytes);
+      }
+      if (reason != null) {
+        bad.add(new String[] {codec.id(row), reason});
+        costs[n++] = -1;
+      } else {
+        costs[n++] = costModel.flops(codec.queryLen(row), codec.keyLen(row), withMaps);
+      }
+    }
+    return new PartitionScan(partition, java.util.Arrays.copyOf(costs, n), bad);
+  }
+
+  /** rows.hasNext(), with a failure to read the input file turned into a clear INPUT error. */
+  private static boolean readNext(Iterator<InternalRow> rows) {
+    try {
+      return rows.hasNext();
+    } catch (Exception e) { // Spark throws its (checked) SparkException from Scala code
+      String file = org.apache.spark.rdd.InputFileBlockHolder.getInputFilePath().toString();
+      throw AttentionException.input(
+          "cannot read input file "
+              + (file.isEmpty() ? "(unknown)" : "'" + file + "'")
+              + ": "
+              + firstLine(e)
+              + ". The file is corrupt or not in the input format; fix or remove it.");
+    }
+  }
+
+  /** Why a row's map would not fit in an executor, or null. */
+  private static String mapTooLarge(
+      SequenceCodec codec, InternalRow row, int extraKeys, long maxMapBytes) {
+    long bytes = 4L * codec.queryLen(row) * (codec.keyLen(row) + extraKeys);
+    if (bytes <= maxMapBytes) {
+      return null;
+    }
+    return "its attention map would be "
+        + (bytes >> 20)
+        + " MiB per row ("
+        + codec.queryLen(row)
+        + " x "
+        + (codec.keyLen(row) + extraKeys)
+        + " floats), more than the "
+        + (maxMapBytes >> 20)
+        + " MiB an executor can hold (a sixth of its memory); set maps=none for such sequences or"
+        + " raise spark.executor.memory";
+  }
+
+  /**
+   * The largest map row an executor can build and write: the float map, its encoded copy and the
+   * Parquet writer's pages each hold it once, beside the task's other data.
+   */
+  static long maxMapRowBytes(SparkSession spark) {
+    long executorBytes =
+        spark.sparkContext().isLocal()
+            ? Runtime.getRuntime().maxMemory()
+            : spark.sparkContext().executorMemory() * 1024L * 1024L;
+    // An UnsafeArrayData holds at most 2^31 - 1 bytes.
+    return Math.min(executorBytes / 6, Integer.MAX_VALUE - 1024);
+  }
+
+  /** What went wrong reading a file: Spark's line naming the file, and the root cause. */
+  static String firstLine(Throwable e) {
+    String fileLine = null;
+    String root = String.valueOf(e.getMessage());
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = c.getMessage();
+      if (m == null) {
+        continue;
+      }
+      root = m;
+      if (m.startsWith("[FAILED_READ_FILE") || m.startsWith("Encountered error while reading")) {
+        fileLine = m; // the deepest such message is Spark's own, naming the file
+      }
+    }
+    String rootLine = oneLine(root);
+    return fileLine == null || oneLine(fileLine).equals(rootLine)
+        ? rootLine
+        : oneLine(fileLine) + " (" + rootLine + ")";
+  }
+
+  private static String oneLine(String m) {
+    int nl = m.indexOf('\n');
+    return (nl < 0 ? m : m.substring(0, nl)).trim();
+  }
+
+  /** Rows per batch of Spark's vectorized Parquet and ORC readers, unless the user sets it. */
+  static final int READ_BATCH_ROWS = 16;
+
+  /**
+   * The vectorized readers fill batches of 4096 rows by default: with rows of thousands of floats,
+   * column vectors of hundreds of MB, grown by copying. Small batches of such rows read faster
+   * (README, "How a run works").
+   */
+  static Map<String, String> readSettings(SparkSession spark) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (String key :
+        List.of(
+            "spark.sql.parquet.columnarReaderBatchSize", "spark.sql.orc.columnarReaderBatchSize")) {
+      if (!spark.conf().contains(key)) {
+        settings.put(key, Integer.toString(READ_BATCH_ROWS));
+      }
+    }
+    return settings;
+  }
+
+  /**
+   * Runs {@code body} with SQL settings set in the session (read when Spark plans the scan), then
+   * restores what was there: the session may be shared.
+   */
+  static <T> T withSqlConf(
+      SparkSession spark, Map<String, String> settings, java.util.function.Supplier<T> body) {
+    Map<String, String> before = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      String key = e.getKey();
+      before.put(key, spark.conf().contains(key) ? spark.conf().get(key) : null);
+      spark.conf().set(key, e.getValue());
+    }
+    try {
+      return body.get();
+    } finally {
+      before.forEach(
+          (key, value) -> {
+            if (value == null) {
+              spark.conf().unset(key);
+            } else {
+              spark.conf().set(key, value);
+            }
+          });
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package org.sparkattention.job;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.types.StructType;
+import org.sparkattention.commit.DatasetPaths;
+import org.sparkattention.commit.StagedDataset;
+import org.sparkattention.config.ConfigKey;
+import org.sparkattention.config.ConfigKeys;
+import org.sparkattention.config.JobConfig;
+import org.sparkattention.errors.AttentionException;
+import org.sparkattention.kernel.AttentionOptions;
+import org.sparkattention.model.AttentionWeights;
+
+/**
+ * The checks before any Spark stage: every path (with the Hadoop configuration Spark uses), the
+ * datasets' overlap, the weights against the options, the output paths claimed for the run; and,
+ * once the input's schema is known, the configured columns.
+ */
+final class Preflight {
+  private final JobConfig config;
+
+  Preflight(JobConfig config) {
+    this.config = config;
+  }
+
+  /** What is checked before any Spark stage: weights, kernel options, output paths. */
+  public record Prepared(
+      AttentionWeights weights,
+      AttentionOptions options,
+      StagedDataset output,
+      StagedDataset maps,
+      StagedDataset badRows) {
+    /** The datasets this run writes, output first. */
+    List<StagedDataset> datasets() {
+      List<StagedDataset> all = new ArrayList<>();
+      for (StagedDataset d : new StagedDataset[] {output, maps, badRows}) {
+        if (d != null) {
+          all.add(d);
+        }
+      }
+      return all;
+    }
+  }
+
+  /**
+   * Checks every path (qualified, connectors present, datasets disjoint), loads and checks the
+   * weights against the options, and claims the output paths for {@code guard}'s run.
+   *
+   * @throws AttentionException naming the key, tensor or path
+   */
+  Prepared prepare(Configuration hadoopConf, RunGuard guard) {
+    List<DatasetPaths.Named> paths = new ArrayList<>();
+    paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, 2));
+    paths.add(named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, 2));
+    DatasetPaths.Named output = named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, 5);
+    paths.add(output);
+    DatasetPaths.Named maps =
+        config.maps().equals("none")
+            ? null
+            : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, 5);
+    DatasetPaths.Named bad =
+        config.badRows().equals("quarantine")
+            ? named(
+                ConfigKeys.BAD_ROWS_OUTPUT.name(),
+                config.get(ConfigKeys.BAD_ROWS_OUTPUT),
+                hadoopConf,
+                5)
+            : null;
+    for (DatasetPaths.Named n : new DatasetPaths.Named[] {maps, bad}) {
+      if (n != null) {
+        paths.add(n);
+      }
+    }
+    DatasetPaths.requireDisjoint(paths);
+    AttentionWeights weights =
+        AttentionWeights.load(
+            config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
+    int heads = config.get(ConfigKeys.HEADS);
+    if (weights.embedDim() % heads != 0) {
+      throw AttentionException.config(
+          "heads = "
+              + heads
+              + " does not divide the layer's embed_dim E = "
+              + weights.embedDim()
+              + " (read off "
+              + config.get(ConfigKeys.WEIGHTS)
+              + "). Set heads to the layer's num_heads.");
+    }
+    Double scale = config.get(ConfigKeys.SCALE);
+    Integer block = config.get(ConfigKeys.BLOCK_SIZE);
+    AttentionOptions options =
+        new AttentionOptions(
+            heads,
+            config.get(ConfigKeys.CAUSAL),
+            config.get(ConfigKeys.ADD_ZERO_ATTN),
+            scale == null ? Double.NaN : scale,
+            block == null ? AttentionOptions.DEFAULT_BLOCK_SIZE : block);
+    checkInputExists(hadoopConf);
+    String mode = config.mode();
+    StagedDataset outputSet = guard.claim(output, mode, hadoopConf);
+    StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf);
+    StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf);
+    return new Prepared(weights, options, outputSet, mapsSet, badSet);
+  }
+
+  private void checkInputExists(Configuration hadoopConf) {
+    String input = config.input();
+    try {
+      Path p = new Path(input);
+      FileSystem fs = p.getFileSystem(hadoopConf);
+      FileStatus[] found = fs.globStatus(p);
+      if (found == null || found.length == 0) {
+        throw AttentionException.config(
+            "input '" + input + "' does not exist. Check the 'input' path.");
+      }
+    } catch (IOException e) {
+      throw AttentionException.config("cannot read input '" + input + "': " + e.getMessage());
+    }
+  }
+
+  private static DatasetPaths.Named named(String key, String path, Configuration conf, int exit) {
+    return new DatasetPaths.Named(key, path, DatasetPaths.resolve(key, path, conf, exit));
+  }
+
+  /**
+   * The Hadoop configuration Spark's session will use: Hadoop's defaults and site files, with every
+   * {@code spark.hadoop.*} entry of the Spark conf applied, as Spark does.
+   */
+  static Configuration hadoopConfiguration(Map<String, String> sparkConf) {
+    Configuration conf = new Configuration();
+    sparkConf.forEach(
+        (k, v) -> {
+          if (k.startsWith("spark.hadoop.")) {
+            conf.set(k.substring("spark.hadoop.".length()), v);
+          }
+        });
+    return conf;
+  }
+
+  /**
+   * A column key set by the user (not its default) must name an input column: a mask column set but
+   * missing would otherwise compute every row unmasked.
+   */
+  void requireConfiguredColumns(StructType schema) {
+    List<String> names = List.of(schema.fieldNames());
+    for (ConfigKey<String> key :
+        List.of(
+            ConfigKeys.COLUMN_ID,
+            ConfigKeys.COLUMN_X,
+            ConfigKeys.COLUMN_QUERY,
+            ConfigKeys.COLUMN_KEY,
+            ConfigKeys.COLUMN_VALUE,
+            ConfigKeys.COLUMN_KEY_PADDING_MASK)) {
+      String column = config.get(key);
+      if (!"default".equals(config.sourceOf(key)) && !names.contains(column)) {
+        throw AttentionException.input(
+            key.name()
+                + " is '"
+                + column
+                + "' (from "
+                + config.sourceOf(key)
+                + "), but the input has no such column; its columns are "
+                + names
+                + ". Set "
+                + key.name()
+                + " to one of them, or leave it unset.");
+      }
+    }
+  }
+}
