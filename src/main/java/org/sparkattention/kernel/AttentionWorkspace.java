@@ -44,6 +44,9 @@ public final class AttentionWorkspace {
   boolean[] keyPaddingMask;
   int fullyMaskedQueries;
 
+  /** Key tiles (per head and query block) visited since the last forward pass began. */
+  long keyTilesVisited;
+
   /** Query blocks (per head) of the last forward pass whose scores needed the running max. */
   int runningMaxBlocks;
 
@@ -68,6 +71,14 @@ public final class AttentionWorkspace {
   /** Queries of the last forward pass that saw no key at all (zero attention, zero context). */
   public int fullyMaskedQueries() {
     return fullyMaskedQueries;
+  }
+
+  /**
+   * Key tiles visited (one per head, query block and key tile, in every pass over the keys) since
+   * the last forward pass began: under a causal mask, the tiles wholly above the diagonal are not.
+   */
+  public long keyTilesVisited() {
+    return keyTilesVisited;
   }
 
   /** Doubles held by this workspace's buffers: its working memory is 8 times this. */

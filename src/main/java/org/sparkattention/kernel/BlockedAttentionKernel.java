@@ -220,6 +220,7 @@ public final class BlockedAttentionKernel implements Serializable {
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     ws.runningMaxBlocks = 0;
+    ws.keyTilesVisited = 0;
     int fullyMasked = 0;
     if (meanMap == null) {
       for (int h = 0; h < numHeads; h++) {
@@ -654,9 +655,11 @@ public final class BlockedAttentionKernel implements Serializable {
   private void forEachKeyTile(AttentionWorkspace ws, int q0, int qn, KeyTile tile) {
     int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
     for (int k0 = 0; k0 < realKeyEnd; k0 += blockSize) {
+      ws.keyTilesVisited++;
       tile.accept(k0, Math.min(blockSize, realKeyEnd - k0));
     }
     if (ws.keyLenWithExtras > ws.keyLen) {
+      ws.keyTilesVisited++;
       tile.accept(ws.keyLen, ws.keyLenWithExtras - ws.keyLen);
     }
   }

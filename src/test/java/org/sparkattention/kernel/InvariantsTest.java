@@ -12,6 +12,32 @@ import org.sparkattention.model.AttentionWeights;
 /** Properties every result has, whatever the weights: rows of probabilities, no NaN. */
 class InvariantsTest {
 
+  /**
+   * Under the causal mask the tiles wholly above the diagonal are skipped, not computed and then
+   * masked: L = S = 37 in tiles of 8 is 15 of the 25 tiles per head (query blocks see 1 to 5 key
+   * tiles), plus one extra-key tile per block with add_zero_attn.
+   */
+  @Test
+  void causalMaskSkipsTheTilesAboveTheDiagonal() {
+    Random rnd = new Random(11);
+    int heads = 2;
+    int e = 8;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, false);
+    DenseMatrix x = RandomAttention.matrix(rnd, 37, e, true);
+    long[] expected = {2 * 25, 2 * 15, 2 * (15 + 5)};
+    AttentionOptions[] options = {
+      AttentionOptions.of(heads).withBlockSize(8),
+      AttentionOptions.of(heads).withCausal(true).withBlockSize(8),
+      AttentionOptions.of(heads).withCausal(true).withAddZeroAttn(true).withBlockSize(8)
+    };
+    for (int c = 0; c < options.length; c++) {
+      BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, options[c]);
+      AttentionWorkspace ws = kernel.newWorkspace();
+      kernel.selfAttention(ws, x, null);
+      assertEquals(expected[c], ws.keyTilesVisited(), "case " + c);
+    }
+  }
+
   @Test
   void mapRowsSumToOneOrAreZeroAndMeanIsMeanOfHeads() {
     Random rnd = new Random(3);
