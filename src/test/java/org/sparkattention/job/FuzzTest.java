@@ -140,15 +140,30 @@ class FuzzTest {
                       bad.toString()));
       assertTrue(r.exitCode() == 0 || r.exitCode() == 4, "case " + i + ": " + r.stderr());
       assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
+      if (i % 3 == 0) {
+        // A file cut short has no footer: never read as if it were whole.
+        assertEquals(4, r.exitCode(), "case " + i + " (truncated): " + r.stderr());
+      }
       if (r.exitCode() == 0) {
         assertTrue(r.summaryLine().startsWith("{\"status\":\"succeeded\""));
+        // Every input row is accounted for: written, or set aside with its reason.
+        var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.summaryLine());
+        assertEquals(
+            summary.get("sequences").asLong(),
+            summary.get("rows_written").asLong() + summary.get("bad_rows").asLong(),
+            "case " + i + ": " + r.summaryLine());
         ok++;
       } else {
-        assertTrue(r.stderr().lines().anyMatch(l -> l.startsWith("error: ")), r.stderr());
+        List<String> errors = r.stderr().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), r.stderr());
+        assertTrue(
+            errors.get(0).contains(victim.getFileName().toString()),
+            "the error names the corrupt file: " + errors.get(0));
         assertFalse(Files.exists(out), "no output after a refused run");
         refused++;
       }
     }
+    assertTrue(refused >= 3, "the truncated files were refused: " + refused);
     System.out.printf("parquet fuzz: %d completed, %d refused%n", ok, refused);
   }
 }
