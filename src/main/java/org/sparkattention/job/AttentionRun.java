@@ -1,0 +1,436 @@
+package org.sparkattention.job;
+
+import static org.sparkattention.job.RunSummary.round;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+import org.sparkattention.commit.StagedDataset;
+import org.sparkattention.config.ConfigKeys;
+import org.sparkattention.config.JobConfig;
+import org.sparkattention.errors.AttentionException;
+import org.sparkattention.io.InputLayout;
+import org.sparkattention.io.MatrixParquetFormat;
+import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.MapMode;
+import org.sparkattention.model.AttentionWeights;
+
+/**
+ * One run on a Spark session, step by step: read the input's schema and check its layout, scan
+ * every row once (bad rows, costs), plan the tasks by cost, compute and write every dataset to
+ * staging, summarise, commit. Each step is one method; their results are this object's state.
+ */
+final class AttentionRun {
+  private final JobConfig config;
+  private final PrintStream log;
+  private final SparkSession spark;
+  private final JavaSparkContext sc;
+  private final Preflight.Prepared prepared;
+  private final RunGuard guard;
+  private final JobListener listener;
+  private final List<String> notes = new ArrayList<>();
+  private final long t0 = System.nanoTime();
+
+  // readInput, resolveLayout
+  private Dataset<Row> df;
+  private StructType schema;
+  private SequenceCodec codec;
+  private OutputRows outputRows;
+
+  /** null when no maps are written. */
+  private MapMode mapMode;
+
+  // scanInput
+  private JavaRDD<InternalRow> input;
+  private double[][] costs;
+  private long sequences;
+  private long badRows;
+  private double readSeconds;
+
+  // planTasks, computeAndWrite
+  private CostPlan plan;
+  private Broadcast<int[][]> assignment;
+  private JobMetrics metrics;
+  private final List<String> runPhases = new ArrayList<>();
+  private double runSeconds;
+
+  AttentionRun(
+      JobConfig config,
+      PrintStream log,
+      SparkSession spark,
+      Preflight.Prepared prepared,
+      RunGuard guard) {
+    this.config = config;
+    this.log = log;
+    this.spark = spark;
+    this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    this.prepared = prepared;
+    this.guard = guard;
+    this.listener = new JobListener(spark.sparkContext(), log);
+  }
+
+  /**
+   * Runs every step; on any failure this run's staging is removed and every dataset stays as it
+   * was.
+   *
+   * @param startSeconds time already spent before the session existed (JVM and Spark start)
+   */
+  RunSummary execute(double startSeconds) {
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      readInput();
+      resolveLayout();
+      scanInput();
+      planTasks();
+      computeAndWrite();
+      listener.phase("committing");
+      RunSummary summary = summarise(startSeconds);
+      // The summary travels with the output's data: the commit puts both in place at once.
+      prepared.output().writeStagedFile(AttentionJob.SUMMARY_FILE, summary.toPrettyJson());
+      guard.commit(prepared.datasets());
+      return summary;
+    } catch (Throwable e) {
+      // Spark's job failures are checked exceptions thrown from Scala: catch everything. Tasks
+      // of the failed job are being killed; let them stop before their staging is deleted.
+      waitForIdle(10_000);
+      guard.abort();
+      throw sneaky(e);
+    } finally {
+      listener.done();
+      spark.sparkContext().removeSparkListener(listener);
+    }
+  }
+
+  /** The input's schema: the union of its files' schemas. */
+  private void readInput() {
+    String format = config.get(ConfigKeys.INPUT_FORMAT);
+    try {
+      // A column that only some files have (a mask) is read, null in the rows of the others,
+      // instead of being dropped by a schema taken from one file.
+      df = spark.read().format(format).option("mergeSchema", "true").load(config.input());
+      schema = df.schema();
+    } catch (Exception e) { // AnalysisException and SparkException are checked in Java
+      throw AttentionException.input(
+          "cannot read input '"
+              + config.input()
+              + "' as "
+              + format
+              + ": "
+              + InputScan.firstLine(e)
+              + ". Check input.format, and that the files are not corrupt.");
+    }
+  }
+
+  /** The input's columns against the configuration and weights, the outputs against theirs. */
+  private void resolveLayout() {
+    AttentionWeights w = prepared.weights();
+    new Preflight(config).requireConfiguredColumns(schema);
+    InputLayout layout =
+        InputLayout.resolve(
+            schema,
+            config.get(ConfigKeys.COLUMN_ID),
+            config.get(ConfigKeys.COLUMN_X),
+            config.get(ConfigKeys.COLUMN_QUERY),
+            config.get(ConfigKeys.COLUMN_KEY),
+            config.get(ConfigKeys.COLUMN_VALUE),
+            config.get(ConfigKeys.COLUMN_KEY_PADDING_MASK),
+            config.partitionBy(),
+            w.embedDim(),
+            w.kdim(),
+            w.vdim());
+    codec = new SequenceCodec(layout);
+    outputRows = new OutputRows(layout);
+    if (prepared.badRows() != null
+        && Arrays.stream(layout.carriedFields())
+            .anyMatch(f -> f.name().equalsIgnoreCase(OutputRows.REASON))) {
+      throw AttentionException.input(
+          "input column 'reason' would be carried into bad.rows.output, which adds a 'reason'"
+              + " column (column names compare without case). Rename it, or use"
+              + " bad.rows=fail.");
+    }
+    mapMode =
+        switch (config.maps()) {
+          case "heads" -> MapMode.HEADS;
+          case "mean" -> MapMode.MEAN;
+          default -> null;
+        };
+    // Before any stage: the datasets this run adds to must have its layout.
+    List<String> partitionBy = config.partitionBy();
+    DatasetLayouts.requireCompatible(
+        spark, prepared.output(), outputRows.outputSchema(), partitionBy);
+    if (prepared.maps() != null) {
+      DatasetLayouts.requireCompatible(spark, prepared.maps(), outputRows.mapSchema(), partitionBy);
+    }
+    if (prepared.badRows() != null) {
+      DatasetLayouts.requireCompatible(
+          spark, prepared.badRows(), outputRows.badRowSchema(), partitionBy);
+    }
+  }
+
+  /** Step 1: one scan of the input, every row checked, every good row's cost. */
+  private void scanInput() {
+    AttentionWeights w = prepared.weights();
+    // Only the dimensions travel to the scan tasks, not the kernel's weights.
+    CostModel costModel =
+        new CostModel(
+            w.embedDim(),
+            w.kdim(),
+            w.vdim(),
+            BlockedAttentionKernel.extraKeys(w.hasBiasKv(), prepared.options().addZeroAttn()),
+            prepared.options().causal());
+    long maxMapBytes = InputScan.maxMapRowBytes(spark);
+    listener.phase("reading and checking the input");
+    long tRead = System.nanoTime();
+    Dataset<Row> frame = df;
+    input =
+        InputScan.withSqlConf(
+            spark, InputScan.readSettings(spark), () -> InputScan.internalRows(frame));
+    boolean withMaps = mapMode != null;
+    SequenceCodec rowCodec = codec;
+    List<InputScan.PartitionScan> scans =
+        input
+            .mapPartitionsWithIndex(
+                (idx, rows) ->
+                    List.of(InputScan.scan(idx, rows, rowCodec, costModel, withMaps, maxMapBytes))
+                        .iterator(),
+                true)
+            .collect();
+    readSeconds = (System.nanoTime() - tRead) / 1e9;
+    costs = new double[scans.size()][];
+    String[] firstBad = null;
+    for (InputScan.PartitionScan s : scans) {
+      costs[s.partition()] = s.costs();
+      badRows += s.badRows().size();
+      if (firstBad == null && !s.badRows().isEmpty()) {
+        firstBad = s.badRows().get(0);
+      }
+      sequences += s.costs().length;
+    }
+    if (firstBad != null && prepared.badRows() == null) {
+      throw AttentionException.input(
+          "input row with id "
+              + firstBad[0]
+              + " is bad: "
+              + firstBad[1]
+              + ". "
+              + badRows
+              + " bad row(s) in all; nothing was written. Fix the input, or set"
+              + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
+    }
+  }
+
+  /** Step 2: tasks balanced by cost. */
+  private void planTasks() {
+    Integer userTasks = config.get(ConfigKeys.PARTITIONS);
+    long goodRows = sequences - badRows;
+    if (userTasks != null && userTasks > Math.max(1, goodRows)) {
+      // A task per row at most: more would be empty tasks, each with its own start and file.
+      int capped = (int) Math.max(1, goodRows);
+      note(
+          "partitions = "
+              + userTasks
+              + " is more than the "
+              + goodRows
+              + " row(s) to compute; ran "
+              + capped
+              + " task(s)");
+      userTasks = capped;
+    }
+    plan = CostPlan.choose(costs, sc.defaultParallelism(), userTasks);
+    assignment = sc.broadcast(plan.assignment());
+  }
+
+  /** Step 3: compute once, write every dataset to staging. */
+  private void computeAndWrite() {
+    Broadcast<AttentionWeights> weights = sc.broadcast(prepared.weights());
+    metrics = new JobMetrics(spark.sparkContext());
+    Broadcast<int[][]> taskOf = assignment;
+    StructType inputSchema = schema;
+    JavaRDD<InternalRow> balanced =
+        plan.inPlace()
+            ? input.mapPartitionsWithIndex(
+                (idx, rows) -> RowRouting.inPlace(rows, taskOf.value()[idx]), true)
+            : JavaPairRDD.fromJavaRDD(
+                    input.mapPartitionsWithIndex(
+                        (idx, rows) -> RowRouting.assign(rows, taskOf.value()[idx], inputSchema),
+                        true))
+                .partitionBy(new TaskPartitioner(plan.tasks()))
+                .values();
+    boolean quarantine = prepared.badRows() != null;
+    AttentionTask task =
+        new AttentionTask(
+            weights, prepared.options(), codec, outputRows, mapMode, quarantine, metrics);
+    JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
+
+    long tRun = System.nanoTime();
+    String[] partitionBy = config.partitionBy().toArray(new String[0]);
+    if (mapMode == null && !quarantine) {
+      runPhase("computing attention and writing outputs");
+      write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false);
+    } else {
+      // Each task writes its outputs, maps and overflowed rows as they are computed, each kind
+      // to its own file, committed together by Spark's commit protocol; the map and bad-row
+      // files then move to their datasets' staging.
+      runPhase(
+          mapMode == null
+              ? "computing attention and writing outputs"
+              : "computing attention and maps, writing outputs and maps");
+      write(
+          computed,
+          outputRows.computedSchema(mapMode != null, quarantine),
+          prepared.output(),
+          partitionBy,
+          true);
+      if (mapMode != null) {
+        prepared.maps().takeFiles(prepared.output(), MatrixParquetFormat.MAPS_PREFIX);
+      }
+    }
+    if (quarantine) {
+      runPhase("writing bad rows");
+      SequenceCodec rowCodec = codec;
+      OutputRows rows = outputRows;
+      JavaRDD<InternalRow> bad =
+          input.mapPartitionsWithIndex(
+              (idx, it) -> RowRouting.badRows(it, taskOf.value()[idx], rowCodec, rows), true);
+      write(bad, outputRows.badRowSchema(), prepared.badRows(), partitionBy, false);
+      prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
+    }
+    // A dataset without rows still gets a file: readers need its schema.
+    List<String> partitions = config.partitionBy();
+    DatasetLayouts.writeEmptyWhereNeeded(
+        spark, prepared.output(), outputRows.outputSchema(), partitions);
+    if (prepared.maps() != null) {
+      DatasetLayouts.writeEmptyWhereNeeded(
+          spark, prepared.maps(), outputRows.mapSchema(), partitions);
+    }
+    if (quarantine) {
+      DatasetLayouts.writeEmptyWhereNeeded(
+          spark, prepared.badRows(), outputRows.badRowSchema(), partitions);
+    }
+    badRows += metrics.overflowRows.value();
+    if (metrics.sequences.value() == 0) {
+      note(
+          sequences == 0
+              ? "the input has no rows: empty datasets were written"
+              : "no row could be computed: the output is empty");
+    }
+    runSeconds = (System.nanoTime() - tRun) / 1e9;
+  }
+
+  /** Step 4: what the run did, its time split by the kernel's share of its tasks' time. */
+  private RunSummary summarise(double startSeconds) {
+    double flops = metrics.flops.value();
+    double decode = metrics.decodeNanos.value() / 1e9;
+    double compute = metrics.computeNanos.value() / 1e9;
+    double encode = metrics.encodeNanos.value() / 1e9;
+    double taskTotal = Math.max(listener.taskRunSeconds(), decode + compute + encode);
+    double runTasks = Math.max(listener.taskRunSeconds(runPhases), decode + compute + encode);
+    double computeWall = runTasks > 0 ? runSeconds * compute / runTasks : 0;
+    return new RunSummary(
+        "succeeded",
+        sequences,
+        metrics.sequences.value(),
+        metrics.mapRows.value(),
+        badRows,
+        metrics.fullyMaskedQueries.value(),
+        plan.tasks(),
+        new RunSummary.TaskCostBalance(
+            round(plan.maxTaskCost() / 1e9),
+            round(plan.meanTaskCost() / 1e9),
+            round(plan.balance()),
+            CostPlan.BALANCE_GOAL,
+            plan.inPlace() ? "input partitions" : "cost plan"),
+        listener.executors().size(),
+        listener.failedTasks(),
+        round(startSeconds + (System.nanoTime() - t0) / 1e9),
+        new RunSummary.WallSplit(
+            round(startSeconds),
+            round(readSeconds),
+            round(computeWall),
+            round(runSeconds - computeWall)),
+        new RunSummary.TaskSeconds(round(decode), round(compute), round(encode), round(taskTotal)),
+        round(flops / 1e9),
+        round(flops / 1e9 / Math.max(runSeconds, 1e-9)),
+        round(flops / 1e9 / Math.max(compute, 1e-9)),
+        blasOnExecutors(),
+        BlockedAttentionKernel.expImplementation(),
+        config.maps(),
+        config.mode(),
+        List.copyOf(notes),
+        prepared.output().targetPath(),
+        prepared.maps() == null ? null : prepared.maps().targetPath(),
+        prepared.badRows() == null ? null : prepared.badRows().targetPath());
+  }
+
+  /** A note for the summary and stderr: what the run adjusted or found. */
+  private void note(String note) {
+    notes.add(note);
+    log.println("note: " + note);
+  }
+
+  /** Starts a phase of step 3, whose tasks' time the summary's split divides. */
+  private void runPhase(String name) {
+    listener.phase(name);
+    runPhases.add(name);
+  }
+
+  /**
+   * Writes {@code rows} to the target's staging; {@code outputAndMaps}: they are {@link
+   * OutputRows#computedSchema} rows (see {@link MatrixParquetFormat#OUTPUT_AND_MAPS}).
+   */
+  private void write(
+      JavaRDD<InternalRow> rows,
+      StructType rowSchema,
+      StagedDataset target,
+      String[] partitionBy,
+      boolean outputAndMaps) {
+    Dataset<Row> frame =
+        ((org.apache.spark.sql.classic.SparkSession) spark)
+            .internalCreateDataFrame(rows.rdd(), rowSchema, false);
+    // Float matrices are written a page at a time (README, "Parquet layout").
+    frame
+        .write()
+        .mode(SaveMode.ErrorIfExists)
+        .format(MatrixParquetFormat.class.getName())
+        .option(MatrixParquetFormat.OUTPUT_AND_MAPS, outputAndMaps)
+        .partitionBy(partitionBy)
+        .save(target.stagingPath());
+  }
+
+  /** The BLAS the executors use, asked of one task (the driver's may differ). */
+  private String blasOnExecutors() {
+    return sc.parallelize(List.of(0), 1)
+        .map(x -> BlockedAttentionKernel.blasImplementation())
+        .first();
+  }
+
+  private void waitForIdle(long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    try {
+      while (spark.sparkContext().statusTracker().getActiveStageIds().length > 0
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+    throw (E) e;
+  }
+}
