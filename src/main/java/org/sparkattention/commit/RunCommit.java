@@ -94,19 +94,18 @@ public final class RunCommit {
       return steps;
     }
     switch (d.mode()) {
-      case "errorifexists" ->
+      case ERRORIFEXISTS ->
           throw new IOException(
               d.what()
                   + " '"
                   + d.target()
                   + "' appeared while the job ran (mode is errorifexists)");
-      case "overwrite" -> {
+      case OVERWRITE -> {
         steps.add(new Step(fs, d.target(), d.aside()));
         steps.add(new Step(fs, d.staging(), d.target()));
       }
-      case "append" -> merge(fs, d.staging(), d.target(), d.aside(), false, steps);
-      case "overwrite-partitions" -> merge(fs, d.staging(), d.target(), d.aside(), true, steps);
-      default -> throw new IllegalStateException("mode " + d.mode());
+      case APPEND -> merge(fs, d.staging(), d.target(), d.aside(), false, steps);
+      case OVERWRITE_PARTITIONS -> merge(fs, d.staging(), d.target(), d.aside(), true, steps);
     }
     return steps;
   }

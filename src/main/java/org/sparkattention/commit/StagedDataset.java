@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
 
 /**
@@ -31,7 +32,7 @@ import org.sparkattention.errors.AttentionException;
 public final class StagedDataset {
   private final String what;
   private final Path target;
-  private final String mode;
+  private final WriteMode mode;
   private final FileSystem fs;
   private final Path staging;
   private final Path aside;
@@ -44,7 +45,7 @@ public final class StagedDataset {
   private volatile boolean keptForRecovery;
 
   private StagedDataset(
-      String what, Path target, String mode, FileSystem fs, RunOwner owner, List<Path> created) {
+      String what, Path target, WriteMode mode, FileSystem fs, RunOwner owner, List<Path> created) {
     this.what = what;
     this.target = target;
     this.mode = mode;
@@ -71,7 +72,12 @@ public final class StagedDataset {
    *     its directory cannot be written
    */
   public static StagedDataset prepare(
-      String what, Path target, String mode, Configuration conf, RunOwner owner, PrintStream log) {
+      String what,
+      Path target,
+      WriteMode mode,
+      Configuration conf,
+      RunOwner owner,
+      PrintStream log) {
     FileSystem fs = FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, 5));
     try {
       if (target.getParent() == null) {
@@ -79,7 +85,7 @@ public final class StagedDataset {
             what + " '" + target + "' is a file-system root; give a dataset directory below it.");
       }
       if (fs.exists(target)) {
-        if (mode.equals("errorifexists")) {
+        if (mode == WriteMode.ERRORIFEXISTS) {
           throw output(
               what
                   + " '"
@@ -159,7 +165,7 @@ public final class StagedDataset {
     return what;
   }
 
-  public String mode() {
+  public WriteMode mode() {
     return mode;
   }
 

@@ -66,14 +66,24 @@ public record ConfigKey<T>(
         name, defaultValue, Integer::valueOf, i -> i >= 1, "a whole number of at least 1", help);
   }
 
-  static ConfigKey<String> choice(
-      String name, String defaultValue, String help, String... options) {
+  /** A key whose values are {@code type}'s constants, by their {@link Choice#configName}. */
+  static <E extends Enum<E> & Choice> ConfigKey<E> choice(
+      String name, E defaultValue, String help, Class<E> type) {
+    E[] values = type.getEnumConstants();
     return new ConfigKey<>(
         name,
-        defaultValue,
-        s -> s.toLowerCase(java.util.Locale.ROOT),
-        s -> java.util.Arrays.asList(options).contains(s),
-        "one of " + String.join(", ", options),
+        defaultValue.configName(),
+        s -> {
+          for (E e : values) {
+            if (e.configName().equalsIgnoreCase(s)) {
+              return e;
+            }
+          }
+          return null;
+        },
+        e -> true,
+        "one of "
+            + String.join(", ", java.util.Arrays.stream(values).map(Choice::configName).toList()),
         help);
   }
 }

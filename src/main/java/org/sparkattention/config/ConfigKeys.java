@@ -3,6 +3,7 @@ package org.sparkattention.config;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkattention.kernel.AttentionOptions;
 
 /** Every configuration key of the job, in the order the README's configuration table lists them. */
 public final class ConfigKeys {
@@ -10,19 +11,16 @@ public final class ConfigKeys {
 
   public static final ConfigKey<String> INPUT =
       ConfigKey.path("input", null, "input dataset: a path or any Hadoop file-system URI");
-  public static final ConfigKey<String> INPUT_FORMAT =
-      ConfigKey.choice("input.format", "parquet", "input format", "parquet", "json", "orc");
+  public static final ConfigKey<InputFormat> INPUT_FORMAT =
+      ConfigKey.choice("input.format", InputFormat.PARQUET, "input format", InputFormat.class);
   public static final ConfigKey<String> OUTPUT =
       ConfigKey.path("output", null, "output dataset path");
-  public static final ConfigKey<String> MODE =
+  public static final ConfigKey<WriteMode> MODE =
       ConfigKey.choice(
           "mode",
-          "errorifexists",
+          WriteMode.ERRORIFEXISTS,
           "save mode; overwrite-partitions replaces only the partitions this run writes",
-          "errorifexists",
-          "overwrite",
-          "append",
-          "overwrite-partitions");
+          WriteMode.class);
   public static final ConfigKey<String> PARTITION_BY =
       ConfigKey.string(
           "partition.by", "", "comma-separated input columns to partition the output and maps by");
@@ -45,18 +43,18 @@ public final class ConfigKeys {
           d -> d > 0 && Double.isFinite(d),
           "a positive finite number",
           "softmax scale (default 1/sqrt(E/H))");
-  public static final ConfigKey<String> MAPS =
-      ConfigKey.choice("maps", "none", "attention maps to write", "none", "heads", "mean");
+  public static final ConfigKey<MapsSetting> MAPS =
+      ConfigKey.choice("maps", MapsSetting.NONE, "attention maps to write", MapsSetting.class);
   public static final ConfigKey<String> MAPS_OUTPUT =
       ConfigKey.path("maps.output", null, "attention-map dataset path (required with maps)");
   public static final ConfigKey<Integer> BLOCK_SIZE =
       new ConfigKey<>(
           "block.size",
-          null,
+          String.valueOf(AttentionOptions.DEFAULT_BLOCK_SIZE),
           Integer::valueOf,
           i -> i >= 1 && i <= 4096,
           "a whole number from 1 to 4096",
-          "tile edge of the blocked kernel (default 128)");
+          "tile edge of the blocked kernel");
   public static final ConfigKey<Integer> PARTITIONS =
       new ConfigKey<>(
           "partitions",
@@ -65,8 +63,9 @@ public final class ConfigKeys {
           i -> i >= 1 && i <= 1_000_000,
           "a whole number from 1 to 1000000",
           "number of tasks (default: chosen from the total cost)");
-  public static final ConfigKey<String> BAD_ROWS =
-      ConfigKey.choice("bad.rows", "fail", "what to do with a bad row", "fail", "quarantine");
+  public static final ConfigKey<BadRowsPolicy> BAD_ROWS =
+      ConfigKey.choice(
+          "bad.rows", BadRowsPolicy.FAIL, "what to do with a bad row", BadRowsPolicy.class);
   public static final ConfigKey<String> BAD_ROWS_OUTPUT =
       ConfigKey.path("bad.rows.output", null, "dataset for rejected rows (with quarantine)");
   public static final ConfigKey<String> COLUMN_ID =

@@ -153,19 +153,19 @@ public final class JobConfig implements Serializable {
     require(ConfigKeys.OUTPUT, "where to write the output dataset");
     require(ConfigKeys.WEIGHTS, "the safetensors file of the attention layer");
     require(ConfigKeys.HEADS, "the layer's number of heads");
-    if (!maps().equals("none") && !isSet(ConfigKeys.MAPS_OUTPUT)) {
+    if (maps() != MapsSetting.NONE && !isSet(ConfigKeys.MAPS_OUTPUT)) {
       throw AttentionException.config(
           "'maps' is '"
-              + maps()
+              + maps().configName()
               + "' but 'maps.output' is not set. Set maps.output to the attention-map dataset"
               + " path, or maps=none.");
     }
-    if (badRows().equals("quarantine") && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
+    if (badRows() == BadRowsPolicy.QUARANTINE && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
       throw AttentionException.config(
           "'bad.rows' is 'quarantine' but 'bad.rows.output' is not set. Set bad.rows.output to"
               + " the dataset for rejected rows, or bad.rows=fail.");
     }
-    if (mode().equals("overwrite-partitions") && partitionBy().isEmpty()) {
+    if (mode() == WriteMode.OVERWRITE_PARTITIONS && partitionBy().isEmpty()) {
       throw AttentionException.config(
           "'mode' is 'overwrite-partitions' but 'partition.by' is empty. Set partition.by to the"
               + " columns to partition by, or use mode=overwrite.");
@@ -232,11 +232,11 @@ public final class JobConfig implements Serializable {
     return get(ConfigKeys.OUTPUT);
   }
 
-  public String mode() {
+  public WriteMode mode() {
     return get(ConfigKeys.MODE);
   }
 
-  public String maps() {
+  public MapsSetting maps() {
     return get(ConfigKeys.MAPS);
   }
 
@@ -244,7 +244,7 @@ public final class JobConfig implements Serializable {
     return get(ConfigKeys.MAPS_OUTPUT);
   }
 
-  public String badRows() {
+  public BadRowsPolicy badRows() {
     return get(ConfigKeys.BAD_ROWS);
   }
 
@@ -263,11 +263,16 @@ public final class JobConfig implements Serializable {
     sb.append("usage: jobs/attention.sh [--config FILE] [--KEY VALUE ...]\n");
     sb.append(
         "Keys (lowest precedence first: default, --config file, spark.attention.KEY, --KEY):\n");
+    List<ConfigKey<?>> required =
+        List.of(ConfigKeys.INPUT, ConfigKeys.OUTPUT, ConfigKeys.WEIGHTS, ConfigKeys.HEADS);
     for (ConfigKey<?> k : ConfigKeys.ALL) {
-      sb.append(
-          String.format(
-              "  %-26s %s (default: %s)%n",
-              k.name(), k.help(), k.defaultValue() == null ? "none" : k.defaultValue()));
+      String value =
+          required.contains(k)
+              ? "required"
+              : k.defaultValue() == null
+                  ? "optional"
+                  : "default: " + (k.defaultValue().isEmpty() ? "empty" : k.defaultValue());
+      sb.append(String.format("  %-26s %s (%s; %s)%n", k.name(), k.help(), k.rule(), value));
     }
     return sb.toString();
   }

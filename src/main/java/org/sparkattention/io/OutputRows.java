@@ -48,18 +48,18 @@ public final class OutputRows implements Serializable {
   }
 
   /**
-   * Outputs and maps in one dataset, as the compute stage hands them to the writer ({@link
-   * MatrixParquetFormat#OUTPUT_AND_MAPS}): the carried columns, {@code output}, {@code head} and
-   * {@code weights}, the columns of the other kind null in each row.
+   * Outputs and maps in one dataset, as the compute stage hands them to the writer ({@code
+   * io.spark.MatrixParquetFormat.OUTPUT_AND_MAPS}): the carried columns, {@code output}, {@code
+   * head} and {@code weights}, the columns of the other kind null in each row.
    */
   public StructType outputAndMapSchema() {
     return computedSchema(true, false);
   }
 
   /**
-   * The rows of the compute stage when they are more than outputs ({@link
-   * MatrixParquetFormat#OUTPUT_AND_MAPS}): the carried columns, {@code output}, with maps {@code
-   * head} and {@code weights}, with bad rows {@code reason}; in each row only its own kind's
+   * The rows of the compute stage when they are more than outputs ({@code
+   * io.spark.MatrixParquetFormat.OUTPUT_AND_MAPS}): the carried columns, {@code output}, with maps
+   * {@code head} and {@code weights}, with bad rows {@code reason}; in each row only its own kind's
    * columns are set.
    */
   public StructType computedSchema(boolean maps, boolean badRows) {
@@ -79,17 +79,17 @@ public final class OutputRows implements Serializable {
    * The output rows' part of an {@link #outputAndMapSchema} (less any partition columns, as a
    * writer sees it): what {@link #outputSchema} is.
    */
-  static StructType outputPart(StructType outputAndMaps) {
+  public static StructType outputPart(StructType outputAndMaps) {
     return part(outputAndMaps, OUTPUT, HEAD, WEIGHTS, REASON);
   }
 
   /** The map rows' part of an {@link #outputAndMapSchema}: what {@link #mapSchema} is. */
-  static StructType mapPart(StructType outputAndMaps) {
+  public static StructType mapPart(StructType outputAndMaps) {
     return part(outputAndMaps, WEIGHTS, OUTPUT, REASON);
   }
 
   /** The bad rows' part of a {@link #computedSchema}: what {@link #badRowSchema} is. */
-  static StructType badRowPart(StructType computed) {
+  public static StructType badRowPart(StructType computed) {
     return part(computed, REASON, OUTPUT, HEAD, WEIGHTS);
   }
 

@@ -16,6 +16,7 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.model.SafetensorsWriter;
 
 /**
@@ -132,8 +133,7 @@ public final class SyntheticDataGenerator {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    ((org.apache.spark.sql.classic.SparkSession) spark)
-        .internalCreateDataFrame(rows.rdd(), schema(), false)
+    SparkInternals.createDataFrame(spark, rows.rdd(), schema())
         .write()
         .mode(SaveMode.Overwrite)
         .parquet(Path.of(dir, "input").toString());

@@ -21,9 +21,10 @@ import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.InputLayout;
-import org.sparkattention.io.MatrixParquetFormat;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.io.spark.MatrixParquetFormat;
+import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.kernel.BlockedAttentionKernel;
 import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
@@ -116,7 +117,7 @@ final class AttentionRun {
 
   /** The input's schema: the union of its files' schemas. */
   private void readInput() {
-    String format = config.get(ConfigKeys.INPUT_FORMAT);
+    String format = config.get(ConfigKeys.INPUT_FORMAT).configName();
     try {
       // A column that only some files have (a mask) is read, null in the rows of the others,
       // instead of being dropped by a schema taken from one file.
@@ -163,9 +164,9 @@ final class AttentionRun {
     }
     mapMode =
         switch (config.maps()) {
-          case "heads" -> MapMode.HEADS;
-          case "mean" -> MapMode.MEAN;
-          default -> null;
+          case HEADS -> MapMode.HEADS;
+          case MEAN -> MapMode.MEAN;
+          case NONE -> null;
         };
     // Before any stage: the datasets this run adds to must have its layout.
     List<String> partitionBy = config.partitionBy();
@@ -197,7 +198,7 @@ final class AttentionRun {
     Dataset<Row> frame = df;
     input =
         InputScan.withSqlConf(
-            spark, InputScan.readSettings(spark), () -> InputScan.internalRows(frame));
+            spark, InputScan.readSettings(spark), () -> SparkInternals.internalRows(frame));
     boolean withMaps = mapMode != null;
     SequenceCodec rowCodec = codec;
     List<InputScan.PartitionScan> scans =
@@ -367,8 +368,8 @@ final class AttentionRun {
         round(flops / 1e9 / Math.max(compute, 1e-9)),
         blasOnExecutors(),
         BlockedAttentionKernel.expImplementation(),
-        config.maps(),
-        config.mode(),
+        config.maps().configName(),
+        config.mode().configName(),
         List.copyOf(notes),
         prepared.output().targetPath(),
         prepared.maps() == null ? null : prepared.maps().targetPath(),
@@ -397,9 +398,7 @@ final class AttentionRun {
       StagedDataset target,
       String[] partitionBy,
       boolean outputAndMaps) {
-    Dataset<Row> frame =
-        ((org.apache.spark.sql.classic.SparkSession) spark)
-            .internalCreateDataFrame(rows.rdd(), rowSchema, false);
+    Dataset<Row> frame = SparkInternals.createDataFrame(spark, rows.rdd(), rowSchema);
     // Float matrices are written a page at a time (README, "Parquet layout").
     frame
         .write()

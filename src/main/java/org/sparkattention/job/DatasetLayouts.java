@@ -11,7 +11,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.errors.AttentionException;
-import org.sparkattention.io.MatrixParquetFormat;
+import org.sparkattention.io.spark.MatrixParquetFormat;
+import org.sparkattention.io.spark.SparkInternals;
 
 /**
  * The layout of the datasets a run adds to or creates: an existing dataset that {@code append} or
@@ -34,8 +35,7 @@ final class DatasetLayouts {
    */
   static void requireCompatible(
       SparkSession spark, StagedDataset d, StructType schema, List<String> partitionBy) {
-    if (!(d.mode().equals("append") || d.mode().equals("overwrite-partitions"))
-        || !d.targetExists()) {
+    if (!d.mode().addsToExisting() || !d.targetExists()) {
       return;
     }
     List<String> existingPartitions = d.existingPartitionColumns();
@@ -55,7 +55,7 @@ final class DatasetLayouts {
               + "' cannot be read as one Parquet dataset ("
               + firstLine(e)
               + "), so mode "
-              + d.mode()
+              + d.mode().configName()
               + " would add to a dataset that readers see differently. Repair it, write to a new"
               + " path, or use mode=overwrite.");
     }
@@ -71,7 +71,7 @@ final class DatasetLayouts {
               + ", but this run writes "
               + expected
               + ": mode "
-              + d.mode()
+              + d.mode().configName()
               + " would mix two layouts in one dataset. Match partition.by and the input's"
               + " columns, write to a new path, or use mode=overwrite.");
     }
@@ -106,8 +106,7 @@ final class DatasetLayouts {
    */
   static void writeEmptyWhereNeeded(
       SparkSession spark, StagedDataset d, StructType schema, List<String> partitionBy) {
-    boolean addsToExisting =
-        d.targetExists() && (d.mode().equals("append") || d.mode().equals("overwrite-partitions"));
+    boolean addsToExisting = d.targetExists() && d.mode().addsToExisting();
     if (d.hasDataFiles() || addsToExisting) {
       return;
     }
@@ -123,9 +122,8 @@ final class DatasetLayouts {
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     org.apache.spark.api.java.JavaRDD<InternalRow> none = sc.parallelize(List.<InternalRow>of(), 1);
-    ((org.apache.spark.sql.classic.SparkSession) spark)
-        .internalCreateDataFrame(
-            none.rdd(), new StructType(data.toArray(new StructField[0])), false)
+    SparkInternals.createDataFrame(
+            spark, none.rdd(), new StructType(data.toArray(new StructField[0])))
         .write()
         .mode(partitionBy.isEmpty() ? SaveMode.Append : SaveMode.ErrorIfExists)
         .format(MatrixParquetFormat.class.getName())

@@ -5,14 +5,11 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.SequenceCodec;
+import org.sparkattention.io.spark.SparkInternals;
 
 /**
  * Reading the input: its rows viewed in place in Spark's column batches, and the one checking scan
@@ -51,70 +48,6 @@ final class InputScan {
     }
   }
 
-  /**
-   * The input's rows. A columnar scan (Parquet's and ORC's vectorized readers) is read batch by
-   * batch, its rows viewed in place: the plan's ColumnarToRow would copy every float of a sequence
-   * into an UnsafeRow first. The rows are reused, valid until the next one is read.
-   */
-  @SuppressWarnings("unchecked")
-  static JavaRDD<InternalRow> internalRows(Dataset<Row> df) {
-    org.apache.spark.sql.execution.QueryExecution qe =
-        ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution();
-    SparkPlan scan = columnarScan(qe.executedPlan());
-    if (scan == null) {
-      return qe.toRdd().toJavaRDD();
-    }
-    return scan.executeColumnar()
-        .toJavaRDD()
-        .mapPartitions(batches -> new BatchRows(batches), true);
-  }
-
-  /**
-   * The columnar leaf of a plan that is only a scan converted to rows (whole-stage codegen,
-   * ColumnarToRow, input adapter around it), or null for any other plan.
-   */
-  static SparkPlan columnarScan(SparkPlan plan) {
-    SparkPlan p = plan;
-    while (true) {
-      if (p instanceof org.apache.spark.sql.execution.WholeStageCodegenExec w) {
-        p = w.child();
-      } else if (p instanceof org.apache.spark.sql.execution.ColumnarToRowExec c) {
-        p = c.child();
-      } else if (p instanceof org.apache.spark.sql.execution.InputAdapter a) {
-        p = a.child();
-      } else {
-        break;
-      }
-    }
-    return p != plan && p.supportsColumnar() && p.children().isEmpty() ? p : null;
-  }
-
-  /** The rows of a partition's column batches, one reused row view at a time. */
-  private static final class BatchRows implements Iterator<InternalRow> {
-    private final Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches;
-    private Iterator<InternalRow> rows = java.util.Collections.emptyIterator();
-
-    BatchRows(Iterator<org.apache.spark.sql.vectorized.ColumnarBatch> batches) {
-      this.batches = batches;
-    }
-
-    @Override
-    public boolean hasNext() {
-      while (!rows.hasNext() && batches.hasNext()) {
-        rows = batches.next().rowIterator();
-      }
-      return rows.hasNext();
-    }
-
-    @Override
-    public InternalRow next() {
-      if (!hasNext()) {
-        throw new java.util.NoSuchElementException();
-      }
-      return rows.next();
-    }
-  }
-
   static PartitionScan scan(
       int partition,
       Iterator<InternalRow> rows,
@@ -149,7 +82,7 @@ final class InputScan {
     try {
       return rows.hasNext();
     } catch (Exception e) { // Spark throws its (checked) SparkException from Scala code
-      String file = org.apache.spark.rdd.InputFileBlockHolder.getInputFilePath().toString();
+      String file = SparkInternals.currentInputFile();
       throw AttentionException.input(
           "cannot read input file "
               + (file.isEmpty() ? "(unknown)" : "'" + file + "'")

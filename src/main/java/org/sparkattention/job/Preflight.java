@@ -11,9 +11,12 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.DatasetPaths;
 import org.sparkattention.commit.StagedDataset;
+import org.sparkattention.config.BadRowsPolicy;
 import org.sparkattention.config.ConfigKey;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
+import org.sparkattention.config.MapsSetting;
+import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.model.AttentionWeights;
@@ -62,11 +65,11 @@ final class Preflight {
     DatasetPaths.Named output = named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, 5);
     paths.add(output);
     DatasetPaths.Named maps =
-        config.maps().equals("none")
+        config.maps() == MapsSetting.NONE
             ? null
             : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, 5);
     DatasetPaths.Named bad =
-        config.badRows().equals("quarantine")
+        config.badRows() == BadRowsPolicy.QUARANTINE
             ? named(
                 ConfigKeys.BAD_ROWS_OUTPUT.name(),
                 config.get(ConfigKeys.BAD_ROWS_OUTPUT),
@@ -94,16 +97,15 @@ final class Preflight {
               + "). Set heads to the layer's num_heads.");
     }
     Double scale = config.get(ConfigKeys.SCALE);
-    Integer block = config.get(ConfigKeys.BLOCK_SIZE);
     AttentionOptions options =
         new AttentionOptions(
             heads,
             config.get(ConfigKeys.CAUSAL),
             config.get(ConfigKeys.ADD_ZERO_ATTN),
             scale == null ? Double.NaN : scale,
-            block == null ? AttentionOptions.DEFAULT_BLOCK_SIZE : block);
+            config.get(ConfigKeys.BLOCK_SIZE));
     checkInputExists(hadoopConf);
-    String mode = config.mode();
+    WriteMode mode = config.mode();
     StagedDataset outputSet = guard.claim(output, mode, hadoopConf);
     StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf);
     StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf);

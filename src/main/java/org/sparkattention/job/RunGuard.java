@@ -16,6 +16,7 @@ import org.sparkattention.commit.DatasetPaths;
 import org.sparkattention.commit.RunCommit;
 import org.sparkattention.commit.RunOwner;
 import org.sparkattention.commit.StagedDataset;
+import org.sparkattention.config.WriteMode;
 
 /**
  * One run's hold on its datasets: it claims their paths ({@link StagedDataset#prepare}), keeps its
@@ -120,7 +121,7 @@ public final class RunGuard implements AutoCloseable {
   }
 
   /** Claims a dataset path for this run (see {@link StagedDataset#prepare}). */
-  StagedDataset claim(DatasetPaths.Named path, String mode, Configuration conf) {
+  StagedDataset claim(DatasetPaths.Named path, WriteMode mode, Configuration conf) {
     StagedDataset d = StagedDataset.prepare(path.key(), path.resolved(), mode, conf, owner, err);
     claimed.add(d);
     return d;

@@ -21,8 +21,9 @@ import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.sparkattention.io.MatrixParquetFormat;
 import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.spark.MatrixParquetFormat;
+import org.sparkattention.io.spark.SparkInternals;
 
 /**
  * Writing float matrices to Parquet, local[2]: Spark's own writer (standard three-level lists, and
@@ -68,8 +69,7 @@ public final class ParquetWriteBenchmark {
     for (int round = 0; round <= rounds; round++) {
       for (String way : seconds.keySet()) {
         DataFrameWriter<Row> writer =
-            ((org.apache.spark.sql.classic.SparkSession) spark)
-                .internalCreateDataFrame(data.rdd(), schema, false)
+            SparkInternals.createDataFrame(spark, data.rdd(), schema)
                 .write()
                 .mode(SaveMode.Overwrite);
         spark.conf().set("spark.sql.parquet.writeLegacyFormat", way.contains("legacy"));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
 
 /**
@@ -61,20 +62,22 @@ class RunCommitTest {
 
   /** Existing output and maps datasets, and one run's staged data for both. */
   private List<StagedDataset> stage(String mode, RunOwner owner) {
+    WriteMode writeMode =
+        WriteMode.valueOf(mode.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
     Path out = dir.resolve("out");
     Path maps = dir.resolve("maps");
     if (!Files.exists(out)) {
       DatasetTrees.write(out, OLD_OUT);
       DatasetTrees.write(maps, OLD_MAPS);
     }
-    StagedDataset o = prepare("output", out, mode, owner);
-    StagedDataset m = prepare("maps.output", maps, mode, owner);
+    StagedDataset o = prepare("output", out, writeMode, owner);
+    StagedDataset m = prepare("maps.output", maps, writeMode, owner);
     DatasetTrees.write(Path.of(java.net.URI.create(o.stagingPath())), NEW_OUT);
     DatasetTrees.write(Path.of(java.net.URI.create(m.stagingPath())), NEW_MAPS);
     return List.of(o, m);
   }
 
-  private StagedDataset prepare(String what, Path path, String mode, RunOwner owner) {
+  private StagedDataset prepare(String what, Path path, WriteMode mode, RunOwner owner) {
     return StagedDataset.prepare(
         what, DatasetPaths.resolve(what, path.toString(), conf, 5), mode, conf, owner, log());
   }
@@ -195,7 +198,8 @@ class RunCommitTest {
     AttentionException e =
         assertThrows(
             AttentionException.class,
-            () -> prepare("output", dir.resolve("out"), "errorifexists", RunOwner.current()));
+            () ->
+                prepare("output", dir.resolve("out"), WriteMode.ERRORIFEXISTS, RunOwner.current()));
     assertTrue(e.getMessage().contains("already exists and mode is errorifexists"), e.getMessage());
     assertEquals(List.of("out"), listNames(dir));
   }
@@ -203,7 +207,7 @@ class RunCommitTest {
   @Test
   void aDatasetThatAppearedDuringTheRunIsNotReplaced() {
     RunOwner owner = RunOwner.current();
-    StagedDataset o = prepare("output", dir.resolve("out"), "errorifexists", owner);
+    StagedDataset o = prepare("output", dir.resolve("out"), WriteMode.ERRORIFEXISTS, owner);
     DatasetTrees.write(Path.of(java.net.URI.create(o.stagingPath())), NEW_OUT);
     DatasetTrees.write(dir.resolve("out"), OLD_OUT);
     Map<String, String> before = DatasetTrees.snapshot(dir.resolve("out"));
@@ -220,7 +224,9 @@ class RunCommitTest {
     AttentionException e =
         assertThrows(
             AttentionException.class,
-            () -> prepare("output", dir.resolve("file/out"), "overwrite", RunOwner.current()));
+            () ->
+                prepare(
+                    "output", dir.resolve("file/out"), WriteMode.OVERWRITE, RunOwner.current()));
     assertTrue(e.getMessage().contains("is a file, not a directory"), e.getMessage());
     assertEquals(5, e.kind().exitCode());
   }
@@ -235,7 +241,9 @@ class RunCommitTest {
       AttentionException e =
           assertThrows(
               AttentionException.class,
-              () -> prepare("output", locked.resolve("out"), "overwrite", RunOwner.current()));
+              () ->
+                  prepare(
+                      "output", locked.resolve("out"), WriteMode.OVERWRITE, RunOwner.current()));
       assertTrue(e.getMessage().contains("cannot be written"), e.getMessage());
       assertTrue(e.getMessage().contains("writable"), e.getMessage());
     } finally {
@@ -247,7 +255,7 @@ class RunCommitTest {
   @Test
   void createdParentsAreRemovedOnAbort() {
     StagedDataset d =
-        prepare("output", dir.resolve("a/b/out"), "errorifexists", RunOwner.current());
+        prepare("output", dir.resolve("a/b/out"), WriteMode.ERRORIFEXISTS, RunOwner.current());
     assertTrue(Files.isDirectory(dir.resolve("a/b")));
     d.abort();
     assertEquals(List.of(), listNames(dir));
@@ -264,12 +272,13 @@ class RunCommitTest {
   void stagingOfADeadRunIsRemovedByTheNextRun() throws Exception {
     DatasetTrees.write(dir.resolve("out"), OLD_OUT);
     RunOwner dead = deadOwner();
-    StagedDataset left = prepare("output", dir.resolve("out"), "overwrite", dead);
+    StagedDataset left = prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, dead);
     DatasetTrees.write(Path.of(java.net.URI.create(left.stagingPath())), NEW_OUT);
     assertEquals(3, listNames(dir).size(), "out, staging and owner file");
     Map<String, String> before = DatasetTrees.snapshot(dir.resolve("out"));
 
-    StagedDataset next = prepare("output", dir.resolve("out"), "overwrite", RunOwner.current());
+    StagedDataset next =
+        prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, RunOwner.current());
     String notes = log.toString(StandardCharsets.UTF_8);
     assertTrue(notes.contains("note: removed the staging that run " + dead.runId()), notes);
     assertTrue(notes.contains("no longer running"), notes);
@@ -285,8 +294,8 @@ class RunCommitTest {
     // Another run of this very process: alive.
     RunOwner alive =
         new RunOwner("20260101000000-a11ve0000000", self.host(), self.pid(), self.pidStartMillis());
-    StagedDataset other = prepare("output", dir.resolve("out"), "overwrite", alive);
-    prepare("output", dir.resolve("out"), "overwrite", self).abort();
+    StagedDataset other = prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, alive);
+    prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, self).abort();
     assertTrue(Files.exists(Path.of(java.net.URI.create(other.stagingPath())).getParent()));
     assertEquals(2, listNames(dir).size(), "out and the live run's owner file");
     other.abort();
@@ -317,8 +326,8 @@ class RunCommitTest {
     FileMoves.rename(fs, steps.get(1).from(), steps.get(1).to());
     assertEquals(files(Path.of(java.net.URI.create(datasets.get(0).targetPath()))), NEW_OUT);
 
-    prepare("output", dir.resolve("out"), "overwrite", RunOwner.current()).abort();
-    prepare("maps.output", dir.resolve("maps"), "overwrite", RunOwner.current()).abort();
+    prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, RunOwner.current()).abort();
+    prepare("maps.output", dir.resolve("maps"), WriteMode.OVERWRITE, RunOwner.current()).abort();
     assertTrue(
         log.toString(StandardCharsets.UTF_8).contains("its commit was undone"), log.toString());
     assertEquals(out, DatasetTrees.snapshot(dir.resolve("out")));
@@ -330,7 +339,7 @@ class RunCommitTest {
   void dataSetAsideWithoutAJournalIsMovedBackWhenTheDatasetIsMissing() throws Exception {
     // What an earlier version's run left when it died between its two renames.
     DatasetTrees.write(dir.resolve(".out.replaced-0b7a"), OLD_OUT);
-    prepare("output", dir.resolve("out"), "overwrite", RunOwner.current()).abort();
+    prepare("output", dir.resolve("out"), WriteMode.OVERWRITE, RunOwner.current()).abort();
     assertEquals(OLD_OUT, files(dir.resolve("out")));
     assertEquals(List.of("out"), listNames(dir));
   }

@@ -66,17 +66,17 @@ class JobConfigTest {
             "columns.key_padding_mask");
     assertEquals(expected, ConfigKeys.ALL.stream().map(ConfigKey::name).toList());
     JobConfig c = JobConfig.load(REQUIRED, Map.of());
-    assertEquals("parquet", c.get(ConfigKeys.INPUT_FORMAT));
-    assertEquals("errorifexists", c.mode());
+    assertEquals(InputFormat.PARQUET, c.get(ConfigKeys.INPUT_FORMAT));
+    assertEquals(WriteMode.ERRORIFEXISTS, c.mode());
     assertEquals(List.of(), c.partitionBy());
     assertEquals("", c.get(ConfigKeys.WEIGHTS_PREFIX));
     assertEquals(false, c.get(ConfigKeys.CAUSAL));
     assertEquals(false, c.get(ConfigKeys.ADD_ZERO_ATTN));
     assertNull(c.get(ConfigKeys.SCALE));
-    assertEquals("none", c.maps());
-    assertNull(c.get(ConfigKeys.BLOCK_SIZE));
+    assertEquals(MapsSetting.NONE, c.maps());
+    assertEquals(256, c.get(ConfigKeys.BLOCK_SIZE), "the README's default, not a sentinel");
     assertNull(c.get(ConfigKeys.PARTITIONS));
-    assertEquals("fail", c.badRows());
+    assertEquals(BadRowsPolicy.FAIL, c.badRows());
     assertEquals("id", c.get(ConfigKeys.COLUMN_ID));
     assertEquals("x", c.get(ConfigKeys.COLUMN_X));
     assertEquals("query", c.get(ConfigKeys.COLUMN_QUERY));
@@ -102,8 +102,8 @@ class JobConfigTest {
     assertEquals(5, c.get(ConfigKeys.PARTITIONS), "Spark conf over the file");
     assertEquals(4, c.get(ConfigKeys.HEADS), "command line over Spark conf");
     assertEquals("the command line", c.sourceOf(ConfigKeys.HEADS));
-    assertEquals("mean", c.maps(), "from the file");
-    assertEquals("parquet", c.get(ConfigKeys.INPUT_FORMAT), "default");
+    assertEquals(MapsSetting.MEAN, c.maps(), "from the file");
+    assertEquals(InputFormat.PARQUET, c.get(ConfigKeys.INPUT_FORMAT), "default");
   }
 
   @Test
@@ -169,6 +169,32 @@ class JobConfigTest {
   void overwritePartitionsNeedsPartitionBy() {
     String m = refused(with("--mode", "overwrite-partitions"), Map.of()).getMessage();
     assertTrue(m.contains("partition.by"), m);
+  }
+
+  @Test
+  void choicesAreTypedAndTheirNamesListedWhenRefused() {
+    JobConfig c =
+        JobConfig.load(with("--mode", "Overwrite-Partitions", "--partition.by", "d"), Map.of());
+    assertEquals(WriteMode.OVERWRITE_PARTITIONS, c.mode());
+    String m = refused(with("--mode", "upsert"), Map.of()).getMessage();
+    assertTrue(m.contains("one of errorifexists, overwrite, append, overwrite-partitions"), m);
+  }
+
+  @Test
+  void helpShowsTheTrueDefaults() {
+    String help = JobConfig.help();
+    assertTrue(
+        help.contains(
+            "tile edge of the blocked kernel (a whole number from 1 to 4096; default: 256)"),
+        help);
+    assertTrue(
+        help.contains(
+            "(one of errorifexists, overwrite, append, overwrite-partitions; default: errorifexists)"),
+        help);
+    assertTrue(
+        help.contains(
+            "input dataset: a path or any Hadoop file-system URI (a non-empty path or URI; required)"),
+        help);
   }
 
   @Test

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sparkattention.SparkTest;
+import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.model.SafetensorsWriter;
 
 /**
@@ -93,8 +94,7 @@ class BadInputTest {
     var rdd =
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(internal, 2);
-    ((org.apache.spark.sql.classic.SparkSession) spark)
-        .internalCreateDataFrame(rdd.rdd(), schema, false)
+    SparkInternals.createDataFrame(spark, rdd.rdd(), schema)
         .write()
         .mode(SaveMode.Overwrite)
         .parquet(path.toString());

@@ -20,6 +20,7 @@ import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.SparkTest;
+import org.sparkattention.io.spark.SparkInternals;
 
 /**
  * The job on the samples in local[2]: carried columns, partition.by, every save mode, parquet, orc
@@ -185,7 +186,7 @@ class JobFeaturesTest {
       var plan = spark.read().format(format).load(in.toString()).queryExecution().executedPlan();
       assertEquals(
           !format.equals("json"),
-          InputScan.columnarScan(plan) != null,
+          SparkInternals.columnarScan(plan) != null,
           format + " is read as column batches: " + plan);
       Path out = dir.resolve("from-" + format);
       JobRunner.succeed(sampleArgs(in.toString(), out.toString(), "--input.format", format));

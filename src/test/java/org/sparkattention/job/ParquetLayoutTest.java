@@ -23,9 +23,9 @@ import org.sparkattention.SparkTest;
 
 /**
  * How the float matrices are laid out in Parquet: Spark's standard three-level lists of required
- * floats, written in bulk without min/max statistics (io.MatrixParquetWriter), while the carried
- * columns keep their statistics for analysts' filters. Spark still reads the contract's {@code
- * array<array<float>>}.
+ * floats, written in bulk without min/max statistics (io.spark.MatrixParquetWriter), while the
+ * carried columns keep their statistics for analysts' filters. Spark still reads the contract's
+ * {@code array<array<float>>}.
  */
 @SparkTest
 class ParquetLayoutTest {

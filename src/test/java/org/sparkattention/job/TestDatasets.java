@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkattention.io.spark.SparkInternals;
 import scala.jdk.javaapi.CollectionConverters;
 
 /** Writing test inputs and reading written outputs and maps back as plain arrays. */
@@ -72,8 +73,7 @@ final class TestDatasets {
     var rdd =
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(rows, Math.min(3, Math.max(1, rows.size())));
-    ((org.apache.spark.sql.classic.SparkSession) spark)
-        .internalCreateDataFrame(rdd.rdd(), schema, false)
+    SparkInternals.createDataFrame(spark, rdd.rdd(), schema)
         .write()
         .mode(SaveMode.Overwrite)
         .parquet(path);

@@ -1,4 +1,4 @@
-package org.sparkattention.io;
+package org.sparkattention.io.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +40,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
+import org.sparkattention.io.OutputRows;
 
 /**
  * Writes one Parquet file of rows with float matrices. The matrix columns are encoded a page at a

@@ -1,4 +1,4 @@
-package org.sparkattention.io;
+package org.sparkattention.io.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.SparkTest;
+import org.sparkattention.io.InputLayout;
+import org.sparkattention.io.OutputRows;
 import org.sparkattention.job.SparkTestSession;
 import scala.collection.immutable.ArraySeq;
 

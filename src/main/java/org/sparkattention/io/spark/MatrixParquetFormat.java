@@ -1,4 +1,4 @@
-package org.sparkattention.io;
+package org.sparkattention.io.spark;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.mapreduce.Job;
@@ -11,6 +11,7 @@ import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetOutputWriter;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.io.OutputRows;
 
 /**
  * Spark's Parquet data source, except that a dataset with float matrices ({@code

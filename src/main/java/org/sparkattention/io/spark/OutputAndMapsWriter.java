@@ -1,4 +1,4 @@
-package org.sparkattention.io;
+package org.sparkattention.io.spark;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
@@ -7,6 +7,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.io.OutputRows;
 
 /**
  * One task's file of {@link OutputRows#computedSchema} rows, written as up to three Parquet files,
