@@ -9,7 +9,7 @@
 # libopenblas0-pthread), the Vector API otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -DskipTests test-compile dependency:build-classpath \
+mvn -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null
 flags=$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=spark.jvm.flags -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
 export OPENBLAS_NUM_THREADS=1
