@@ -8,6 +8,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.CostModel;
 
 /**
  * Runs {@link KernelBenchmark} and prints each result as GFLOP/s beside single-thread dgemm's,
@@ -47,15 +48,13 @@ public final class KernelBenchmarkReport {
       boolean maps = !r.getParams().getParam("maps").equals("none");
       double ms = r.getPrimaryResult().getScore();
       double flops =
-          BlockedAttentionKernel.flops(
-              len,
-              len,
-              KernelBenchmark.EMBED_DIM,
-              KernelBenchmark.EMBED_DIM,
-              KernelBenchmark.EMBED_DIM,
-              0,
-              false,
-              maps);
+          new CostModel(
+                  KernelBenchmark.EMBED_DIM,
+                  KernelBenchmark.EMBED_DIM,
+                  KernelBenchmark.EMBED_DIM,
+                  0,
+                  false)
+              .flops(len, len, maps);
       double gflops = flops / (ms * 1e6);
       System.out.printf(
           "%-6d %-6s %-6s %12.2f %10.1f %11.0f%%%n",

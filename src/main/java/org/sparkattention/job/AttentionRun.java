@@ -26,6 +26,7 @@ import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.io.spark.MatrixParquetFormat;
 import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.CostModel;
 import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
 
@@ -185,13 +186,7 @@ final class AttentionRun {
   private void scanInput() {
     AttentionWeights w = prepared.weights();
     // Only the dimensions travel to the scan tasks, not the kernel's weights.
-    CostModel costModel =
-        new CostModel(
-            w.embedDim(),
-            w.kdim(),
-            w.vdim(),
-            BlockedAttentionKernel.extraKeys(w.hasBiasKv(), prepared.options().addZeroAttn()),
-            prepared.options().causal());
+    CostModel costModel = CostModel.of(w, prepared.options());
     long maxMapBytes = InputScan.maxMapRowBytes(spark);
     listener.phase("reading and checking the input");
     long tRead = System.nanoTime();

@@ -10,6 +10,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.io.spark.SparkInternals;
+import org.sparkattention.kernel.CostModel;
 
 /**
  * Reading the input: its rows viewed in place in Spark's column batches, and the one checking scan

@@ -117,39 +117,14 @@ public final class BlockedAttentionKernel implements Serializable {
     return (addBiasKv ? 1 : 0) + (addZeroAttn ? 1 : 0);
   }
 
-  /**
-   * Floating-point operations of one sequence: the four projections, then {@code QK^T} and {@code
-   * PV} over the keys each query sees (about half of them with a causal mask), plus one more {@code
-   * QK^T} when maps are computed. The job balances tasks by this estimate.
-   */
+  /** Floating-point operations of one sequence: see {@link CostModel#flops}. */
   public double flops(int queryLen, int keyLen, boolean withMaps) {
-    return flops(queryLen, keyLen, embedDim, kdim, vdim, extraKeys(), causal, withMaps);
+    return costModel().flops(queryLen, keyLen, withMaps);
   }
 
-  /** {@link #flops(int, int, boolean)} for given dimensions. */
-  public static double flops(
-      int queryLen,
-      int keyLen,
-      int embedDim,
-      int kdim,
-      int vdim,
-      int extraKeys,
-      boolean causal,
-      boolean withMaps) {
-    double l = queryLen;
-    double s = keyLen;
-    double e = embedDim;
-    double projections = 2.0 * l * e * e * 2 + 2.0 * s * e * (kdim + vdim);
-    double visiblePairs = causal ? visibleCausalPairs(queryLen, keyLen) : l * s;
-    visiblePairs += l * extraKeys;
-    double attention = 2.0 * visiblePairs * e * (withMaps ? 3 : 2);
-    return projections + attention;
-  }
-
-  private static double visibleCausalPairs(int queryLen, int keyLen) {
-    // Query i sees min(i + 1, S) keys.
-    double n = Math.min(queryLen, keyLen);
-    return n * (n + 1) / 2 + (double) Math.max(0, queryLen - keyLen) * keyLen;
+  /** The cost model of this kernel's layer and options. */
+  public CostModel costModel() {
+    return new CostModel(embedDim, kdim, vdim, extraKeys(), causal);
   }
 
   /** Self-attention: {@link #forward} with x as query, key and value. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.sparkattention.kernel.CostModel;
 
 /** The cost balancer: balanced tasks, every row placed once, skipped rows never placed. */
 class CostPlanTest {
@@ -44,12 +45,9 @@ class CostPlanTest {
   @Test
   void oneLongSequenceAmongManyShortOnes() {
     // One sequence of L = 4096 and 5000 of L = 32, E = 256 (costs as the kernel counts them).
-    double big =
-        org.sparkattention.kernel.BlockedAttentionKernel.flops(
-            4096, 4096, 256, 256, 256, 0, false, false);
-    double small =
-        org.sparkattention.kernel.BlockedAttentionKernel.flops(
-            32, 32, 256, 256, 256, 0, false, false);
+    CostModel model = new CostModel(256, 256, 256, 0, false);
+    double big = model.flops(4096, 4096, false);
+    double small = model.flops(32, 32, false);
     double[][] costs = new double[4][];
     Random rnd = new Random(1);
     for (int p = 0; p < 4; p++) {
