@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Named tolerances and the relative-error check the kernel tests share. */
 public final class Tolerances {
-  /** Against PyTorch float64 and against the plain reference: max |a - b| / max |b|. */
-  public static final double RELATIVE = 1e-9;
+  /**
+   * Against PyTorch float64 and against the plain reference: max |a - b| / max |b|. Observed over
+   * the 2724 comparisons of the golden and random-shape tests: at most 1.4e-15, and 2.1e-14 with
+   * tokens of norm 60 (scores in the thousands); this leaves about 50 times that.
+   */
+  public static final double RELATIVE = 1e-12;
 
   /** Map rows sum to 1 up to this. */
   public static final double ROW_SUM = 1e-12;
