@@ -66,7 +66,7 @@ class DeterminismTest {
     run(JobFeaturesTest.SAMPLES, rerun, "1");
 
     for (Path p : new Path[] {seven, reversed, rerun}) {
-      StandaloneClusterIT.assertSameValues(p, one, "output");
+      TestDatasets.assertSameValues(p, one, "output");
     }
     for (String p : new String[] {"seven-maps", "reversed-maps", "rerun-maps"}) {
       assertSameMaps(dir.resolve(p), dir.resolve("one-maps"), 1200);
@@ -133,7 +133,7 @@ class DeterminismTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> plannedBalance = (Map<String, Object>) planned.get("task_cost_balance");
     assertEquals("cost plan", plannedBalance.get("tasks_are"));
-    StandaloneClusterIT.assertSameValues(dir.resolve("in-place"), dir.resolve("planned"), "output");
+    TestDatasets.assertSameValues(dir.resolve("in-place"), dir.resolve("planned"), "output");
     assertSameMaps(dir.resolve("in-place-maps"), dir.resolve("planned-maps"), 160);
   }
 

@@ -195,7 +195,7 @@ class JobFeaturesTest {
     Path fromParquet = Path.of(outputs.get("parquet"));
     assertEquals(40, TestDatasets.byId(spark, fromParquet.toString()).size());
     for (String format : new String[] {"orc", "json"}) {
-      StandaloneClusterIT.assertSameValues(Path.of(outputs.get(format)), fromParquet, "output");
+      TestDatasets.assertSameValues(Path.of(outputs.get(format)), fromParquet, "output");
     }
     for (String format : new String[] {"parquet", "orc"}) {
       for (Row r : TestDatasets.byId(spark, outputs.get(format)).values()) {
@@ -231,7 +231,7 @@ class JobFeaturesTest {
           String.valueOf(actual.get(id).<Object>getAs("date")),
           "carried partition column, id " + id);
     }
-    StandaloneClusterIT.assertSameValues(out, plain, "output");
+    TestDatasets.assertSameValues(out, plain, "output");
   }
 
   @Test

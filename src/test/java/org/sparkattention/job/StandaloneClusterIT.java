@@ -1,6 +1,5 @@
 package org.sparkattention.job;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,8 +134,8 @@ class StandaloneClusterIT {
     Path localOut = dir.resolve("local-out");
     Path localMaps = dir.resolve("local-maps");
     JobRunner.succeed(jobArgs(localOut.toString(), localMaps.toString()).toArray(new String[0]));
-    assertSameValues(clusterOut, localOut, "output");
-    assertSameValues(clusterMaps, localMaps, "weights");
+    TestDatasets.assertSameValues(clusterOut, localOut, "output");
+    TestDatasets.assertSameValues(clusterMaps, localMaps, "weights");
   }
 
   @Test
@@ -168,8 +166,8 @@ class StandaloneClusterIT {
     Path localOut = dir.resolve("local-out");
     Path localMaps = dir.resolve("local-maps");
     JobRunner.succeed(jobArgs(localOut.toString(), localMaps.toString()).toArray(new String[0]));
-    assertSameValues(out, localOut, "output");
-    assertSameValues(maps, localMaps, "weights");
+    TestDatasets.assertSameValues(out, localOut, "output");
+    TestDatasets.assertSameValues(maps, localMaps, "weights");
   }
 
   @Test
@@ -227,7 +225,7 @@ class StandaloneClusterIT {
     localArgs.addAll(List.of("--output", undisturbed.toString()));
     JobRunner.succeed(localArgs.toArray(new String[0]));
     assertEquals(40, spark.read().parquet(killedOut.toString()).count(), "no duplicated rows");
-    assertSameValues(killedOut, undisturbed, "output");
+    TestDatasets.assertSameValues(killedOut, undisturbed, "output");
   }
 
   @Test
@@ -258,22 +256,6 @@ class StandaloneClusterIT {
     for (float[] row : output) {
       for (float v : row) {
         assertTrue(Float.isFinite(v));
-      }
-    }
-  }
-
-  /** Both datasets hold the same ids with bitwise equal float matrices in {@code column}. */
-  static void assertSameValues(Path a, Path b, String column) {
-    SparkSession spark = SparkTestSession.get();
-    Map<Long, Row> left = TestDatasets.byId(spark, a.toString());
-    Map<Long, Row> right = TestDatasets.byId(spark, b.toString());
-    assertEquals(right.keySet(), left.keySet());
-    for (Long id : left.keySet()) {
-      float[][] x = TestDatasets.floats(left.get(id), column);
-      float[][] y = TestDatasets.floats(right.get(id), column);
-      assertEquals(y.length, x.length);
-      for (int i = 0; i < x.length; i++) {
-        assertArrayEquals(y[i], x[i], "id " + id + " row " + i);
       }
     }
   }

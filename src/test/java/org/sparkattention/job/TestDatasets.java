@@ -1,5 +1,9 @@
 package org.sparkattention.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -126,5 +130,21 @@ final class TestDatasets {
         Comparator.comparing(
             r -> r.isNullAt(r.fieldIndex("head")) ? -1 : r.<Integer>getAs("head")));
     return rows;
+  }
+
+  /** Both datasets hold the same ids with bitwise equal float matrices in {@code column}. */
+  static void assertSameValues(Path a, Path b, String column) {
+    SparkSession spark = SparkTestSession.get();
+    Map<Long, Row> left = TestDatasets.byId(spark, a.toString());
+    Map<Long, Row> right = TestDatasets.byId(spark, b.toString());
+    assertEquals(right.keySet(), left.keySet());
+    for (Long id : left.keySet()) {
+      float[][] x = TestDatasets.floats(left.get(id), column);
+      float[][] y = TestDatasets.floats(right.get(id), column);
+      assertEquals(y.length, x.length);
+      for (int i = 0; i < x.length; i++) {
+        assertArrayEquals(y[i], x[i], "id " + id + " row " + i);
+      }
+    }
   }
 }
