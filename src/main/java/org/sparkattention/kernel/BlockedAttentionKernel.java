@@ -243,7 +243,7 @@ public final class BlockedAttentionKernel implements Serializable {
     for (int i = 0; i < queryLen; i++) {
       System.arraycopy(bo, 0, outT, i * e, e);
     }
-    BLAS.getInstance().dgemm("N", "N", e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
+    Gemm.gemm(false, false, e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
     return new DenseMatrix(queryLen, e, outT, true);
   }
 
@@ -269,10 +269,9 @@ public final class BlockedAttentionKernel implements Serializable {
     }
     // One large gemm into a token-major scratch (E x n), then the cheap copy into head bands:
     // per-head gemms of headDim rows would run at a fraction of the speed.
-    String transX = x.isTransposed() ? "N" : "T";
+    boolean transX = !x.isTransposed();
     int ldx = x.isTransposed() ? width : n;
-    BLAS.getInstance()
-        .dgemm("N", transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
+    Gemm.gemm(false, transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
     int token = n;
     if (extraToken != null && token < total) {
       System.arraycopy(extraToken, 0, tokenMajor, token++ * e, e);
@@ -332,24 +331,23 @@ public final class BlockedAttentionKernel implements Serializable {
             onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
           }
           // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
-          BLAS.getInstance()
-              .dgemm(
-                  "N",
-                  "N",
-                  headDim,
-                  qn,
-                  kn,
-                  1.0,
-                  ws.v,
-                  (h * ws.keyLenWithExtras + k0) * headDim,
-                  headDim,
-                  ws.tile,
-                  0,
-                  kn,
-                  1.0,
-                  ws.ctx,
-                  ctxOffset,
-                  headDim);
+          Gemm.gemm(
+              false,
+              false,
+              headDim,
+              qn,
+              kn,
+              1.0,
+              ws.v,
+              (h * ws.keyLenWithExtras + k0) * headDim,
+              headDim,
+              ws.tile,
+              0,
+              kn,
+              1.0,
+              ws.ctx,
+              ctxOffset,
+              headDim);
         });
     int fullyMasked = 0;
     for (int r = 0; r < qn; r++) {
@@ -425,24 +423,23 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
   private void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
-    BLAS.getInstance()
-        .dgemm(
-            "T",
-            "N",
-            kn,
-            qn,
-            headDim,
-            scale,
-            ws.k,
-            (h * ws.keyLenWithExtras + k0) * headDim,
-            headDim,
-            ws.q,
-            (h * ws.queryLen + q0) * headDim,
-            headDim,
-            0.0,
-            ws.tile,
-            0,
-            kn);
+    Gemm.gemm(
+        true,
+        false,
+        kn,
+        qn,
+        headDim,
+        scale,
+        ws.k,
+        (h * ws.keyLenWithExtras + k0) * headDim,
+        headDim,
+        ws.q,
+        (h * ws.queryLen + q0) * headDim,
+        headDim,
+        0.0,
+        ws.tile,
+        0,
+        kn);
     boolean[] padding = ws.keyPaddingMask;
     int realEnd = Math.min(k0 + kn, ws.keyLen);
     if (padding == null && !causal || realEnd <= k0) {
