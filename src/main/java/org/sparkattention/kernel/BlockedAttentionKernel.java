@@ -36,6 +36,8 @@ public final class BlockedAttentionKernel implements Serializable {
   private final boolean causal;
   private final boolean addZeroAttn;
   private final int blockSize;
+  private final KeyTiles keyTiles;
+  private final MapPasses mapPasses;
   // Weights, column-major in PyTorch's (out, in) orientation; biases zero when the layer has none.
   private final double[] wq;
   private final double[] wk;
@@ -82,6 +84,8 @@ public final class BlockedAttentionKernel implements Serializable {
     this.bo = weights.hasBias() ? weights.outBias() : zeros;
     this.biasK = weights.biasK();
     this.biasV = weights.biasV();
+    this.keyTiles = new KeyTiles(causal, blockSize);
+    this.mapPasses = new MapPasses(this, keyTiles, numHeads, blockSize, causal);
   }
 
   /** A workspace for the calling thread. */
@@ -222,9 +226,9 @@ public final class BlockedAttentionKernel implements Serializable {
         }
         if (ws.runningMaxBlocks != runningMaxBefore) {
           // Unbounded scores: the kept probabilities had shifting maxima; the map pass's way.
-          meanBlock(ws, q0, qn);
+          mapPasses.meanBlock(ws, q0, qn);
         }
-        scaleAndHand(ws.mapMean, q0, qn, keyTotal, meanMap);
+        mapPasses.scaleAndHand(ws.mapMean, q0, qn, keyTotal, meanMap);
       }
     }
     ws.fullyMaskedQueries = fullyMasked;
@@ -314,7 +318,7 @@ public final class BlockedAttentionKernel implements Serializable {
     int keyTotal = ws.keyLenWithExtras;
     Arrays.fill(l, 0, qn, 0.0);
     int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
-    forEachKeyTile(
+    keyTiles.forEach(
         ws,
         q0,
         qn,
@@ -366,7 +370,7 @@ public final class BlockedAttentionKernel implements Serializable {
       ws.lse[lseIndex] = m[r] + Math.log(l[r]);
     }
     if (keep) {
-      forEachKeyTile(
+      keyTiles.forEach(
           ws,
           q0,
           qn,
@@ -422,7 +426,7 @@ public final class BlockedAttentionKernel implements Serializable {
   }
 
   /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
-  private void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
+  void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
     Gemm.gemm(
         true,
         false,
@@ -499,51 +503,7 @@ public final class BlockedAttentionKernel implements Serializable {
    * @param ws the workspace of the last forward pass; its map buffers are modified
    */
   public void maps(AttentionWorkspace ws, MapMode mode, AttentionMapConsumer consumer) {
-    ws.checkThread();
-    if (!ws.forwardDone) {
-      throw new IllegalStateException("maps() needs a completed forward() on this workspace");
-    }
-    int queryLen = ws.queryLen;
-    int keyTotal = ws.keyLenWithExtras;
-    if (mode == MapMode.HEADS) {
-      for (int h = 0; h < numHeads; h++) {
-        headMap(ws, h, consumer);
-      }
-      return;
-    }
-    ws.mapMean = AttentionWorkspace.ensure(ws.mapMean, blockSize * keyTotal);
-    for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
-      int qn = Math.min(blockSize, queryLen - q0);
-      meanBlock(ws, q0, qn);
-      scaleAndHand(ws.mapMean, q0, qn, keyTotal, consumer);
-    }
-  }
-
-  /** dst[at + i] += src[at + i] * scale for i < n. */
-  private static void addScaled(double[] src, double[] dst, int at, int n, double scale) {
-    for (int i = at; i < at + n; i++) {
-      dst[i] += src[i] * scale;
-    }
-  }
-
-  /** mapMean (qn x S') = the sum over heads of the block's exact maps, computed again. */
-  private void meanBlock(AttentionWorkspace ws, int q0, int qn) {
-    Arrays.fill(ws.mapMean, 0, qn * ws.keyLenWithExtras, 0.0);
-    for (int h = 0; h < numHeads; h++) {
-      // Each head's probabilities are added into the sum as they are computed: a head's block
-      // is never stored apart (2 MB per head at a block of 256 x 1024 keys).
-      mapBlock(ws, h, q0, qn, ws.mapMean, true);
-    }
-  }
-
-  /** The sum over heads divided by H: the block's mean map, to the consumer. */
-  private void scaleAndHand(
-      double[] sum, int q0, int qn, int keyTotal, AttentionMapConsumer consumer) {
-    int n = qn * keyTotal;
-    for (int i = 0; i < n; i++) {
-      sum[i] /= numHeads;
-    }
-    consumer.accept(-1, q0, qn, keyTotal, sum);
+    mapPasses.maps(ws, mode, consumer);
   }
 
   /**
@@ -551,88 +511,13 @@ public final class BlockedAttentionKernel implements Serializable {
    * gives for head {@code h}, so that a caller can take the heads one at a time.
    */
   public void headMap(AttentionWorkspace ws, int h, AttentionMapConsumer consumer) {
-    ws.checkThread();
-    if (!ws.forwardDone) {
-      throw new IllegalStateException("headMap() needs a completed forward() on this workspace");
-    }
-    if (h < 0 || h >= numHeads) {
-      throw new IllegalArgumentException("head " + h + " is not in 0.." + (numHeads - 1));
-    }
-    int keyTotal = ws.keyLenWithExtras;
-    ws.mapRows = AttentionWorkspace.ensure(ws.mapRows, blockSize * keyTotal);
-    for (int q0 = 0; q0 < ws.queryLen; q0 += blockSize) {
-      int qn = Math.min(blockSize, ws.queryLen - q0);
-      mapBlock(ws, h, q0, qn, ws.mapRows, false);
-      consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
-    }
+    mapPasses.headMap(ws, h, consumer);
   }
 
-  /**
-   * rows (qn x S', row-major) = exp(S - lse) for head h's queries q0..q0+qn, masked = 0; with
-   * {@code add}, rows += exp(S - lse) instead.
-   */
-  private void mapBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] rows, boolean add) {
-    int keyTotal = ws.keyLenWithExtras;
-    if (!add && !coversEveryEntry(ws, h, q0, qn)) {
-      Arrays.fill(rows, 0, qn * keyTotal, 0.0);
-    }
-    forEachKeyTile(
-        ws,
-        q0,
-        qn,
-        (k0, kn) -> {
-          scoreTile(ws, h, q0, qn, k0, kn);
-          double[] t = ws.tile;
-          for (int r = 0; r < qn; r++) {
-            double lse = ws.lse[h * ws.queryLen + q0 + r];
-            if (lse == Double.NEGATIVE_INFINITY) {
-              continue;
-            }
-            if (add) {
-              ExpFunctions.expShiftedAdd(t, r * kn, rows, r * keyTotal + k0, kn, lse);
-            } else {
-              ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
-            }
-          }
-        });
-  }
-
-  /**
-   * Whether mapBlock writes every entry of the block's rows: no causal mask (whose skipped tiles
-   * are never visited) and no fully masked query (whose row is skipped). Masked keys inside a
-   * visited tile are written as exp(-infinity) = 0.
-   */
-  private boolean coversEveryEntry(AttentionWorkspace ws, int h, int q0, int qn) {
-    if (causal) {
-      return false;
-    }
-    for (int r = 0; r < qn; r++) {
-      if (ws.lse[h * ws.queryLen + q0 + r] == Double.NEGATIVE_INFINITY) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** A tile of keys k0..k0+kn. */
-  private interface KeyTile {
-    void accept(int k0, int kn);
-  }
-
-  /**
-   * The key tiles queries q0..q0+qn see, in order: the real keys in tiles of the block size,
-   * stopping at the causal diagonal (tiles wholly above it are never computed), then the extra keys
-   * (bias_k, the zero key), never masked, as one last tile.
-   */
-  private void forEachKeyTile(AttentionWorkspace ws, int q0, int qn, KeyTile tile) {
-    int realKeyEnd = causal ? Math.min(ws.keyLen, q0 + qn) : ws.keyLen;
-    for (int k0 = 0; k0 < realKeyEnd; k0 += blockSize) {
-      ws.keyTilesVisited++;
-      tile.accept(k0, Math.min(blockSize, realKeyEnd - k0));
-    }
-    if (ws.keyLenWithExtras > ws.keyLen) {
-      ws.keyTilesVisited++;
-      tile.accept(ws.keyLen, ws.keyLenWithExtras - ws.keyLen);
+  /** dst[at + i] += src[at + i] * scale for i < n. */
+  private static void addScaled(double[] src, double[] dst, int at, int n, double scale) {
+    for (int i = at; i < at + n; i++) {
+      dst[i] += src[i] * scale;
     }
   }
 
