@@ -3,7 +3,9 @@ package org.sparkattention.commit;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -42,8 +44,7 @@ public final class DatasetPaths {
       return path.getFileSystem(conf);
     } catch (IOException | RuntimeException | LinkageError e) {
       String scheme = path.toUri().getScheme();
-      String jar =
-          scheme == null ? null : CONNECTORS.get(scheme.toLowerCase(java.util.Locale.ROOT));
+      String jar = scheme == null ? null : CONNECTORS.get(scheme.toLowerCase(Locale.ROOT));
       String fix =
           jar != null
               ? "Add "
@@ -132,13 +133,12 @@ public final class DatasetPaths {
   }
 
   private static boolean sameFileSystem(Path a, Path b) {
-    return java.util.Objects.equals(lower(a.toUri().getScheme()), lower(b.toUri().getScheme()))
-        && java.util.Objects.equals(
-            lower(a.toUri().getAuthority()), lower(b.toUri().getAuthority()));
+    return Objects.equals(lower(a.toUri().getScheme()), lower(b.toUri().getScheme()))
+        && Objects.equals(lower(a.toUri().getAuthority()), lower(b.toUri().getAuthority()));
   }
 
   private static String lower(String s) {
-    return s == null ? null : s.toLowerCase(java.util.Locale.ROOT);
+    return s == null ? null : s.toLowerCase(Locale.ROOT);
   }
 
   /** A named path of the run, for {@link #requireDisjoint}. */

@@ -1,8 +1,11 @@
 package org.sparkattention.job;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -121,7 +124,7 @@ final class DatasetLayouts {
       dir.append('/').append(p).append('=').append(NULL_PARTITION);
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    org.apache.spark.api.java.JavaRDD<InternalRow> none = sc.parallelize(List.<InternalRow>of(), 1);
+    JavaRDD<InternalRow> none = sc.parallelize(List.<InternalRow>of(), 1);
     SparkInternals.createDataFrame(
             spark, none.rdd(), new StructType(data.toArray(new StructField[0])))
         .write()
@@ -131,10 +134,9 @@ final class DatasetLayouts {
     if (!partitionBy.isEmpty()) {
       // The write's own marker inside the partition directory: the dataset has one at its top.
       try {
-        org.apache.hadoop.fs.Path marker =
-            new org.apache.hadoop.fs.Path(dir.toString(), "_SUCCESS");
+        Path marker = new Path(dir.toString(), "_SUCCESS");
         marker.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(marker, false);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // A marker inside a partition directory is harmless to readers.
       }
     }

@@ -1,10 +1,13 @@
 package org.sparkattention.job;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.sparkattention.errors.AttentionException;
@@ -24,7 +27,7 @@ final class InputScan {
    * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot build
    * records.
    */
-  static final class PartitionScan implements java.io.Serializable {
+  static final class PartitionScan implements Serializable {
     private static final long serialVersionUID = 1L;
     private int partition;
     private double[] costs;
@@ -62,7 +65,7 @@ final class InputScan {
     while (readNext(rows)) {
       InternalRow row = rows.next();
       if (n == costs.length) {
-        costs = java.util.Arrays.copyOf(costs, n * 2);
+        costs = Arrays.copyOf(costs, n * 2);
       }
       String reason = codec.badRowReason(row);
       if (reason == null && withMaps) {
@@ -75,7 +78,7 @@ final class InputScan {
         costs[n++] = costModel.flops(codec.queryLen(row), codec.keyLen(row), withMaps);
       }
     }
-    return new PartitionScan(partition, java.util.Arrays.copyOf(costs, n), bad);
+    return new PartitionScan(partition, Arrays.copyOf(costs, n), bad);
   }
 
   /** rows.hasNext(), with a failure to read the input file turned into a clear INPUT error. */
@@ -174,8 +177,7 @@ final class InputScan {
    * Runs {@code body} with SQL settings set in the session (read when Spark plans the scan), then
    * restores what was there: the session may be shared.
    */
-  static <T> T withSqlConf(
-      SparkSession spark, Map<String, String> settings, java.util.function.Supplier<T> body) {
+  static <T> T withSqlConf(SparkSession spark, Map<String, String> settings, Supplier<T> body) {
     Map<String, String> before = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : settings.entrySet()) {
       String key = e.getKey();

@@ -1,6 +1,7 @@
 package org.sparkattention.job;
 
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
@@ -78,7 +79,7 @@ final class RowRouting {
     @Override
     public T next() {
       if (!hasNext()) {
-        throw new java.util.NoSuchElementException();
+        throw new NoSuchElementException();
       }
       T t = next;
       next = null;
