@@ -39,16 +39,8 @@ public final class BlockedAttentionKernel implements Serializable {
   private final KeyTiles keyTiles;
   private final MapPasses mapPasses;
   // Weights, column-major in PyTorch's (out, in) orientation; biases zero when the layer has none.
-  private final double[] wq;
-  private final double[] wk;
-  private final double[] wv;
-  private final double[] wo;
-  private final double[] bq;
-  private final double[] bk;
-  private final double[] bv;
-  private final double[] bo;
-  private final double[] biasK;
-  private final double[] biasV;
+  private final boolean hasBiasKv;
+  private final Projections projections;
 
   /**
    * Score magnitude up to which a query block shifts its exps by a fixed bound: exp(-600) is far
@@ -73,17 +65,8 @@ public final class BlockedAttentionKernel implements Serializable {
     this.causal = options.causal();
     this.addZeroAttn = options.addZeroAttn();
     this.blockSize = options.blockSize();
-    this.wq = weights.qWeight().values();
-    this.wk = weights.kWeight().values();
-    this.wv = weights.vWeight().values();
-    this.wo = weights.outWeight().values();
-    double[] zeros = new double[embedDim];
-    this.bq = weights.hasBias() ? weights.qBias() : zeros;
-    this.bk = weights.hasBias() ? weights.kBias() : zeros;
-    this.bv = weights.hasBias() ? weights.vBias() : zeros;
-    this.bo = weights.hasBias() ? weights.outBias() : zeros;
-    this.biasK = weights.biasK();
-    this.biasV = weights.biasV();
+    this.hasBiasKv = weights.hasBiasKv();
+    this.projections = new Projections(weights, numHeads);
     this.keyTiles = new KeyTiles(causal, blockSize);
     this.mapPasses = new MapPasses(this, keyTiles, numHeads, blockSize, causal);
   }
@@ -113,7 +96,7 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /** Keys added to every sequence's S: bias_k and the zero key. */
   public int extraKeys() {
-    return extraKeys(biasK != null, addZeroAttn);
+    return extraKeys(hasBiasKv, addZeroAttn);
   }
 
   /** Keys added to every sequence's S by a layer with add_bias_kv and by add_zero_attn. */
@@ -192,9 +175,7 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.keyPaddingMask = keyPaddingMask;
     ws.forwardDone = false;
 
-    project(ws, wq, bq, e, query, null, ws.q, queryLen);
-    project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal);
-    project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal);
+    projections.inputs(ws, query, key, value, keyTotal);
     maxKeyNorms(ws);
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
@@ -234,61 +215,7 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.fullyMaskedQueries = fullyMasked;
     ws.forwardDone = true;
 
-    // Heads concatenated (token-major E x L), then out^T = W_o ctx^T + b_o: E x L column-major
-    // is the L x E output row-major.
-    double[] ctxT = ws.tokenMajor;
-    for (int h = 0; h < numHeads; h++) {
-      int src = h * headDim * queryLen;
-      for (int i = 0; i < queryLen; i++) {
-        System.arraycopy(ws.ctx, src + i * headDim, ctxT, i * e + h * headDim, headDim);
-      }
-    }
-    double[] outT = new double[e * queryLen];
-    for (int i = 0; i < queryLen; i++) {
-      System.arraycopy(bo, 0, outT, i * e, e);
-    }
-    Gemm.gemm(false, false, e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
-    return new DenseMatrix(queryLen, e, outT, true);
-  }
-
-  /**
-   * dst = W x^T + b, head-major: head h's band is a contiguous headDim x total column-major block
-   * at {@code h * headDim * total} (column i is token i). Tokens past x's rows are the extra keys:
-   * {@code extraToken} (bias_k or bias_v) if given, then the zero key when add_zero_attn is set.
-   */
-  private void project(
-      AttentionWorkspace ws,
-      double[] w,
-      double[] b,
-      int width,
-      DenseMatrix x,
-      double[] extraToken,
-      double[] dst,
-      int total) {
-    int n = x.numRows();
-    int e = embedDim;
-    double[] tokenMajor = ws.tokenMajor;
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(b, 0, tokenMajor, i * e, e);
-    }
-    // One large gemm into a token-major scratch (E x n), then the cheap copy into head bands:
-    // per-head gemms of headDim rows would run at a fraction of the speed.
-    boolean transX = !x.isTransposed();
-    int ldx = x.isTransposed() ? width : n;
-    Gemm.gemm(false, transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
-    int token = n;
-    if (extraToken != null && token < total) {
-      System.arraycopy(extraToken, 0, tokenMajor, token++ * e, e);
-    }
-    if (token < total) {
-      Arrays.fill(tokenMajor, token * e, total * e, 0.0);
-    }
-    for (int h = 0; h < numHeads; h++) {
-      int band = h * headDim * total;
-      for (int i = 0; i < total; i++) {
-        System.arraycopy(tokenMajor, i * e + h * headDim, dst, band + i * headDim, headDim);
-      }
-    }
+    return projections.output(ws, queryLen);
   }
 
   /**

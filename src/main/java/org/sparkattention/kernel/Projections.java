@@ -1,0 +1,121 @@
+package org.sparkattention.kernel;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.sparkattention.model.AttentionWeights;
+
+/**
+ * The layer's four projections: Q, K and V into head-major bands of the workspace (each head's band
+ * contiguous for the tiles' products), the extra keys (bias_k, bias_v, the zero key) appended, and
+ * {@code out_proj} of the heads' concatenated context.
+ */
+final class Projections implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int embedDim;
+  private final int kdim;
+  private final int vdim;
+  private final int numHeads;
+  private final int headDim;
+  private final double[] wq;
+  private final double[] wk;
+  private final double[] wv;
+  private final double[] wo;
+  private final double[] bq;
+  private final double[] bk;
+  private final double[] bv;
+  private final double[] bo;
+  private final double[] biasK;
+  private final double[] biasV;
+
+  Projections(AttentionWeights weights, int numHeads) {
+    this.embedDim = weights.embedDim();
+    this.kdim = weights.kdim();
+    this.vdim = weights.vdim();
+    this.numHeads = numHeads;
+    this.headDim = embedDim / numHeads;
+    this.wq = weights.qWeight().values();
+    this.wk = weights.kWeight().values();
+    this.wv = weights.vWeight().values();
+    this.wo = weights.outWeight().values();
+    double[] zeros = new double[embedDim];
+    this.bq = weights.hasBias() ? weights.qBias() : zeros;
+    this.bk = weights.hasBias() ? weights.kBias() : zeros;
+    this.bv = weights.hasBias() ? weights.vBias() : zeros;
+    this.bo = weights.hasBias() ? weights.outBias() : zeros;
+    this.biasK = weights.biasK();
+    this.biasV = weights.biasV();
+  }
+
+  /**
+   * ws.q, ws.k, ws.v := the query, key and value projections, head-major, with {@code keyTotal}
+   * keys (the extra keys after the sequence's). Inputs not modified.
+   */
+  void inputs(
+      AttentionWorkspace ws, DenseMatrix query, DenseMatrix key, DenseMatrix value, int keyTotal) {
+    project(ws, wq, bq, embedDim, query, null, ws.q, query.numRows());
+    project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal);
+    project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal);
+  }
+
+  /** The attention output, L x E row-major: {@code out_proj} of ws.ctx's heads. */
+  DenseMatrix output(AttentionWorkspace ws, int queryLen) {
+    int e = embedDim;
+    // Heads concatenated (token-major E x L), then out^T = W_o ctx^T + b_o: E x L column-major
+    // is the L x E output row-major.
+    double[] ctxT = ws.tokenMajor;
+    for (int h = 0; h < numHeads; h++) {
+      int src = h * headDim * queryLen;
+      for (int i = 0; i < queryLen; i++) {
+        System.arraycopy(ws.ctx, src + i * headDim, ctxT, i * e + h * headDim, headDim);
+      }
+    }
+    double[] outT = new double[e * queryLen];
+    for (int i = 0; i < queryLen; i++) {
+      System.arraycopy(bo, 0, outT, i * e, e);
+    }
+    Gemm.gemm(false, false, e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
+    return new DenseMatrix(queryLen, e, outT, true);
+  }
+
+  /**
+   * dst = W x^T + b, head-major: head h's band is a contiguous headDim x total column-major block
+   * at {@code h * headDim * total} (column i is token i). Tokens past x's rows are the extra keys:
+   * {@code extraToken} (bias_k or bias_v) if given, then the zero key when add_zero_attn is set.
+   */
+  private void project(
+      AttentionWorkspace ws,
+      double[] w,
+      double[] b,
+      int width,
+      DenseMatrix x,
+      double[] extraToken,
+      double[] dst,
+      int total) {
+    int n = x.numRows();
+    int e = embedDim;
+    double[] tokenMajor = ws.tokenMajor;
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(b, 0, tokenMajor, i * e, e);
+    }
+    // One large gemm into a token-major scratch (E x n), then the cheap copy into head bands:
+    // per-head gemms of headDim rows would run at a fraction of the speed.
+    boolean transX = !x.isTransposed();
+    int ldx = x.isTransposed() ? width : n;
+    Gemm.gemm(false, transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
+    int token = n;
+    if (extraToken != null && token < total) {
+      System.arraycopy(extraToken, 0, tokenMajor, token++ * e, e);
+    }
+    if (token < total) {
+      Arrays.fill(tokenMajor, token * e, total * e, 0.0);
+    }
+    for (int h = 0; h < numHeads; h++) {
+      int band = h * headDim * total;
+      for (int i = 0; i < total; i++) {
+        System.arraycopy(tokenMajor, i * e + h * headDim, dst, band + i * headDim, headDim);
+      }
+    }
+  }
+}
