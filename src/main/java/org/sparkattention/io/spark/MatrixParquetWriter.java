@@ -62,6 +62,9 @@ final class MatrixParquetWriter extends OutputWriter {
   private final Map<String, String> footer;
   private final long rowGroupBytes;
 
+  /** Rows per row group at most ({@code parquet.block.row.count.limit}, Parquet 1.16+). */
+  private final int rowGroupRows;
+
   private final int[] otherOrdinals;
   private final DataType[] otherTypes;
   private final MessageType otherSchema;
@@ -127,6 +130,7 @@ final class MatrixParquetWriter extends OutputWriter {
 
       props = properties(conf);
       rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
+      rowGroupRows = ParquetCompat.rowGroupRowCountLimit(conf);
       matrices = new MatrixColumn[matrixOrdinals.length];
       for (int m = 0; m < matrices.length; m++) {
         matrices[m] = new MatrixColumn(fileSchema, fields[matrixOrdinals[m]].name());
@@ -152,36 +156,37 @@ final class MatrixParquetWriter extends OutputWriter {
 
   /** The settings Spark's writer reads (ParquetOutputFormat.getRecordWriter), whole-file ones. */
   private static ParquetProperties properties(Configuration conf) {
-    return ParquetProperties.builder()
-        .withPageSize(ParquetOutputFormat.getPageSize(conf))
-        .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
-        .withDictionaryEncoding(ParquetOutputFormat.getEnableDictionary(conf))
-        .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
-        .estimateRowCountForPageSizeCheck(ParquetOutputFormat.getEstimatePageSizeCheck(conf))
-        .withMinRowCountForPageSizeCheck(ParquetOutputFormat.getMinRowCountForPageSizeCheck(conf))
-        .withMaxRowCountForPageSizeCheck(ParquetOutputFormat.getMaxRowCountForPageSizeCheck(conf))
-        .withPageValueCountThreshold(ParquetOutputFormat.getValueCountThreshold(conf))
-        .withColumnIndexTruncateLength(
-            conf.getInt(
-                ParquetOutputFormat.COLUMN_INDEX_TRUNCATE_LENGTH,
-                ParquetProperties.DEFAULT_COLUMN_INDEX_TRUNCATE_LENGTH))
-        .withStatisticsTruncateLength(
-            conf.getInt(
-                ParquetOutputFormat.STATISTICS_TRUNCATE_LENGTH,
-                ParquetProperties.DEFAULT_STATISTICS_TRUNCATE_LENGTH))
-        .withMaxBloomFilterBytes(ParquetOutputFormat.getBloomFilterMaxBytes(conf))
-        .withBloomFilterEnabled(ParquetOutputFormat.getBloomFilterEnabled(conf))
-        .withAdaptiveBloomFilterEnabled(ParquetOutputFormat.getAdaptiveBloomFilterEnabled(conf))
-        .withRowGroupRowCountLimit(
-            conf.getInt(
-                ParquetOutputFormat.BLOCK_ROW_COUNT_LIMIT,
-                ParquetProperties.DEFAULT_ROW_GROUP_ROW_COUNT_LIMIT))
-        .withPageRowCountLimit(
-            conf.getInt(
-                ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT,
-                ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT))
-        .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf))
-        .withStatisticsEnabled(ParquetOutputFormat.getStatisticsEnabled(conf))
+    ParquetProperties.Builder builder =
+        ParquetProperties.builder()
+            .withPageSize(ParquetOutputFormat.getPageSize(conf))
+            .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
+            .withDictionaryEncoding(ParquetOutputFormat.getEnableDictionary(conf))
+            .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
+            .estimateRowCountForPageSizeCheck(ParquetOutputFormat.getEstimatePageSizeCheck(conf))
+            .withMinRowCountForPageSizeCheck(
+                ParquetOutputFormat.getMinRowCountForPageSizeCheck(conf))
+            .withMaxRowCountForPageSizeCheck(
+                ParquetOutputFormat.getMaxRowCountForPageSizeCheck(conf))
+            .withPageValueCountThreshold(ParquetOutputFormat.getValueCountThreshold(conf))
+            .withColumnIndexTruncateLength(
+                conf.getInt(
+                    ParquetOutputFormat.COLUMN_INDEX_TRUNCATE_LENGTH,
+                    ParquetProperties.DEFAULT_COLUMN_INDEX_TRUNCATE_LENGTH))
+            .withStatisticsTruncateLength(
+                conf.getInt(
+                    ParquetOutputFormat.STATISTICS_TRUNCATE_LENGTH,
+                    ParquetProperties.DEFAULT_STATISTICS_TRUNCATE_LENGTH))
+            .withMaxBloomFilterBytes(ParquetOutputFormat.getBloomFilterMaxBytes(conf))
+            .withBloomFilterEnabled(ParquetOutputFormat.getBloomFilterEnabled(conf))
+            .withAdaptiveBloomFilterEnabled(ParquetOutputFormat.getAdaptiveBloomFilterEnabled(conf))
+            .withPageRowCountLimit(
+                conf.getInt(
+                    ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT,
+                    ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT))
+            .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf))
+            .withStatisticsEnabled(ParquetOutputFormat.getStatisticsEnabled(conf));
+    return ParquetCompat.withRowGroupRowCountLimit(
+            builder, ParquetCompat.rowGroupRowCountLimit(conf))
         .build();
   }
 
@@ -224,7 +229,7 @@ final class MatrixParquetWriter extends OutputWriter {
         }
       }
       rowsInGroup++;
-      if (rowsInGroup >= props.getRowGroupRowCountLimit() || bufferedBytes() >= rowGroupBytes) {
+      if (rowsInGroup >= rowGroupRows || bufferedBytes() >= rowGroupBytes) {
         endRowGroup();
         startRowGroup();
       }

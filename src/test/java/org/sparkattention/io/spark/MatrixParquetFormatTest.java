@@ -212,6 +212,31 @@ class MatrixParquetFormatTest {
   }
 
   @Test
+  void theRowGroupRowLimitIsKept() throws IOException {
+    Path limited = dir.resolve("limited");
+    SparkTestSession.get()
+        .createDataFrame(rows, SCHEMA)
+        .repartition(1)
+        .write()
+        .format(MatrixParquetFormat.class.getName())
+        .option(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "64")
+        .save(limited.toString());
+    long total = 0;
+    for (Path file : parquetFiles(limited)) {
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+          assertTrue(block.getRowCount() <= 64, "rows in a row group: " + block.getRowCount());
+          total += block.getRowCount();
+        }
+      }
+    }
+    assertEquals(rows.size(), total);
+  }
+
+  @Test
   void legacySessionGetsTwoLevelLists() throws IOException {
     Path file = parquetFiles(legacy).get(0);
     try (ParquetFileReader reader =
