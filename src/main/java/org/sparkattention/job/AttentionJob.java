@@ -38,6 +38,7 @@ public final class AttentionJob {
     RunGuard guard = RunGuard.install(err);
     try {
       long t0 = System.nanoTime();
+      RuntimeSupport.requireSupported();
       Map<String, String> sparkConf = new LinkedHashMap<>();
       for (Tuple2<String, String> e : new SparkConf().getAll()) {
         sparkConf.put(e._1(), e._2());
