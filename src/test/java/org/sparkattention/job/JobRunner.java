@@ -1,6 +1,8 @@
 package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -69,5 +71,16 @@ public final class JobRunner {
 
   static Configuration hadoop() {
     return SparkTestSession.get().sparkContext().hadoopConfiguration();
+  }
+
+  /** Exit code, one error line holding every fragment, no stack trace. */
+  public static void assertRefused(JobRunner.Result r, int exitCode, String... fragments) {
+    assertEquals(exitCode, r.exitCode(), r.stderr());
+    List<String> errors = r.stderr().lines().filter(l -> l.startsWith("error:")).toList();
+    assertEquals(1, errors.size(), r.stderr());
+    for (String f : fragments) {
+      assertTrue(errors.get(0).contains(f), () -> "'" + f + "' in: " + errors.get(0));
+    }
+    assertFalse(r.stderr().contains("\tat "), () -> "no stack trace: " + r.stderr());
   }
 }

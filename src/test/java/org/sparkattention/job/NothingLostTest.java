@@ -70,17 +70,6 @@ class NothingLostTest {
     }
   }
 
-  /** Exit code, one error line holding every fragment, no stack trace. */
-  static void assertRefused(JobRunner.Result r, int exitCode, String... fragments) {
-    assertEquals(exitCode, r.exitCode(), r.stderr());
-    List<String> errors = r.stderr().lines().filter(l -> l.startsWith("error:")).toList();
-    assertEquals(1, errors.size(), r.stderr());
-    for (String f : fragments) {
-      assertTrue(errors.get(0).contains(f), () -> "'" + f + "' in: " + errors.get(0));
-    }
-    assertFalse(r.stderr().contains("\tat "), () -> "no stack trace: " + r.stderr());
-  }
-
   private static JobRunner.Result run(String... args) {
     List<String> a = new ArrayList<>(List.of("--weights", WEIGHTS, "--heads", "4"));
     a.addAll(Arrays.asList(args));
@@ -178,7 +167,7 @@ class NothingLostTest {
   @MethodSource("overlaps")
   void overlappingDatasetsAreRefusedAndNothingChanges(String what, String[] args, String relation) {
     Map<String, String> before = DatasetTrees.snapshot(shared);
-    assertRefused(run(args), 2, relation, "Give each dataset its own directory");
+    JobRunner.assertRefused(run(args), 2, relation, "Give each dataset its own directory");
     assertEquals(before, DatasetTrees.snapshot(shared));
   }
 
@@ -201,7 +190,7 @@ class NothingLostTest {
                 base.resolve("maps").toString(),
                 "--mode",
                 "overwrite");
-        assertRefused(r, 5, "fault injected", "Every dataset was left as it was");
+        JobRunner.assertRefused(r, 5, "fault injected", "Every dataset was left as it was");
       } finally {
         System.clearProperty(RunCommit.FAIL_AT_STEP);
       }
@@ -235,7 +224,7 @@ class NothingLostTest {
     } finally {
       new ProcessBuilder("chattr", "-i", d.resolve("maps").toString()).start().waitFor();
     }
-    assertRefused(r, 5, "committing output", "Every dataset was left as it was");
+    JobRunner.assertRefused(r, 5, "committing output", "Every dataset was left as it was");
     assertEquals(before, DatasetTrees.snapshot(d));
   }
 
@@ -247,7 +236,7 @@ class NothingLostTest {
 
   @Test
   void aMaskColumnThatIsNotThereIsAnError() {
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             JobFeaturesTest.SAMPLES,
@@ -315,6 +304,23 @@ class NothingLostTest {
     }
   }
 
+  /** The samples through main with {@code weights}, into dir/out. */
+  private JobRunner.Result runSamplesWith(Path weights, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--input",
+                JobFeaturesTest.SAMPLES,
+                "--weights",
+                weights.toString(),
+                "--heads",
+                "4",
+                "--output",
+                dir.resolve("out").toString()));
+    a.addAll(Arrays.asList(more));
+    return JobRunner.main(a.toArray(new String[0]));
+  }
+
   /** The sample layer's weights, one tensor changed. */
   private Path weightsWith(String tensor, java.util.function.UnaryOperator<double[]> change) {
     SafetensorsFile f = SafetensorsFile.read(WEIGHTS);
@@ -340,20 +346,8 @@ class NothingLostTest {
               v[33] = Double.NaN;
               return v;
             });
-    assertRefused(
-        JobRunner.main(
-            "--input",
-            JobFeaturesTest.SAMPLES,
-            "--weights",
-            nan.toString(),
-            "--heads",
-            "4",
-            "--output",
-            dir.resolve("out").toString()),
-        3,
-        "'in_proj_weight'",
-        "NaN at index [1, 1]",
-        "must be finite");
+    JobRunner.assertRefused(
+        runSamplesWith(nan), 3, "'in_proj_weight'", "NaN at index [1, 1]", "must be finite");
     Path inf =
         weightsWith(
             "out_proj.bias",
@@ -361,19 +355,7 @@ class NothingLostTest {
               v[2] = Double.POSITIVE_INFINITY;
               return v;
             });
-    assertRefused(
-        JobRunner.main(
-            "--input",
-            JobFeaturesTest.SAMPLES,
-            "--weights",
-            inf.toString(),
-            "--heads",
-            "4",
-            "--output",
-            dir.resolve("out").toString()),
-        3,
-        "'out_proj.bias'",
-        "Infinity at index [2]");
+    JobRunner.assertRefused(runSamplesWith(inf), 3, "'out_proj.bias'", "Infinity at index [2]");
     assertFalse(Files.exists(dir.resolve("out")));
   }
 
@@ -387,17 +369,8 @@ class NothingLostTest {
               for (int i = 0; i < v.length; i++) v[i] *= 1e30;
               return v;
             });
-    JobRunner.Result failed =
-        JobRunner.main(
-            "--input",
-            JobFeaturesTest.SAMPLES,
-            "--weights",
-            huge.toString(),
-            "--heads",
-            "4",
-            "--output",
-            dir.resolve("out").toString());
-    assertRefused(failed, 4, "input row with id", "overflows", "beyond float32's range");
+    JobRunner.Result failed = runSamplesWith(huge);
+    JobRunner.assertRefused(failed, 4, "input row with id", "overflows", "beyond float32's range");
     assertFalse(Files.exists(dir.resolve("out")));
 
     // Quarantined: every row overflows, so the output is empty (and readable) and all are bad.
@@ -449,7 +422,7 @@ class NothingLostTest {
     }
     Path in = dir.resolve("in");
     BadInputTest.write(spark, in, false, rows);
-    assertRefused(
+    JobRunner.assertRefused(
         run("--input", in.toString(), "--output", dir.resolve("out").toString()),
         4,
         "input row with id 4",
@@ -519,7 +492,7 @@ class NothingLostTest {
   void overwritePartitionsIntoAnUnpartitionedDatasetIsRefused() {
     Path base = shared.resolve("d");
     Map<String, String> before = DatasetTrees.snapshot(shared);
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             base.resolve("in").toString(),
@@ -548,7 +521,7 @@ class NothingLostTest {
         .parquet(in.toString());
     Path base = shared.resolve("d");
     Map<String, String> before = DatasetTrees.snapshot(shared);
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             in.toString(),
@@ -573,7 +546,7 @@ class NothingLostTest {
         .withColumn("Output", functions.lit(1))
         .write()
         .parquet(in.toString());
-    assertRefused(
+    JobRunner.assertRefused(
         run("--input", in.toString(), "--output", dir.resolve("out").toString()),
         4,
         "input column 'Output'",
@@ -585,7 +558,7 @@ class NothingLostTest {
         .withColumn("Reason", functions.lit("r"))
         .write()
         .parquet(in2.toString());
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             in2.toString(),
@@ -608,7 +581,7 @@ class NothingLostTest {
 
   @Test
   void aPartitionColumnTwiceIsAConfigError() {
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             JobFeaturesTest.SAMPLES,
@@ -630,7 +603,7 @@ class NothingLostTest {
         .withColumn("tag", functions.expr("IF(id = 7, repeat('t', 300), 'short')"))
         .write()
         .parquet(in.toString());
-    assertRefused(
+    JobRunner.assertRefused(
         run(
             "--input",
             in.toString(),
@@ -667,7 +640,7 @@ class NothingLostTest {
   @Test
   void anOutputUnderAFileIsRefusedBeforeAnyStage() throws Exception {
     Files.writeString(dir.resolve("file"), "x");
-    assertRefused(
+    JobRunner.assertRefused(
         run("--input", JobFeaturesTest.SAMPLES, "--output", dir.resolve("file/out").toString()),
         5,
         "is a file, not a directory");
@@ -675,7 +648,7 @@ class NothingLostTest {
 
   @Test
   void aMissingConnectorIsAConfigErrorNamingTheJar() {
-    assertRefused(
+    JobRunner.assertRefused(
         JobRunner.main(
             "--input",
             JobFeaturesTest.SAMPLES,
