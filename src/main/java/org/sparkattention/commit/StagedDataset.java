@@ -84,6 +84,9 @@ public final class StagedDataset {
         throw output(
             what + " '" + target + "' is a file-system root; give a dataset directory below it.");
       }
+      // Leftovers first: a dead run's half-done commit may have moved the dataset aside, and
+      // whether it exists is only known once that is undone.
+      StaleRuns.clean(fs, target, owner, conf, log);
       if (fs.exists(target)) {
         if (mode == WriteMode.ERRORIFEXISTS) {
           throw output(
@@ -116,7 +119,6 @@ public final class StagedDataset {
                 + dir
                 + "' is a file, not a directory. Choose another path.");
       }
-      StaleRuns.clean(fs, target, owner, conf, log);
       StagedDataset dataset = new StagedDataset(what, target, mode, fs, owner, created);
       try {
         if (!created.isEmpty() && !fs.mkdirs(target.getParent())) {

@@ -336,6 +336,31 @@ class RunCommitTest {
   }
 
   @Test
+  void aDatasetADeadCommitMovedAsideCountsAsExistingForTheNextRun() throws Exception {
+    RunOwner dead = deadOwner();
+    List<StagedDataset> datasets = stage("overwrite", dead);
+    Map<String, String> out = DatasetTrees.snapshot(dir.resolve("out"));
+    List<RunCommit.Step> steps = RunCommit.plan(datasets.get(0));
+    new RunJournal(
+            dead,
+            RunJournal.COMMITTING,
+            steps.stream().map(RunCommit.Step::journal).toList(),
+            List.of(datasets.get(0).fs().makeQualified(datasets.get(0).ownerFile()).toString()))
+        .write(datasets.get(0).fs(), datasets.get(0).ownerFile());
+    // It died between moving the old dataset aside and moving the new one in.
+    FileMoves.rename(datasets.get(0).fs(), steps.get(0).from(), steps.get(0).to());
+    assertFalse(Files.exists(dir.resolve("out")));
+
+    AttentionException e =
+        assertThrows(
+            AttentionException.class,
+            () ->
+                prepare("output", dir.resolve("out"), WriteMode.ERRORIFEXISTS, RunOwner.current()));
+    assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+    assertEquals(out, DatasetTrees.snapshot(dir.resolve("out")), "restored before the check");
+  }
+
+  @Test
   void dataSetAsideWithoutAJournalIsMovedBackWhenTheDatasetIsMissing() throws Exception {
     // What an earlier version's run left when it died between its two renames.
     DatasetTrees.write(dir.resolve(".out.replaced-0b7a"), OLD_OUT);
