@@ -176,7 +176,7 @@ public final class OutputRows implements Serializable {
     for (int ord : layout.stringPartitionOrdinals) {
       if (!in.isNullAt(ord)
           && SequenceCodec.directoryNameBytes(
-                  layout.schema.fields()[ord].name(), in.getUTF8String(ord).toString())
+                  layout.schema.fields()[ord].name(), in.getUTF8String(ord))
               > SequenceCodec.MAX_NAME_BYTES) {
         for (int i = 0; i < carried.length; i++) {
           if (carried[i] == ord) {

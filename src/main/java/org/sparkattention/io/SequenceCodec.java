@@ -1,11 +1,13 @@
 package org.sparkattention.io;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Reads one input row's sequences straight from Spark's internal row (no boxing: an inner array is
@@ -58,7 +60,12 @@ public final class SequenceCodec implements Serializable {
         continue;
       }
       String column = layout.schema.fields()[ord].name();
-      int bytes = directoryNameBytes(column, row.getUTF8String(ord).toString());
+      UTF8String value = row.getUTF8String(ord);
+      // Escaping at most triples a byte: short values need no count.
+      if (column.length() * 3 + 1 + 3 * value.numBytes() <= MAX_NAME_BYTES) {
+        continue;
+      }
+      int bytes = directoryNameBytes(column, value);
       if (bytes > MAX_NAME_BYTES) {
         return "its partition.by column '"
             + column
@@ -73,28 +80,29 @@ public final class SequenceCodec implements Serializable {
     return null;
   }
 
-  /** The bytes of the partition directory name {@code column=value}, escaped as Spark does. */
-  static int directoryNameBytes(String column, String value) {
-    return escapedLength(column) + 1 + escapedLength(value);
+  /**
+   * The bytes of the partition directory name {@code column=value}, escaped as Spark does: its
+   * reserved characters (all ASCII, one byte each) become {@code %XX}, three bytes.
+   */
+  static int directoryNameBytes(String column, UTF8String value) {
+    return escapedBytes(column.getBytes(StandardCharsets.UTF_8))
+        + 1
+        + escapedBytes(value.getBytes());
   }
 
-  /** UTF-8 bytes of {@code s} as a path name: Spark escapes these characters as %XX. */
-  private static int escapedLength(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); ) {
-      int c = s.codePointAt(i);
-      i += Character.charCount(c);
-      if (c < 0x20 || c == 0x7F || "\"#%'*/:=?\\{[]^".indexOf(c) >= 0) {
-        n += 3;
-      } else {
-        n +=
-            new String(Character.toChars(c))
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8)
-                .length;
+  private static int escapedBytes(byte[] utf8) {
+    int n = utf8.length;
+    for (byte b : utf8) {
+      // Bytes of multi-byte characters are negative here and never escaped.
+      if (b >= 0 && (b < 0x20 || b == 0x7F || ESCAPED.indexOf(b) >= 0)) {
+        n += 2;
       }
     }
     return n;
   }
+
+  /** The printable ASCII characters Spark escapes in partition directory names. */
+  private static final String ESCAPED = "\"#%'*/:=?\\{[]^";
 
   /**
    * Why the row cannot be computed, or {@code null} when it can: a null id, a null or empty

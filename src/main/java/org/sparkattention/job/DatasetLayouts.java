@@ -56,7 +56,7 @@ final class DatasetLayouts {
               + " '"
               + d.targetPath()
               + "' cannot be read as one Parquet dataset ("
-              + firstLine(e)
+              + InputScan.firstLine(e)
               + "), so mode "
               + d.mode().configName()
               + " would add to a dataset that readers see differently. Repair it, write to a new"
@@ -93,12 +93,6 @@ final class DatasetLayouts {
     return (parts.isEmpty() ? "not partitioned" : "partitioned by " + parts)
         + " with columns "
         + columns;
-  }
-
-  private static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 
   /**

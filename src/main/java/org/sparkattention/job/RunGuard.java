@@ -65,12 +65,8 @@ public final class RunGuard implements AutoCloseable {
     guard.handle("INT", 130);
     ShutdownHookManager.get().addShutdownHook(guard.onShutdown, SHUTDOWN_PRIORITY);
     guard.heartbeat.scheduleWithFixedDelay(
-        () -> guard.claimed.forEach(RunGuard::touch), 60, 60, TimeUnit.SECONDS);
+        () -> guard.claimed.forEach(StagedDataset::heartbeat), 60, 60, TimeUnit.SECONDS);
     return guard;
-  }
-
-  private static void touch(StagedDataset d) {
-    d.heartbeat();
   }
 
   /**
@@ -114,10 +110,6 @@ public final class RunGuard implements AutoCloseable {
     } catch (ReflectiveOperationException | RuntimeException e) {
       // No such signal here, or one the JVM reserves or ignores (a background job's SIGINT).
     }
-  }
-
-  public RunOwner owner() {
-    return owner;
   }
 
   /** Claims a dataset path for this run (see {@link StagedDataset#prepare}). */

@@ -244,15 +244,7 @@ class BadInputTest {
   }
 
   private JobRunner.Result runWithWeights(Path weights) {
-    return JobRunner.main(
-        "--input",
-        JobFeaturesTest.SAMPLES,
-        "--weights",
-        weights.toString(),
-        "--heads",
-        "4",
-        "--output",
-        dir.resolve("out").toString());
+    return JobRunner.samplesWith(weights, dir.resolve("out"));
   }
 
   @Test

@@ -83,4 +83,22 @@ public final class JobRunner {
     }
     assertFalse(r.stderr().contains("\tat "), () -> "no stack trace: " + r.stderr());
   }
+
+  /** The samples through main with {@code weights} (4 heads) into {@code output}, plus more. */
+  public static Result samplesWith(
+      java.nio.file.Path weights, java.nio.file.Path output, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "--input",
+                JobFeaturesTest.SAMPLES,
+                "--weights",
+                weights.toString(),
+                "--heads",
+                "4",
+                "--output",
+                output.toString()));
+    a.addAll(java.util.Arrays.asList(more));
+    return main(a.toArray(new String[0]));
+  }
 }

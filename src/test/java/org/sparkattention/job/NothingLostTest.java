@@ -304,23 +304,6 @@ class NothingLostTest {
     }
   }
 
-  /** The samples through main with {@code weights}, into dir/out. */
-  private JobRunner.Result runSamplesWith(Path weights, String... more) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "--input",
-                JobFeaturesTest.SAMPLES,
-                "--weights",
-                weights.toString(),
-                "--heads",
-                "4",
-                "--output",
-                dir.resolve("out").toString()));
-    a.addAll(Arrays.asList(more));
-    return JobRunner.main(a.toArray(new String[0]));
-  }
-
   /** The sample layer's weights, one tensor changed. */
   private Path weightsWith(String tensor, java.util.function.UnaryOperator<double[]> change) {
     SafetensorsFile f = SafetensorsFile.read(WEIGHTS);
@@ -347,7 +330,11 @@ class NothingLostTest {
               return v;
             });
     JobRunner.assertRefused(
-        runSamplesWith(nan), 3, "'in_proj_weight'", "NaN at index [1, 1]", "must be finite");
+        JobRunner.samplesWith(nan, dir.resolve("out")),
+        3,
+        "'in_proj_weight'",
+        "NaN at index [1, 1]",
+        "must be finite");
     Path inf =
         weightsWith(
             "out_proj.bias",
@@ -355,7 +342,11 @@ class NothingLostTest {
               v[2] = Double.POSITIVE_INFINITY;
               return v;
             });
-    JobRunner.assertRefused(runSamplesWith(inf), 3, "'out_proj.bias'", "Infinity at index [2]");
+    JobRunner.assertRefused(
+        JobRunner.samplesWith(inf, dir.resolve("out")),
+        3,
+        "'out_proj.bias'",
+        "Infinity at index [2]");
     assertFalse(Files.exists(dir.resolve("out")));
   }
 
@@ -369,7 +360,7 @@ class NothingLostTest {
               for (int i = 0; i < v.length; i++) v[i] *= 1e30;
               return v;
             });
-    JobRunner.Result failed = runSamplesWith(huge);
+    JobRunner.Result failed = JobRunner.samplesWith(huge, dir.resolve("out"));
     JobRunner.assertRefused(failed, 4, "input row with id", "overflows", "beyond float32's range");
     assertFalse(Files.exists(dir.resolve("out")));
 
