@@ -180,35 +180,30 @@ public final class RunCommit {
 
   private static AttentionException failed(
       List<StagedDataset> datasets, String cause, String undoFailure) {
-    String names =
-        String.join(
-            ", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList());
-    if (undoFailure == null) {
-      for (StagedDataset d : datasets) {
-        d.abort();
-      }
-      return new AttentionException(
-          AttentionException.Kind.OUTPUT,
-          "committing "
-              + names
-              + " failed: "
-              + cause
-              + ". Every dataset was left as it was and this run's staging was removed; fix the"
-              + " cause (permissions, space) and run again.");
-    }
+    String failure =
+        "committing "
+            + String.join(
+                ", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList())
+            + " failed: "
+            + cause;
     for (StagedDataset d : datasets) {
-      d.keepForRecovery();
+      if (undoFailure == null) {
+        d.abort();
+      } else {
+        d.keepForRecovery();
+      }
     }
     return new AttentionException(
         AttentionException.Kind.OUTPUT,
-        "committing "
-            + names
-            + " failed: "
-            + cause
-            + ", and restoring the datasets failed too: "
-            + undoFailure
-            + ". Nothing was deleted; the next run on these paths finishes the restore from the"
-            + " journal beside them (.NAME.run-*.json) once the cause is fixed.");
+        undoFailure == null
+            ? failure
+                + ". Every dataset was left as it was and this run's staging was removed; fix the"
+                + " cause (permissions, space) and run again."
+            : failure
+                + ", and restoring the datasets failed too: "
+                + undoFailure
+                + ". Nothing was deleted; the next run on these paths finishes the restore from"
+                + " the journal beside them (.NAME.run-*.json) once the cause is fixed.");
   }
 
   private static void faultAt(int step) throws IOException {
