@@ -20,7 +20,6 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
-import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -87,7 +86,9 @@ public class KernelBenchmark {
     DenseMatrix out = s.kernel.selfAttention(s.ws, s.x, null);
     bh.consume(out);
     if (s.maps.equals("heads")) {
-      s.kernel.maps(s.ws, MapMode.HEADS, (h, q0, qn, kn, rows) -> bh.consume(rows[0]));
+      for (int h = 0; h < s.kernel.numHeads(); h++) {
+        s.kernel.headMap(s.ws, h, (q0, qn, kn, rows) -> bh.consume(rows[0]));
+      }
     }
   }
 

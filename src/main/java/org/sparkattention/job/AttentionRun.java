@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
+import org.sparkattention.config.MapsSetting;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
@@ -27,7 +28,6 @@ import org.sparkattention.io.spark.MatrixParquetFormat;
 import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.kernel.BlockedAttentionKernel;
 import org.sparkattention.kernel.CostModel;
-import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -53,10 +53,10 @@ final class AttentionRun {
   private OutputRows outputRows;
 
   /** null when no maps are written. */
-  private MapMode mapMode;
 
   // scanInput
   private JavaRDD<InternalRow> input;
+
   private double[][] costs;
   private long sequences;
   private long badRows;
@@ -163,12 +163,6 @@ final class AttentionRun {
               + " column (column names compare without case). Rename it, or use"
               + " bad.rows=fail.");
     }
-    mapMode =
-        switch (config.maps()) {
-          case HEADS -> MapMode.HEADS;
-          case MEAN -> MapMode.MEAN;
-          case NONE -> null;
-        };
     // Before any stage: the datasets this run adds to must have its layout.
     List<String> partitionBy = config.partitionBy();
     DatasetLayouts.requireCompatible(
@@ -194,7 +188,7 @@ final class AttentionRun {
     input =
         InputScan.withSqlConf(
             spark, InputScan.readSettings(spark), () -> SparkInternals.internalRows(frame));
-    boolean withMaps = mapMode != null;
+    boolean withMaps = config.maps() != MapsSetting.NONE;
     SequenceCodec rowCodec = codec;
     List<InputScan.PartitionScan> scans =
         input
@@ -268,12 +262,12 @@ final class AttentionRun {
     boolean quarantine = prepared.badRows() != null;
     AttentionTask task =
         new AttentionTask(
-            weights, prepared.options(), codec, outputRows, mapMode, quarantine, metrics);
+            weights, prepared.options(), codec, outputRows, config.maps(), quarantine, metrics);
     JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
 
     long tRun = System.nanoTime();
     String[] partitionBy = config.partitionBy().toArray(new String[0]);
-    if (mapMode == null && !quarantine) {
+    if (config.maps() == MapsSetting.NONE && !quarantine) {
       runPhase("computing attention and writing outputs");
       write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false);
     } else {
@@ -281,16 +275,16 @@ final class AttentionRun {
       // to its own file, committed together by Spark's commit protocol; the map and bad-row
       // files then move to their datasets' staging.
       runPhase(
-          mapMode == null
+          config.maps() == MapsSetting.NONE
               ? "computing attention and writing outputs"
               : "computing attention and maps, writing outputs and maps");
       write(
           computed,
-          outputRows.computedSchema(mapMode != null, quarantine),
+          outputRows.computedSchema(config.maps() != MapsSetting.NONE, quarantine),
           prepared.output(),
           partitionBy,
           true);
-      if (mapMode != null) {
+      if (config.maps() != MapsSetting.NONE) {
         prepared.maps().takeFiles(prepared.output(), MatrixParquetFormat.MAPS_PREFIX);
       }
     }

@@ -9,6 +9,7 @@ import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
+import org.sparkattention.config.MapsSetting;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
@@ -16,7 +17,6 @@ import org.sparkattention.kernel.AttentionMapConsumer;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
-import org.sparkattention.kernel.MapMode;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -36,7 +36,7 @@ final class AttentionTask
   private final OutputRows outputRows;
 
   /** null when no maps are written. */
-  private final MapMode mapMode;
+  private final MapsSetting mapMode;
 
   /** bad.rows=quarantine: a row whose computation overflows becomes a bad row, not an error. */
   private final boolean quarantine;
@@ -48,7 +48,7 @@ final class AttentionTask
       AttentionOptions options,
       SequenceCodec codec,
       OutputRows outputRows,
-      MapMode mapMode,
+      MapsSetting mapMode,
       boolean quarantine,
       JobMetrics metrics) {
     this.weights = weights;
@@ -64,7 +64,7 @@ final class AttentionTask
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
     AttentionWorkspace ws = kernel.newWorkspace();
-    boolean maps = mapMode != null;
+    boolean maps = mapMode != MapsSetting.NONE;
     StructType schema =
         maps || quarantine
             ? outputRows.computedSchema(maps, quarantine)
@@ -103,10 +103,10 @@ final class AttentionTask
         boolean[] mask = codec.keyPaddingMask(row);
         long t1 = System.nanoTime();
         DenseMatrix out;
-        if (mapMode == MapMode.MEAN) {
+        if (mapMode == MapsSetting.MEAN) {
           // The mean map comes from the forward pass itself.
           float[] map = new float[query.numRows() * (key.numRows() + kernel.extraKeys())];
-          AttentionMapConsumer toMap = (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
+          AttentionMapConsumer toMap = (q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
           out = kernel.forward(ws, query, key, value, mask, toMap);
           meanMap = map;
         } else {
@@ -139,13 +139,13 @@ final class AttentionTask
         long t3 = System.nanoTime();
         // Work done: only the head maps take a pass of their own over the keys.
         metrics.sequence(
-            kernel.flops(query.numRows(), key.numRows(), mapMode == MapMode.HEADS),
+            kernel.flops(query.numRows(), key.numRows(), mapMode == MapsSetting.HEADS),
             ws.fullyMaskedQueries(),
             t1 - t0,
             t2 - t1,
             t3 - t2);
         FaultInjection.afterSequence(++sequences);
-        if (mapMode != null) {
+        if (maps) {
           // Held while its map rows are emitted: the input iterator may reuse the row object.
           current = row.copy();
           nextHead = 0;
@@ -159,13 +159,13 @@ final class AttentionTask
         int keyCount = codec.keyLen(current) + kernel.extraKeys();
         float[] map;
         Integer head;
-        if (mapMode == MapMode.MEAN) {
+        if (mapMode == MapsSetting.MEAN) {
           map = meanMap;
           meanMap = null;
           head = null;
         } else {
           float[] headMap = new float[queryLen * keyCount];
-          kernel.headMap(ws, nextHead, (h, q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
+          kernel.headMap(ws, nextHead, (q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
           map = headMap;
           head = nextHead;
         }
@@ -177,7 +177,7 @@ final class AttentionTask
         long t2 = System.nanoTime();
         metrics.mapRow(t1 - t0, t2 - t1);
         nextHead++;
-        if (mapMode == MapMode.MEAN || nextHead == kernel.numHeads()) {
+        if (mapMode == MapsSetting.MEAN || nextHead == kernel.numHeads()) {
           current = null;
         }
         return encoded;

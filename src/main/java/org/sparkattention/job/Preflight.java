@@ -19,6 +19,7 @@ import org.sparkattention.config.MapsSetting;
 import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.kernel.AttentionOptions;
+import org.sparkattention.kernel.SoftmaxScale;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -102,7 +103,7 @@ final class Preflight {
             heads,
             config.get(ConfigKeys.CAUSAL),
             config.get(ConfigKeys.ADD_ZERO_ATTN),
-            scale == null ? Double.NaN : scale,
+            scale == null ? SoftmaxScale.pytorchDefault() : SoftmaxScale.of(scale),
             config.get(ConfigKeys.BLOCK_SIZE));
     checkInputExists(hadoopConf);
     WriteMode mode = config.mode();

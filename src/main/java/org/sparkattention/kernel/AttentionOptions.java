@@ -5,10 +5,10 @@ import java.io.Serializable;
 /**
  * How attention is computed, beside the weights: {@code nn.MultiheadAttention}'s {@code num_heads}
  * and {@code add_zero_attn}, a causal mask (top-left aligned: query i sees keys 0..i), the softmax
- * scale ({@code NaN} for PyTorch's {@code 1/sqrt(E/H)}) and the kernel's tile edge.
+ * scale and the kernel's tile edge.
  */
 public record AttentionOptions(
-    int numHeads, boolean causal, boolean addZeroAttn, double scale, int blockSize)
+    int numHeads, boolean causal, boolean addZeroAttn, SoftmaxScale scale, int blockSize)
     implements Serializable {
 
   /** The tile edge used when none is given: see the README's benchmarks for how it was chosen. */
@@ -21,14 +21,15 @@ public record AttentionOptions(
     if (blockSize < 1) {
       throw new IllegalArgumentException("blockSize must be at least 1, got " + blockSize);
     }
-    if (!Double.isNaN(scale) && !(scale > 0 && Double.isFinite(scale))) {
-      throw new IllegalArgumentException("scale must be positive and finite, got " + scale);
+    if (scale == null) {
+      throw new IllegalArgumentException("scale must be given: SoftmaxScale.pytorchDefault()?");
     }
   }
 
   /** PyTorch's defaults for {@code numHeads} heads: no causal mask, no zero attention. */
   public static AttentionOptions of(int numHeads) {
-    return new AttentionOptions(numHeads, false, false, Double.NaN, DEFAULT_BLOCK_SIZE);
+    return new AttentionOptions(
+        numHeads, false, false, SoftmaxScale.pytorchDefault(), DEFAULT_BLOCK_SIZE);
   }
 
   public AttentionOptions withCausal(boolean value) {
@@ -39,16 +40,11 @@ public record AttentionOptions(
     return new AttentionOptions(numHeads, causal, value, scale, blockSize);
   }
 
-  public AttentionOptions withScale(double value) {
+  public AttentionOptions withScale(SoftmaxScale value) {
     return new AttentionOptions(numHeads, causal, addZeroAttn, value, blockSize);
   }
 
   public AttentionOptions withBlockSize(int value) {
     return new AttentionOptions(numHeads, causal, addZeroAttn, scale, value);
-  }
-
-  /** The softmax scale for head width {@code headDim}: the given one or {@code 1/sqrt(headDim)}. */
-  public double effectiveScale(int headDim) {
-    return Double.isNaN(scale) ? 1.0 / Math.sqrt(headDim) : scale;
   }
 }

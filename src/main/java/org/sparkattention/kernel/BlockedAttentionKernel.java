@@ -32,21 +32,15 @@ public final class BlockedAttentionKernel implements Serializable {
   private final int vdim;
   private final int numHeads;
   private final int headDim;
-  private final double scale;
   private final boolean causal;
   private final boolean addZeroAttn;
   private final int blockSize;
-  private final KeyTiles keyTiles;
+  private final ScoreTiles scores;
+  private final OnlineSoftmax softmax;
   private final MapPasses mapPasses;
   // Weights, column-major in PyTorch's (out, in) orientation; biases zero when the layer has none.
   private final boolean hasBiasKv;
   private final Projections projections;
-
-  /**
-   * Score magnitude up to which a query block shifts its exps by a fixed bound: exp(-600) is far
-   * above the smallest normal double (about exp(-708)), so no probability becomes subnormal.
-   */
-  static final double FIXED_SHIFT_LIMIT = 300;
 
   /**
    * @throws IllegalArgumentException if E is not divisible by the number of heads
@@ -61,14 +55,16 @@ public final class BlockedAttentionKernel implements Serializable {
           "embed_dim E = " + embedDim + " is not divisible by heads = " + numHeads);
     }
     this.headDim = embedDim / numHeads;
-    this.scale = options.effectiveScale(headDim);
+    double scale = options.scale().forHeadDim(headDim);
     this.causal = options.causal();
     this.addZeroAttn = options.addZeroAttn();
     this.blockSize = options.blockSize();
     this.hasBiasKv = weights.hasBiasKv();
     this.projections = new Projections(weights, numHeads);
-    this.keyTiles = new KeyTiles(causal, blockSize);
-    this.mapPasses = new MapPasses(this, keyTiles, numHeads, blockSize, causal);
+    KeyTiles keyTiles = new KeyTiles(causal, blockSize);
+    this.scores = new ScoreTiles(headDim, scale, causal);
+    this.softmax = new OnlineSoftmax(scores, keyTiles, headDim);
+    this.mapPasses = new MapPasses(scores, keyTiles, numHeads, blockSize, causal);
   }
 
   /** A workspace for the calling thread. */
@@ -139,9 +135,9 @@ public final class BlockedAttentionKernel implements Serializable {
   }
 
   /**
-   * {@link #forward}, handing the mean attention map ({@link MapMode#MEAN}, what {@link #maps}
-   * gives) to {@code meanMap} a block of query rows at a time as it goes, or not when it is null.
-   * Where a block's scores are bounded (see {@link #attendBlock}) each head's probabilities are
+   * {@link #forward}, handing the mean attention map over heads (what {@link #meanMap} gives) to
+   * {@code meanMap} a block of query rows at a time as it goes, or not when it is null. Where a
+   * block's scores are bounded (see {@link OnlineSoftmax#attend}) each head's probabilities are
    * kept from the forward pass and normalised once its row sums are known, instead of being
    * computed again; the blocks go query block by query block, every head of a block in turn.
    */
@@ -176,7 +172,7 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.forwardDone = false;
 
     projections.inputs(ws, query, key, value, keyTotal);
-    maxKeyNorms(ws);
+    scores.maxKeyNorms(ws, numHeads);
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     ws.runningMaxBlocks = 0;
@@ -186,7 +182,7 @@ public final class BlockedAttentionKernel implements Serializable {
       for (int h = 0; h < numHeads; h++) {
         for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
           int qn = Math.min(blockSize, queryLen - q0);
-          int masked = attendBlock(ws, h, q0, qn, null);
+          int masked = softmax.attend(ws, h, q0, qn, null);
           if (h == 0) {
             fullyMasked += masked;
           }
@@ -200,7 +196,7 @@ public final class BlockedAttentionKernel implements Serializable {
         Arrays.fill(ws.mapMean, 0, qn * keyTotal, 0.0);
         int runningMaxBefore = ws.runningMaxBlocks;
         for (int h = 0; h < numHeads; h++) {
-          int masked = attendBlock(ws, h, q0, qn, ws.mapMean);
+          int masked = softmax.attend(ws, h, q0, qn, ws.mapMean);
           if (h == 0) {
             fullyMasked += masked;
           }
@@ -219,233 +215,24 @@ public final class BlockedAttentionKernel implements Serializable {
   }
 
   /**
-   * One query block of one head through all the keys it sees: the online softmax. Leaves the
-   * normalised context in {@code ctxT} and the log-sum-exp in {@code lse}.
-   *
-   * <p>When every score of the block is bounded by {@link #FIXED_SHIFT_LIMIT} in magnitude, each
-   * query row's exp is shifted by its bound instead of its running max: the probabilities stay in
-   * [exp(-2 limit), 1], far from overflow and from subnormals, and the tiles need neither a max
-   * pass nor rescaling of the context (softmax does not depend on the shift).
-   *
-   * <p>With {@code meanSum} (bounded scores only), the block's probabilities are also kept in
-   * {@code mapRows} and, once the row sums are known, added normalised into {@code meanSum}
-   * (queries x S', row-major).
-   *
-   * @return the number of queries in the block that saw no key
-   */
-  private int attendBlock(AttentionWorkspace ws, int h, int q0, int qn, double[] meanSum) {
-    double[] m = ws.rowMax;
-    double[] l = ws.rowSum;
-    boolean fixedShift = scoreBounds(ws, h, q0, qn, m);
-    if (!fixedShift) {
-      Arrays.fill(m, 0, qn, Double.NEGATIVE_INFINITY);
-      ws.runningMaxBlocks++;
-    }
-    boolean keep = fixedShift && meanSum != null;
-    int keyTotal = ws.keyLenWithExtras;
-    Arrays.fill(l, 0, qn, 0.0);
-    int ctxOffset = h * headDim * ws.queryLen + q0 * headDim;
-    keyTiles.forEach(
-        ws,
-        q0,
-        qn,
-        (k0, kn) -> {
-          scoreTile(ws, h, q0, qn, k0, kn);
-          if (fixedShift) {
-            for (int r = 0; r < qn; r++) {
-              l[r] += ExpFunctions.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r]);
-              if (keep) {
-                System.arraycopy(ws.tile, r * kn, ws.mapRows, r * keyTotal + k0, kn);
-              }
-            }
-          } else {
-            onlineSoftmaxStep(ws, h, q0, qn, k0, kn, ctxOffset);
-          }
-          // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
-          Gemm.gemm(
-              false,
-              false,
-              headDim,
-              qn,
-              kn,
-              1.0,
-              ws.v,
-              (h * ws.keyLenWithExtras + k0) * headDim,
-              headDim,
-              ws.tile,
-              0,
-              kn,
-              1.0,
-              ws.ctx,
-              ctxOffset,
-              headDim);
-        });
-    int fullyMasked = 0;
-    for (int r = 0; r < qn; r++) {
-      int lseIndex = h * ws.queryLen + q0 + r;
-      if (l[r] == 0.0) {
-        // Every key masked: zero context (never NaN), and a zero map row.
-        fullyMasked++;
-        ws.lse[lseIndex] = Double.NEGATIVE_INFINITY;
-        continue;
-      }
-      double inv = 1.0 / l[r];
-      int base = ctxOffset + r * headDim;
-      for (int d = 0; d < headDim; d++) {
-        ws.ctx[base + d] *= inv;
-      }
-      ws.lse[lseIndex] = m[r] + Math.log(l[r]);
-    }
-    if (keep) {
-      keyTiles.forEach(
-          ws,
-          q0,
-          qn,
-          (k0, kn) -> {
-            for (int r = 0; r < qn; r++) {
-              if (l[r] != 0.0) {
-                int at = r * keyTotal + k0;
-                addScaled(ws.mapRows, meanSum, at, kn, 1.0 / l[r]);
-              }
-            }
-          });
-    }
-    return fullyMasked;
-  }
-
-  /**
-   * Bounds each query row's scores by Cauchy-Schwarz, |scale q.k| <= |scale| |q| max|k|, into
-   * {@code bounds}; true when every bound is within {@link #FIXED_SHIFT_LIMIT}.
-   */
-  private boolean scoreBounds(AttentionWorkspace ws, int h, int q0, int qn, double[] bounds) {
-    double keyNorm = ws.maxKeyNorm[h];
-    for (int r = 0; r < qn; r++) {
-      double queryNorm = Math.sqrt(squaredNorm(ws.q, (h * ws.queryLen + q0 + r) * headDim));
-      double bound = Math.abs(scale) * queryNorm * keyNorm;
-      if (!(bound <= FIXED_SHIFT_LIMIT)) { // NaN and infinity included
-        return false;
-      }
-      bounds[r] = bound;
-    }
-    return true;
-  }
-
-  /** The largest norm of a key token's head-h part, per head: the keys' half of scoreBounds. */
-  private void maxKeyNorms(AttentionWorkspace ws) {
-    int keyTotal = ws.keyLenWithExtras;
-    for (int h = 0; h < numHeads; h++) {
-      double max = 0;
-      int band = h * headDim * keyTotal;
-      for (int j = 0; j < keyTotal; j++) {
-        max = Math.max(max, squaredNorm(ws.k, band + j * headDim));
-      }
-      ws.maxKeyNorm[h] = Math.sqrt(max);
-    }
-  }
-
-  /** The squared norm of one token's head part: headDim values from {@code offset}. */
-  private double squaredNorm(double[] a, int offset) {
-    double squares = 0;
-    for (int d = 0; d < headDim; d++) {
-      squares += a[offset + d] * a[offset + d];
-    }
-    return squares;
-  }
-
-  /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
-  void scoreTile(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
-    Gemm.gemm(
-        true,
-        false,
-        kn,
-        qn,
-        headDim,
-        scale,
-        ws.k,
-        (h * ws.keyLenWithExtras + k0) * headDim,
-        headDim,
-        ws.q,
-        (h * ws.queryLen + q0) * headDim,
-        headDim,
-        0.0,
-        ws.tile,
-        0,
-        kn);
-    boolean[] padding = ws.keyPaddingMask;
-    int realEnd = Math.min(k0 + kn, ws.keyLen);
-    if (padding == null && !causal || realEnd <= k0) {
-      return;
-    }
-    double[] t = ws.tile;
-    for (int r = 0; r < qn; r++) {
-      int query = q0 + r;
-      int col = r * kn;
-      for (int key = k0; key < realEnd; key++) {
-        if ((causal && key > query) || (padding != null && padding[key])) {
-          t[col + key - k0] = Double.NEGATIVE_INFINITY;
-        }
-      }
-    }
-  }
-
-  /**
-   * Turns the score tile into unnormalised probabilities exp(S - m_new), updates m and l, and
-   * rescales the context accumulated so far by exp(m_old - m_new).
-   */
-  private void onlineSoftmaxStep(
-      AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn, int ctxOffset) {
-    double[] t = ws.tile;
-    double[] m = ws.rowMax;
-    double[] l = ws.rowSum;
-    double[] ctx = ws.ctx;
-    for (int r = 0; r < qn; r++) {
-      int col = r * kn;
-      double mNew = Math.max(m[r], ExpFunctions.max(t, col, kn));
-      if (mNew == Double.NEGATIVE_INFINITY) {
-        // Nothing visible yet: contribute nothing (exp(-inf - -inf) would be NaN).
-        Arrays.fill(t, col, col + kn, 0.0);
-        continue;
-      }
-      double sum = ExpFunctions.expShifted(t, col, t, col, kn, mNew);
-      if (m[r] != mNew && l[r] != 0.0) {
-        double alpha = Math.exp(m[r] - mNew);
-        int base = ctxOffset + r * headDim;
-        for (int d = 0; d < headDim; d++) {
-          ctx[base + d] *= alpha;
-        }
-        l[r] *= alpha;
-      }
-      l[r] += sum;
-      m[r] = mNew;
-    }
-  }
-
-  /**
-   * The exact attention maps of the last {@link #forward} on this workspace, handed to {@code
-   * consumer} a block of query rows at a time: each tile is recomputed and normalised as {@code
-   * exp(S - lse)} with the row's log-sum-exp from the forward pass. {@link MapMode#HEADS} goes head
-   * by head, each head's rows in query order; {@link MapMode#MEAN} gives each block's mean over
-   * heads. A fully masked query's row is all zero.
+   * One head's exact map of the last {@link #forward} on this workspace ({@code need_weights=True,
+   * average_attn_weights=False}), handed to {@code consumer} a block of query rows at a time in
+   * query order: each tile is recomputed and normalised as {@code exp(S - lse)} with the row's
+   * log-sum-exp from the forward pass. A fully masked query's row is all zero.
    *
    * @param ws the workspace of the last forward pass; its map buffers are modified
-   */
-  public void maps(AttentionWorkspace ws, MapMode mode, AttentionMapConsumer consumer) {
-    mapPasses.maps(ws, mode, consumer);
-  }
-
-  /**
-   * One head's exact map of the last {@link #forward}, in query order: what {@link MapMode#HEADS}
-   * gives for head {@code h}, so that a caller can take the heads one at a time.
    */
   public void headMap(AttentionWorkspace ws, int h, AttentionMapConsumer consumer) {
     mapPasses.headMap(ws, h, consumer);
   }
 
-  /** dst[at + i] += src[at + i] * scale for i < n. */
-  private static void addScaled(double[] src, double[] dst, int at, int n, double scale) {
-    for (int i = at; i < at + n; i++) {
-      dst[i] += src[i] * scale;
-    }
+  /**
+   * The mean over heads of the last {@link #forward}'s exact maps ({@code
+   * average_attn_weights=True}), a block of query rows at a time in query order, as {@link
+   * #headMap}.
+   */
+  public void meanMap(AttentionWorkspace ws, AttentionMapConsumer consumer) {
+    mapPasses.meanMap(ws, consumer);
   }
 
   private void checkInputs(

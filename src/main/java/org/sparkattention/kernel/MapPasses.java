@@ -5,25 +5,20 @@ import java.util.Arrays;
 
 /**
  * The attention maps of a forward pass, computed again tile by tile from the scores and each query
- * row's log-sum-exp that the pass kept: one head at a time ({@link MapMode#HEADS}) or summed over
- * heads a query block at a time ({@link MapMode#MEAN}), never the whole L x S' per head.
+ * row's log-sum-exp that the pass kept: one head at a time, or summed over heads a query block at a
+ * time, never the whole L x S' per head.
  */
 final class MapPasses implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private final BlockedAttentionKernel kernel;
+  private final ScoreTiles scores;
   private final KeyTiles keyTiles;
   private final int numHeads;
   private final int blockSize;
   private final boolean causal;
 
-  MapPasses(
-      BlockedAttentionKernel kernel,
-      KeyTiles keyTiles,
-      int numHeads,
-      int blockSize,
-      boolean causal) {
-    this.kernel = kernel;
+  MapPasses(ScoreTiles scores, KeyTiles keyTiles, int numHeads, int blockSize, boolean causal) {
+    this.scores = scores;
     this.keyTiles = keyTiles;
     this.numHeads = numHeads;
     this.blockSize = blockSize;
@@ -31,40 +26,23 @@ final class MapPasses implements Serializable {
   }
 
   /**
-   * The exact attention maps of the last {@link BlockedAttentionKernel#forward} on this workspace,
-   * handed to {@code consumer} a block of query rows at a time: each tile is recomputed and
-   * normalised as {@code exp(S - lse)} with the row's log-sum-exp from the forward pass. {@link
-   * MapMode#HEADS} goes head by head, each head's rows in query order; {@link MapMode#MEAN} gives
-   * each block's mean over heads. A fully masked query's row is all zero.
-   *
-   * @param ws the workspace of the last forward pass; its map buffers are modified
+   * The mean map over heads of the last forward pass: see {@link BlockedAttentionKernel#meanMap}.
    */
-  void maps(AttentionWorkspace ws, MapMode mode, AttentionMapConsumer consumer) {
+  void meanMap(AttentionWorkspace ws, AttentionMapConsumer consumer) {
     ws.checkThread();
     if (!ws.forwardDone) {
-      throw new IllegalStateException("maps() needs a completed forward() on this workspace");
+      throw new IllegalStateException("meanMap() needs a completed forward() on this workspace");
     }
-    int queryLen = ws.queryLen;
     int keyTotal = ws.keyLenWithExtras;
-    if (mode == MapMode.HEADS) {
-      for (int h = 0; h < numHeads; h++) {
-        headMap(ws, h, consumer);
-      }
-      return;
-    }
     ws.mapMean = AttentionWorkspace.ensure(ws.mapMean, blockSize * keyTotal);
-    for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
-      int qn = Math.min(blockSize, queryLen - q0);
+    for (int q0 = 0; q0 < ws.queryLen; q0 += blockSize) {
+      int qn = Math.min(blockSize, ws.queryLen - q0);
       meanBlock(ws, q0, qn);
       scaleAndHand(ws.mapMean, q0, qn, keyTotal, consumer);
     }
   }
 
-  /**
-   * One head's exact map of the last {@link BlockedAttentionKernel#forward}, in query order: what
-   * {@link MapMode#HEADS} gives for head {@code h}, so that a caller can take the heads one at a
-   * time.
-   */
+  /** One head's map of the last forward pass: see {@link BlockedAttentionKernel#headMap}. */
   void headMap(AttentionWorkspace ws, int h, AttentionMapConsumer consumer) {
     ws.checkThread();
     if (!ws.forwardDone) {
@@ -78,7 +56,7 @@ final class MapPasses implements Serializable {
     for (int q0 = 0; q0 < ws.queryLen; q0 += blockSize) {
       int qn = Math.min(blockSize, ws.queryLen - q0);
       mapBlock(ws, h, q0, qn, ws.mapRows, false);
-      consumer.accept(h, q0, qn, keyTotal, ws.mapRows);
+      consumer.accept(q0, qn, keyTotal, ws.mapRows);
     }
   }
 
@@ -98,7 +76,7 @@ final class MapPasses implements Serializable {
     for (int i = 0; i < n; i++) {
       sum[i] /= numHeads;
     }
-    consumer.accept(-1, q0, qn, keyTotal, sum);
+    consumer.accept(q0, qn, keyTotal, sum);
   }
 
   /**
@@ -115,7 +93,7 @@ final class MapPasses implements Serializable {
         q0,
         qn,
         (k0, kn) -> {
-          kernel.scoreTile(ws, h, q0, qn, k0, kn);
+          scores.score(ws, h, q0, qn, k0, kn);
           double[] t = ws.tile;
           for (int r = 0; r < qn; r++) {
             double lse = ws.lse[h * ws.queryLen + q0 + r];

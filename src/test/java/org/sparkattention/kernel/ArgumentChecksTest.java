@@ -66,7 +66,7 @@ class ArgumentChecksTest {
     assertMessage(
         IllegalStateException.class,
         "headMap() needs a completed forward() on this workspace",
-        () -> KERNEL.headMap(ws, 0, (h, q0, qn, kn, block) -> {}));
+        () -> KERNEL.headMap(ws, 0, (q0, qn, kn, block) -> {}));
     KERNEL.forward(
         ws,
         RandomAttention.matrix(RND, 3, 8, false),
@@ -76,7 +76,7 @@ class ArgumentChecksTest {
     assertMessage(
         IllegalArgumentException.class,
         "head 2 is not in 0..1",
-        () -> KERNEL.headMap(ws, 2, (h, q0, qn, kn, block) -> {}));
+        () -> KERNEL.headMap(ws, 2, (q0, qn, kn, block) -> {}));
   }
 
   @Test

@@ -48,7 +48,9 @@ class BlockedVersusReferenceTest {
             heads,
             rnd.nextBoolean(),
             rnd.nextInt(3) == 0,
-            rnd.nextBoolean() ? Double.NaN : 0.1 + rnd.nextDouble(),
+            rnd.nextBoolean()
+                ? SoftmaxScale.pytorchDefault()
+                : SoftmaxScale.of(0.1 + rnd.nextDouble()),
             1);
     ReferenceAttention.Result expected =
         ReferenceAttention.compute(w, base, query, key, value, padding);
@@ -75,7 +77,7 @@ class BlockedVersusReferenceTest {
       // The mean map from the forward pass itself, with the output.
       MapCollector fused = new MapCollector(heads, queryLen, keyCount);
       DenseMatrix withMap =
-          kernel.forward(kernel.newWorkspace(), query, key, value, padding, fused);
+          kernel.forward(kernel.newWorkspace(), query, key, value, padding, fused.meanConsumer());
       assertClose(withMap.values(), expectedOut, what + " output with the map");
       assertClose(fused.mean, expectedMean, what + " mean map of the forward pass");
     }
@@ -138,7 +140,7 @@ class BlockedVersusReferenceTest {
         // The forward pass's own mean map: kept probabilities where bounded, recomputed blocks
         // where not.
         MapCollector fused = new MapCollector(2, 24, keyCount);
-        kernel.forward(kernel.newWorkspace(), x, x, x, padding, fused);
+        kernel.forward(kernel.newWorkspace(), x, x, x, padding, fused.meanConsumer());
         assertClose(fused.mean, meanOverHeads(expectedMaps, 2), what + " mean map of the forward");
       }
     }

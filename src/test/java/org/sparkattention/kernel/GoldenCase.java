@@ -81,7 +81,9 @@ public record GoldenCase(JsonNode meta, Path weightsFile, SafetensorsFile data) 
         heads(),
         meta.get("causal").asBoolean(),
         meta.get("add_zero_attn").asBoolean(),
-        scale == null || scale.isNull() ? Double.NaN : scale.asDouble(),
+        scale == null || scale.isNull()
+            ? SoftmaxScale.pytorchDefault()
+            : SoftmaxScale.of(scale.asDouble()),
         blockSize);
   }
 

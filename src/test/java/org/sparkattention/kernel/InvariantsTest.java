@@ -148,7 +148,7 @@ class InvariantsTest {
     long bound = 5L * e * len + 4L * len + (long) block * block + 2L * block + 4;
     assertTrue(ws.bufferedDoubles() <= bound, ws.bufferedDoubles() + " > " + bound);
     assertTrue(bound < (long) len * len / 10, "far below one L x S score matrix");
-    kernel.maps(ws, MapMode.MEAN, (h, q0, qn, kn, rows) -> {});
+    kernel.meanMap(ws, (q0, qn, kn, rows) -> {});
     // Map rows for one query block and their mean over heads: 2 x block x S'.
     assertTrue(ws.bufferedDoubles() <= bound + 2L * block * len);
   }
@@ -159,7 +159,8 @@ class InvariantsTest {
     int e = 4;
     AttentionWeights w = RandomAttention.weights(rnd, e, e, e, false, false);
     BlockedAttentionKernel kernel =
-        new BlockedAttentionKernel(w, AttentionOptions.of(1).withScale(1e6).withBlockSize(3));
+        new BlockedAttentionKernel(
+            w, AttentionOptions.of(1).withScale(SoftmaxScale.of(1e6)).withBlockSize(3));
     AttentionWorkspace ws = kernel.newWorkspace();
     DenseMatrix out = kernel.selfAttention(ws, RandomAttention.matrix(rnd, 10, e, true), null);
     for (double v : out.values()) {
@@ -189,7 +190,7 @@ class InvariantsTest {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, AttentionOptions.of(2));
     assertThrows(
         IllegalStateException.class,
-        () -> kernel.maps(kernel.newWorkspace(), MapMode.MEAN, (h, q, n, k, rows) -> {}));
+        () -> kernel.meanMap(kernel.newWorkspace(), (q, n, k, rows) -> {}));
   }
 
   @Test

@@ -3,7 +3,7 @@ package org.sparkattention.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Collects what a map pass hands out into whole maps: heads x L x S', row-major. */
-final class MapCollector implements AttentionMapConsumer {
+final class MapCollector {
   final int numHeads;
   final int queryLen;
   final int keyCount;
@@ -18,19 +18,26 @@ final class MapCollector implements AttentionMapConsumer {
     this.mean = new double[queryLen * keyCount];
   }
 
-  @Override
-  public void accept(int head, int queryStart, int queryCount, int keys, double[] rows) {
-    assertEquals(keyCount, keys, "keyCount");
-    double[] dst = head < 0 ? mean : heads;
-    int base = (head < 0 ? 0 : head * queryLen * keyCount) + queryStart * keyCount;
-    System.arraycopy(rows, 0, dst, base, queryCount * keyCount);
+  /** What collects the mean map into {@link #mean}. */
+  AttentionMapConsumer meanConsumer() {
+    return into(mean, 0);
+  }
+
+  /** Copies blocks into {@code dst} from {@code offset} (a head's L x S' or the mean). */
+  private AttentionMapConsumer into(double[] dst, int offset) {
+    return (queryStart, queryCount, keys, rows) -> {
+      assertEquals(keyCount, keys, "keyCount");
+      System.arraycopy(rows, 0, dst, offset + queryStart * keyCount, queryCount * keyCount);
+    };
   }
 
   static MapCollector collect(
       BlockedAttentionKernel kernel, AttentionWorkspace ws, int queryLen, int keyCount) {
     MapCollector c = new MapCollector(kernel.numHeads(), queryLen, keyCount);
-    kernel.maps(ws, MapMode.HEADS, c);
-    kernel.maps(ws, MapMode.MEAN, c);
+    for (int h = 0; h < kernel.numHeads(); h++) {
+      kernel.headMap(ws, h, c.into(c.heads, h * queryLen * keyCount));
+    }
+    kernel.meanMap(ws, c.meanConsumer());
     return c;
   }
 }

@@ -42,7 +42,7 @@ final class ReferenceAttention {
       kAll[j] = new double[e];
       vAll[j] = new double[e];
     }
-    double scale = o.effectiveScale(hd);
+    double scale = o.scale().forHeadDim(hd);
     double[][] ctx = new double[queryLen][e];
     double[][][] maps = new double[heads][queryLen][keyTotal];
     int fullyMasked = 0;
