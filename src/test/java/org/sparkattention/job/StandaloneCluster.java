@@ -60,7 +60,7 @@ final class StandaloneCluster implements AutoCloseable {
     return "spark://127.0.0.1:" + masterPort;
   }
 
-  /** The JVM flags Spark needs on Java 17 (pom.xml's spark.jvm.flags, given by failsafe). */
+  /** The JVM flags Spark needs on Java 17 (pom.xml's spark.jvm.flags, given by surefire). */
   static List<String> jvmFlags() {
     String flags = System.getProperty("spark.jvm.flags", "");
     return flags.isBlank() ? List.of() : List.of(flags.trim().split("\\s+"));
