@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * Paths as the file system sees them: qualified (scheme, authority, absolute), {@code ..} removed,
@@ -45,23 +46,13 @@ public final class DatasetPaths {
     } catch (IOException | RuntimeException | LinkageError e) {
       String scheme = path.toUri().getScheme();
       String jar = scheme == null ? null : CONNECTORS.get(scheme.toLowerCase(Locale.ROOT));
-      String fix =
-          jar != null
-              ? "Add "
-                  + jar
-                  + " to the job (spark-submit --packages or --jars), or use another path."
-              : "Check the URI's scheme, or add the Hadoop file-system connector for it to the job.";
-      throw new AttentionException(
-          exitKind == 5 ? AttentionException.Kind.OUTPUT : AttentionException.Kind.CONFIG,
-          key
-              + " '"
-              + path
-              + "': no Hadoop file system for scheme '"
-              + scheme
-              + "' is available ("
-              + StagedDataset.oneLine(rootCause(e))
-              + "). "
-              + fix);
+      throw UserErrors.noFileSystem(
+          key,
+          String.valueOf(path),
+          scheme,
+          StagedDataset.oneLine(rootCause(e)),
+          jar,
+          exitKind == 5);
     }
   }
 
@@ -84,8 +75,7 @@ public final class DatasetPaths {
     try {
       p = new Path(path.trim());
     } catch (IllegalArgumentException e) {
-      throw AttentionException.config(
-          key + " '" + path + "' is not a valid path: " + e.getMessage() + ".");
+      throw UserErrors.invalidPath(key, String.valueOf(path), e.getMessage());
     }
     FileSystem fs = fileSystem(key, p, conf, exitKind);
     Path qualified = fs.makeQualified(p);
@@ -159,22 +149,14 @@ public final class DatasetPaths {
                 ? (within(b.resolved(), a.resolved()) ? "the same directory as" : "inside")
                 : within(b.resolved(), a.resolved()) ? "a parent of" : null;
         if (relation != null) {
-          throw AttentionException.config(
-              a.key()
-                  + " '"
-                  + a.given()
-                  + "' is "
-                  + relation
-                  + " "
-                  + b.key()
-                  + " '"
-                  + b.given()
-                  + "' (as the file system resolves them: "
-                  + a.resolved()
-                  + " and "
-                  + b.resolved()
-                  + "): a run would overwrite or read its own data. Give each dataset its own"
-                  + " directory, none inside another.");
+          throw UserErrors.overlappingDatasets(
+              a.key(),
+              a.given(),
+              relation,
+              b.key(),
+              b.given(),
+              String.valueOf(a.resolved()),
+              String.valueOf(b.resolved()));
         }
       }
     }

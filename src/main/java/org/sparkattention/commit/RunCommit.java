@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * The one commit of a run: every dataset appears together or none does, and a failure at any step
@@ -180,12 +181,9 @@ public final class RunCommit {
 
   private static AttentionException failed(
       List<StagedDataset> datasets, String cause, String undoFailure) {
-    String failure =
-        "committing "
-            + String.join(
-                ", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList())
-            + " failed: "
-            + cause;
+    String names =
+        String.join(
+            ", ", datasets.stream().map(d -> d.what() + " '" + d.targetPath() + "'").toList());
     for (StagedDataset d : datasets) {
       if (undoFailure == null) {
         d.abort();
@@ -193,17 +191,7 @@ public final class RunCommit {
         d.keepForRecovery();
       }
     }
-    return new AttentionException(
-        AttentionException.Kind.OUTPUT,
-        undoFailure == null
-            ? failure
-                + ". Every dataset was left as it was and this run's staging was removed; fix the"
-                + " cause (permissions, space) and run again."
-            : failure
-                + ", and restoring the datasets failed too: "
-                + undoFailure
-                + ". Nothing was deleted; the next run on these paths finishes the restore from"
-                + " the journal beside them (.NAME.run-*.json) once the cause is fixed.");
+    return UserErrors.commitFailed(names, cause, undoFailure);
   }
 
   private static void faultAt(int step) throws IOException {

@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * One dataset a run writes: Spark writes into a hidden staging directory beside the final path
@@ -81,27 +82,17 @@ public final class StagedDataset {
     FileSystem fs = FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, 5));
     try {
       if (target.getParent() == null) {
-        throw output(
-            what + " '" + target + "' is a file-system root; give a dataset directory below it.");
+        throw UserErrors.outputIsRoot(what, String.valueOf(target));
       }
       // Leftovers first: a dead run's half-done commit may have moved the dataset aside, and
       // whether it exists is only known once that is undone.
       StaleRuns.clean(fs, target, owner, conf, log);
       if (fs.exists(target)) {
         if (mode == WriteMode.ERRORIFEXISTS) {
-          throw output(
-              what
-                  + " '"
-                  + target
-                  + "' already exists and mode is errorifexists. Choose another path, or set"
-                  + " mode to overwrite, append or overwrite-partitions.");
+          throw UserErrors.outputExists(what, String.valueOf(target));
         }
         if (!fs.getFileStatus(target).isDirectory()) {
-          throw output(
-              what
-                  + " '"
-                  + target
-                  + "' exists and is a file, not a dataset directory. Remove it or choose another path.");
+          throw UserErrors.outputIsFile(what, String.valueOf(target));
         }
       }
       List<Path> created = new ArrayList<>();
@@ -111,13 +102,7 @@ public final class StagedDataset {
         dir = dir.getParent();
       }
       if (dir != null && !fs.getFileStatus(dir).isDirectory()) {
-        throw output(
-            what
-                + " '"
-                + target
-                + "' cannot be created: '"
-                + dir
-                + "' is a file, not a directory. Choose another path.");
+        throw UserErrors.outputParentIsFile(what, String.valueOf(target), String.valueOf(dir));
       }
       StagedDataset dataset = new StagedDataset(what, target, mode, fs, owner, created);
       try {
@@ -127,24 +112,13 @@ public final class StagedDataset {
         RunJournal.running(owner).write(fs, dataset.ownerFile);
       } catch (IOException | RuntimeException e) {
         dataset.abort();
-        throw output(
-            what
-                + " '"
-                + target
-                + "' cannot be written: creating '"
-                + dataset.ownerFile
-                + "' failed ("
-                + oneLine(e)
-                + "). Make its directory writable, or choose another path.");
+        throw UserErrors.outputNotWritable(
+            what, String.valueOf(target), String.valueOf(dataset.ownerFile), oneLine(e));
       }
       return dataset;
     } catch (IOException e) {
-      throw output("cannot check " + what + " '" + target + "': " + oneLine(e) + ".");
+      throw UserErrors.outputUncheckable(what, String.valueOf(target), oneLine(e));
     }
-  }
-
-  private static AttentionException output(String message) {
-    return new AttentionException(AttentionException.Kind.OUTPUT, message);
   }
 
   static String oneLine(Throwable e) {

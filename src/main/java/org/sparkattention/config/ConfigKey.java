@@ -3,6 +3,7 @@ package org.sparkattention.config;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * One configuration key: its name, default (null when required or unset), parser, validator and
@@ -33,8 +34,7 @@ public record ConfigKey<T>(
   }
 
   AttentionException invalid(String value) {
-    return AttentionException.config(
-        "configuration key '" + name + "' has value '" + value + "', but it must be " + rule + ".");
+    return UserErrors.invalidValue(name, value, rule);
   }
 
   static ConfigKey<String> string(String name, String defaultValue, String help) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * The job's configuration, merged from four layers, lowest first: built-in defaults, the {@code
@@ -48,10 +49,7 @@ public final class JobConfig implements Serializable {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (!arg.startsWith("--") || arg.length() == 2) {
-        throw AttentionException.config(
-            "unexpected argument '"
-                + arg
-                + "'. Arguments are --config FILE and --KEY VALUE pairs; see --help.");
+        throw UserErrors.unexpectedArgument(arg);
       }
       String key = arg.substring(2);
       String value;
@@ -61,8 +59,7 @@ public final class JobConfig implements Serializable {
         key = key.substring(0, eq);
       } else {
         if (i + 1 >= args.length) {
-          throw AttentionException.config(
-              "command-line option '--" + key + "' has no value. Give it as --" + key + " VALUE.");
+          throw UserErrors.optionWithoutValue(key);
         }
         value = args[++i];
       }
@@ -105,14 +102,7 @@ public final class JobConfig implements Serializable {
     for (Map.Entry<String, String> e : layer.entrySet()) {
       String key = e.getKey().trim();
       if (!ConfigKeys.BY_NAME.containsKey(key)) {
-        throw AttentionException.config(
-            "unknown configuration key '"
-                + key
-                + "' (from "
-                + source
-                + "). Did you mean '"
-                + ConfigKeys.nearest(key)
-                + "'? Run with --help for the list of keys.");
+        throw UserErrors.unknownKey(key, source, ConfigKeys.nearest(key));
       }
       merged.put(key, e.getValue());
       sources.put(key, source);
@@ -124,11 +114,9 @@ public final class JobConfig implements Serializable {
     try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (NoSuchFileException e) {
-      throw AttentionException.config(
-          "configuration file '" + file + "' (--config) does not exist. Check the path.");
+      throw UserErrors.configFileMissing(String.valueOf(file));
     } catch (IOException | IllegalArgumentException e) {
-      throw AttentionException.config(
-          "cannot read configuration file '" + file + "': " + e.getMessage());
+      throw UserErrors.configFileUnreadable(String.valueOf(file), e.getMessage());
     }
     Map<String, String> m = new LinkedHashMap<>();
     for (String name : p.stringPropertyNames()) {
@@ -144,8 +132,7 @@ public final class JobConfig implements Serializable {
           k.parse(raw.get(k.name()));
         } catch (AttentionException e) {
           String m = e.getMessage();
-          throw AttentionException.config(
-              m.substring(0, m.length() - 1) + " (from " + sources.get(k.name()) + ").");
+          throw UserErrors.invalidValueFrom(e, sources.get(k.name()));
         }
       }
     }
@@ -154,30 +141,19 @@ public final class JobConfig implements Serializable {
     require(ConfigKeys.WEIGHTS, "the safetensors file of the attention layer");
     require(ConfigKeys.HEADS, "the layer's number of heads");
     if (maps() != MapsSetting.NONE && !isSet(ConfigKeys.MAPS_OUTPUT)) {
-      throw AttentionException.config(
-          "'maps' is '"
-              + maps().configName()
-              + "' but 'maps.output' is not set. Set maps.output to the attention-map dataset"
-              + " path, or maps=none.");
+      throw UserErrors.mapsOutputMissing(maps().configName());
     }
     if (badRows() == BadRowsPolicy.QUARANTINE && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
-      throw AttentionException.config(
-          "'bad.rows' is 'quarantine' but 'bad.rows.output' is not set. Set bad.rows.output to"
-              + " the dataset for rejected rows, or bad.rows=fail.");
+      throw UserErrors.badRowsOutputMissing();
     }
     if (mode() == WriteMode.OVERWRITE_PARTITIONS && partitionBy().isEmpty()) {
-      throw AttentionException.config(
-          "'mode' is 'overwrite-partitions' but 'partition.by' is empty. Set partition.by to the"
-              + " columns to partition by, or use mode=overwrite.");
+      throw UserErrors.partitionByMissing();
     }
     List<String> seen = new ArrayList<>();
     for (String column : partitionBy()) {
       String lower = column.toLowerCase(java.util.Locale.ROOT);
       if (seen.contains(lower)) {
-        throw AttentionException.config(
-            "'partition.by' names column '"
-                + column
-                + "' twice (column names compare without case). Name each column once.");
+        throw UserErrors.partitionColumnTwice(column);
       }
       seen.add(lower);
     }
@@ -186,17 +162,7 @@ public final class JobConfig implements Serializable {
 
   private void require(ConfigKey<?> key, String what) {
     if (!isSet(key)) {
-      throw AttentionException.config(
-          "configuration key '"
-              + key.name()
-              + "' is required ("
-              + what
-              + "). Set it in the --config file, as --"
-              + key.name()
-              + " VALUE, or as "
-              + SPARK_PREFIX
-              + key.name()
-              + ".");
+      throw UserErrors.requiredKey(key.name(), what, SPARK_PREFIX);
     }
   }
 

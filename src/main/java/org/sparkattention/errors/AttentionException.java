@@ -1,10 +1,10 @@
 package org.sparkattention.errors;
 
 /**
- * The one family of user-facing errors: a problem with the configuration, the weights or the input
- * data that the user can fix. Every message says what is wrong, why, and how to fix it. The job's
- * {@code main} prints it as one {@code error:} line and exits with {@link Kind#exitCode()}, without
- * a stack trace.
+ * The one family of user-facing errors, made by {@link UserErrors}: a problem with the
+ * configuration, the weights or the input data that the user can fix. Every message says what is
+ * wrong, why, and how to fix it. The job's {@code main} prints it as one {@code error:} line and
+ * exits with {@link Kind#exitCode()}, without a stack trace.
  */
 public class AttentionException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -33,32 +33,16 @@ public class AttentionException extends RuntimeException {
 
   private final Kind kind;
 
-  public AttentionException(Kind kind, String message) {
+  AttentionException(Kind kind, String message) {
     this(kind, message, null);
   }
 
-  public AttentionException(Kind kind, String message, Throwable cause) {
+  AttentionException(Kind kind, String message, Throwable cause) {
     super(message, cause);
     this.kind = kind;
   }
 
   public Kind kind() {
     return kind;
-  }
-
-  public static AttentionException config(String message) {
-    return new AttentionException(Kind.CONFIG, message);
-  }
-
-  public static AttentionException weights(String message) {
-    return new AttentionException(Kind.WEIGHTS, message);
-  }
-
-  public static AttentionException weights(String message, Throwable cause) {
-    return new AttentionException(Kind.WEIGHTS, message, cause);
-  }
-
-  public static AttentionException input(String message) {
-    return new AttentionException(Kind.INPUT, message);
   }
 }

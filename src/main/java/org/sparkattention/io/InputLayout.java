@@ -14,6 +14,7 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * Where the job finds each part of a sequence in the input schema, checked against the weights on
@@ -116,32 +117,12 @@ public final class InputLayout implements Serializable {
         && !(names.contains(queryColumn)
             || names.contains(keyColumn)
             || names.contains(valueColumn))) {
-      throw AttentionException.input(
-          "the input has neither a '"
-              + xColumn
-              + "' column (self-attention) nor '"
-              + queryColumn
-              + "', '"
-              + keyColumn
-              + "', '"
-              + valueColumn
-              + "' columns (cross-attention); its columns are "
-              + names
-              + ". Set columns.x or columns.query/key/value to the sequence columns.");
+      throw UserErrors.noSequenceColumns(xColumn, queryColumn, keyColumn, valueColumn, names);
     }
     if (self) {
       requireMatrix(schema, xColumn);
       if (kdim != embedDim || vdim != embedDim) {
-        throw AttentionException.input(
-            "the input has a '"
-                + xColumn
-                + "' column (self-attention), but the weights have kdim = "
-                + kdim
-                + " and vdim = "
-                + vdim
-                + " different from E = "
-                + embedDim
-                + ": such a layer needs cross-attention columns query, key and value.");
+        throw UserErrors.selfAttentionNeedsEqualDims(xColumn, kdim, vdim, embedDim);
       }
       queryColumn = xColumn;
       keyColumn = xColumn;
@@ -155,23 +136,13 @@ public final class InputLayout implements Serializable {
     requireColumn(names, idColumn, "every row needs an id; set columns.id to the id column");
     DataType idType = schema.apply(idColumn).dataType();
     if (!isScalar(idType)) {
-      throw AttentionException.input(
-          "id column '"
-              + idColumn
-              + "' has type "
-              + idType.simpleString()
-              + ", but an id must be a scalar (number, string, date ...). Set columns.id.");
+      throw UserErrors.idNotScalar(idColumn, idType.simpleString());
     }
     String mask = names.contains(maskColumn) ? maskColumn : null;
     if (mask != null) {
       DataType t = schema.apply(mask).dataType();
       if (!(t instanceof ArrayType a && a.elementType() instanceof BooleanType)) {
-        throw AttentionException.input(
-            "key padding mask column '"
-                + mask
-                + "' has type "
-                + t.simpleString()
-                + ", expected array<boolean> (true = key ignored).");
+        throw UserErrors.maskType(mask, t.simpleString());
       }
     }
     List<String> sequenceColumns = new ArrayList<>(List.of(queryColumn, keyColumn, valueColumn));
@@ -185,28 +156,16 @@ public final class InputLayout implements Serializable {
         continue;
       }
       if (RESERVED.stream().anyMatch(r -> r.equalsIgnoreCase(n))) {
-        throw AttentionException.input(
-            "input column '"
-                + n
-                + "' would be carried into the outputs, which add a column of that name (column"
-                + " names compare without case, as in Spark): "
-                + RESERVED
-                + ". Rename or drop it before the job.");
+        throw UserErrors.carriedColumnCollides(n, RESERVED);
       }
       carried.add(i);
     }
     for (String p : partitionBy) {
       if (!names.contains(p) || sequenceColumns.contains(p)) {
-        throw AttentionException.input(
-            "partition.by column '"
-                + p
-                + "' is not a carried input column; carried columns are "
-                + carried.stream().map(names::get).toList()
-                + ".");
+        throw UserErrors.partitionColumnNotCarried(p, carried.stream().map(names::get).toList());
       }
       if (!isScalar(schema.apply(p).dataType())) {
-        throw AttentionException.input(
-            "partition.by column '" + p + "' is not a scalar column and cannot partition files.");
+        throw UserErrors.partitionColumnNotScalar(p);
       }
     }
     int[] stringPartitions =
@@ -231,8 +190,7 @@ public final class InputLayout implements Serializable {
 
   private static void requireColumn(List<String> names, String column, String why) {
     if (!names.contains(column)) {
-      throw AttentionException.input(
-          "the input has no column '" + column + "' (" + why + "); its columns are " + names + ".");
+      throw UserErrors.columnMissing(column, why, names);
     }
   }
 
@@ -242,13 +200,7 @@ public final class InputLayout implements Serializable {
         && outer.elementType() instanceof ArrayType inner
         && (inner.elementType() instanceof FloatType
             || inner.elementType() instanceof DoubleType))) {
-      throw AttentionException.input(
-          "column '"
-              + column
-              + "' has type "
-              + t.simpleString()
-              + ", expected array<array<float>> or array<array<double>> (one row of values per"
-              + " token).");
+      throw UserErrors.sequenceType(column, t.simpleString());
     }
   }
 

@@ -20,7 +20,7 @@ import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.config.MapsSetting;
-import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
@@ -125,14 +125,8 @@ final class AttentionRun {
       df = spark.read().format(format).option("mergeSchema", "true").load(config.input());
       schema = df.schema();
     } catch (Exception e) { // AnalysisException and SparkException are checked in Java
-      throw AttentionException.input(
-          "cannot read input '"
-              + config.input()
-              + "' as "
-              + format
-              + ": "
-              + InputScan.firstLine(e)
-              + ". Check input.format, and that the files are not corrupt.");
+      throw UserErrors.inputNotReadable(
+          config.input(), String.valueOf(format), InputScan.firstLine(e));
     }
   }
 
@@ -158,10 +152,7 @@ final class AttentionRun {
     if (prepared.badRows() != null
         && Arrays.stream(layout.carriedFields())
             .anyMatch(f -> f.name().equalsIgnoreCase(OutputRows.REASON))) {
-      throw AttentionException.input(
-          "input column 'reason' would be carried into bad.rows.output, which adds a 'reason'"
-              + " column (column names compare without case). Rename it, or use"
-              + " bad.rows=fail.");
+      throw UserErrors.reasonColumnCollides();
     }
     // Before any stage: the datasets this run adds to must have its layout.
     List<String> partitionBy = config.partitionBy();
@@ -210,15 +201,7 @@ final class AttentionRun {
       sequences += s.costs().length;
     }
     if (firstBad != null && prepared.badRows() == null) {
-      throw AttentionException.input(
-          "input row with id "
-              + firstBad[0]
-              + " is bad: "
-              + firstBad[1]
-              + ". "
-              + badRows
-              + " bad row(s) in all; nothing was written. Fix the input, or set"
-              + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
+      throw UserErrors.badRows(firstBad[0], String.valueOf(firstBad[1]), badRows);
     }
   }
 

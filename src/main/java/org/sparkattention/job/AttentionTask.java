@@ -10,7 +10,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.config.MapsSetting;
-import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.kernel.AttentionMapConsumer;
@@ -118,13 +118,7 @@ final class AttentionTask
           meanMap = null;
           metrics.overflowRows.add(1);
           if (!quarantine) {
-            throw AttentionException.input(
-                "input row with id "
-                    + codec.id(row)
-                    + " is bad: "
-                    + overflow
-                    + ". Nothing was written. Fix the input, or set bad.rows=quarantine and"
-                    + " bad.rows.output to set such rows aside.");
+            throw UserErrors.badResult(codec.id(row), overflow);
           }
           return toUnsafe.apply(outputRows.computedBadRow(row, overflow, maps)).copy();
         }

@@ -14,6 +14,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.spark.MatrixParquetFormat;
 import org.sparkattention.io.spark.SparkInternals;
 
@@ -50,33 +51,13 @@ final class DatasetLayouts {
       StructType existing = spark.read().parquet(d.targetPath()).schema();
       found = describe(existing, existingPartitions);
     } catch (Exception e) { // Spark's AnalysisException is checked in Java
-      throw new AttentionException(
-          AttentionException.Kind.OUTPUT,
-          d.what()
-              + " '"
-              + d.targetPath()
-              + "' cannot be read as one Parquet dataset ("
-              + InputScan.firstLine(e)
-              + "), so mode "
-              + d.mode().configName()
-              + " would add to a dataset that readers see differently. Repair it, write to a new"
-              + " path, or use mode=overwrite.");
+      throw UserErrors.existingDatasetUnreadable(
+          d.what(), String.valueOf(d.targetPath()), InputScan.firstLine(e), d.mode().configName());
     }
     String expected = describe(schema, partitionBy);
     if (!found.equals(expected)) {
-      throw new AttentionException(
-          AttentionException.Kind.OUTPUT,
-          d.what()
-              + " '"
-              + d.targetPath()
-              + "' holds a dataset "
-              + found
-              + ", but this run writes "
-              + expected
-              + ": mode "
-              + d.mode().configName()
-              + " would mix two layouts in one dataset. Match partition.by and the input's"
-              + " columns, write to a new path, or use mode=overwrite.");
+      throw UserErrors.existingLayoutDiffers(
+          d.what(), String.valueOf(d.targetPath()), found, expected, d.mode().configName());
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.kernel.CostModel;
@@ -87,12 +87,7 @@ final class InputScan {
       return rows.hasNext();
     } catch (Exception e) { // Spark throws its (checked) SparkException from Scala code
       String file = SparkInternals.currentInputFile();
-      throw AttentionException.input(
-          "cannot read input file "
-              + (file.isEmpty() ? "(unknown)" : "'" + file + "'")
-              + ": "
-              + firstLine(e)
-              + ". The file is corrupt or not in the input format; fix or remove it.");
+      throw UserErrors.inputFileCorrupt(file, firstLine(e));
     }
   }
 

@@ -18,6 +18,7 @@ import org.sparkattention.config.JobConfig;
 import org.sparkattention.config.MapsSetting;
 import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.SoftmaxScale;
 import org.sparkattention.model.AttentionWeights;
@@ -88,14 +89,7 @@ final class Preflight {
             config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
     int heads = config.get(ConfigKeys.HEADS);
     if (weights.embedDim() % heads != 0) {
-      throw AttentionException.config(
-          "heads = "
-              + heads
-              + " does not divide the layer's embed_dim E = "
-              + weights.embedDim()
-              + " (read off "
-              + config.get(ConfigKeys.WEIGHTS)
-              + "). Set heads to the layer's num_heads.");
+      throw UserErrors.headsDoNotDivide(heads, weights.embedDim(), config.get(ConfigKeys.WEIGHTS));
     }
     Double scale = config.get(ConfigKeys.SCALE);
     AttentionOptions options =
@@ -120,11 +114,10 @@ final class Preflight {
       FileSystem fs = p.getFileSystem(hadoopConf);
       FileStatus[] found = fs.globStatus(p);
       if (found == null || found.length == 0) {
-        throw AttentionException.config(
-            "input '" + input + "' does not exist. Check the 'input' path.");
+        throw UserErrors.inputMissing(String.valueOf(input));
       }
     } catch (IOException e) {
-      throw AttentionException.config("cannot read input '" + input + "': " + e.getMessage());
+      throw UserErrors.inputUnreadable(String.valueOf(input), e.getMessage());
     }
   }
 
@@ -163,17 +156,7 @@ final class Preflight {
             ConfigKeys.COLUMN_KEY_PADDING_MASK)) {
       String column = config.get(key);
       if (!"default".equals(config.sourceOf(key)) && !names.contains(column)) {
-        throw AttentionException.input(
-            key.name()
-                + " is '"
-                + column
-                + "' (from "
-                + config.sourceOf(key)
-                + "), but the input has no such column; its columns are "
-                + names
-                + ". Set "
-                + key.name()
-                + " to one of them, or leave it unset.");
+        throw UserErrors.configuredColumnMissing(key.name(), column, config.sourceOf(key), names);
       }
     }
   }

@@ -1,6 +1,6 @@
 package org.sparkattention.job;
 
-import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * The Spark, Scala and Java a run is on, checked before anything else: one application jar serves
@@ -19,7 +19,7 @@ final class RuntimeSupport {
             scala.util.Properties.versionNumberString(),
             Runtime.version().feature());
     if (problem != null) {
-      throw AttentionException.config(problem);
+      throw UserErrors.unsupportedRuntime(problem);
     }
   }
 

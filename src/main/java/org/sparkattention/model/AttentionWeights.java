@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * The weights of one PyTorch {@code nn.MultiheadAttention} layer, immutable and shape-checked.
@@ -57,13 +58,10 @@ public final class AttentionWeights implements Serializable {
     requireShape("out_proj.weight", outWeight, e, e);
     boolean hasBias = qBias != null;
     if (hasBias != (kBias != null) || hasBias != (vBias != null) || hasBias != (outBias != null)) {
-      throw AttentionException.weights(
-          "the in-projection and out_proj biases must be all present (bias=True) or all absent"
-              + " (bias=False).");
+      throw UserErrors.biasesIncomplete();
     }
     if ((biasK == null) != (biasV == null)) {
-      throw AttentionException.weights(
-          "bias_k and bias_v must be both present (add_bias_kv=True) or both absent.");
+      throw UserErrors.biasKvIncomplete();
     }
     if (hasBias) {
       requireLength("q bias", qBias, e);
@@ -118,16 +116,7 @@ public final class AttentionWeights implements Serializable {
       k = r.matrix("k_proj_weight", e, -1);
       v = r.matrix("v_proj_weight", e, -1);
     } else {
-      throw AttentionException.weights(
-          "tensor '"
-              + p
-              + "in_proj_weight' (or '"
-              + p
-              + "q_proj_weight') is not in weights file "
-              + file.source()
-              + "."
-              + r.hint("in_proj_weight")
-              + " Set 'weights.prefix' to the layer's name in the checkpoint.");
+      throw UserErrors.inProjectionMissing(p, file.source(), r.hint("in_proj_weight"));
     }
     double[] qb = null;
     double[] kb = null;
@@ -157,15 +146,7 @@ public final class AttentionWeights implements Serializable {
   }
 
   private static String missing(TensorReader r, String name) {
-    throw AttentionException.weights(
-        "tensor '"
-            + r.prefix
-            + name
-            + "' is not in weights file "
-            + r.file.source()
-            + ", but its companion is: a layer with "
-            + (name.contains("bias_") ? "add_bias_kv" : "bias")
-            + " has both. Save the layer's complete state_dict.");
+    throw UserErrors.companionTensorMissing(r.prefix + name, r.file.source());
   }
 
   /** Reads named tensors under a prefix, checking shapes. */
@@ -185,15 +166,7 @@ public final class AttentionWeights implements Serializable {
     SafetensorsFile.TensorInfo require(String name) {
       SafetensorsFile.TensorInfo t = file.info(prefix + name);
       if (t == null) {
-        throw AttentionException.weights(
-            "tensor '"
-                + prefix
-                + name
-                + "' is not in weights file "
-                + file.source()
-                + "."
-                + hint(name)
-                + " Save the layer's state_dict, or set 'weights.prefix' to the layer's name.");
+        throw UserErrors.layerTensorMissing(prefix + name, file.source(), hint(name));
       }
       return t;
     }
@@ -255,35 +228,16 @@ public final class AttentionWeights implements Serializable {
             index.insert(0, (d > 0 ? ", " : "") + rest % shape[d]);
             rest /= shape[d];
           }
-          throw AttentionException.weights(
-              "tensor '"
-                  + prefix
-                  + name
-                  + "' in "
-                  + file.source()
-                  + " holds "
-                  + values[i]
-                  + " at index ["
-                  + index
-                  + "]: weights must be finite. Check the checkpoint that the layer was saved from.");
+          throw UserErrors.tensorNotFinite(
+              prefix + name, file.source(), values[i], String.valueOf(index));
         }
       }
       return values;
     }
 
     AttentionException shapeError(String name, String expected, SafetensorsFile.TensorInfo t) {
-      return AttentionException.weights(
-          "tensor '"
-              + prefix
-              + name
-              + "' in "
-              + file.source()
-              + " has shape "
-              + t.shapeString()
-              + " but expected "
-              + expected
-              + " (E is out_proj.weight's row count)"
-              + ". Check that all tensors come from the same layer.");
+      return UserErrors.tensorShape(
+          prefix + name, file.source(), t.shapeString(), String.valueOf(expected));
     }
   }
 
@@ -307,24 +261,13 @@ public final class AttentionWeights implements Serializable {
 
   private static void requireShape(String name, DenseMatrix m, int rows, int cols) {
     if (m.numRows() != rows || m.numCols() != cols || rows == 0 || cols == 0) {
-      throw AttentionException.weights(
-          name
-              + " is "
-              + m.numRows()
-              + " x "
-              + m.numCols()
-              + " but must be "
-              + rows
-              + " x "
-              + cols
-              + " (non-empty).");
+      throw UserErrors.matrixShape(name, m.numRows(), m.numCols(), rows, cols);
     }
   }
 
   private static void requireLength(String name, double[] v, int length) {
     if (v.length != length) {
-      throw AttentionException.weights(
-          name + " has length " + v.length + " but must have E = " + length + ".");
+      throw UserErrors.vectorLength(name, v.length, length);
     }
   }
 

@@ -22,6 +22,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.sparkattention.errors.AttentionException;
+import org.sparkattention.errors.UserErrors;
 
 /**
  * A safetensors file, read whole into memory and validated: an 8-byte little-endian header length,
@@ -236,8 +237,7 @@ public final class SafetensorsFile {
   public double[] readDoubles(String name) {
     TensorInfo t = tensors.get(name);
     if (t == null) {
-      throw AttentionException.weights(
-          "tensor '" + name + "' is not in weights file " + source + ".");
+      throw UserErrors.tensorMissing(name, String.valueOf(source));
     }
     int n = Math.toIntExact(t.elementCount());
     double[] out = new double[n];
@@ -264,15 +264,7 @@ public final class SafetensorsFile {
         }
       }
       default ->
-          throw AttentionException.weights(
-              "tensor '"
-                  + name
-                  + "' in "
-                  + source
-                  + " has dtype "
-                  + t.dtype()
-                  + "; attention weights must be F16, BF16, F32 or F64. Save the layer with a"
-                  + " floating-point dtype.");
+          throw UserErrors.tensorDtype(name, String.valueOf(source), String.valueOf(t.dtype()));
     }
     return out;
   }
@@ -315,11 +307,10 @@ public final class SafetensorsFile {
       }
       return bytes;
     } catch (java.io.FileNotFoundException | NoSuchFileException e) {
-      throw AttentionException.weights(
-          "weights file " + location + " does not exist. Check the 'weights' path.");
+      throw UserErrors.weightsFileMissing(String.valueOf(location));
     } catch (IOException e) {
-      throw AttentionException.weights(
-          "cannot read weights file " + location + ": " + firstLine(e.getMessage()), e);
+      throw UserErrors.weightsFileUnreadable(
+          String.valueOf(location), firstLine(e.getMessage()), e);
     }
   }
 
@@ -345,12 +336,7 @@ public final class SafetensorsFile {
   }
 
   private static AttentionException corrupt(String source, String what) {
-    return AttentionException.weights(
-        "weights file "
-            + source
-            + " is not a valid safetensors file: "
-            + what
-            + ". Re-export the layer's state_dict with safetensors.");
+    return UserErrors.notSafetensors(String.valueOf(source), what);
   }
 
   private static String firstLine(String s) {
