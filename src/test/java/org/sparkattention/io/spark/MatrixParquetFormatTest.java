@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.SparkTest;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.parquet.ParquetCompat;
 import org.sparkattention.job.SparkTestSession;
 import scala.collection.immutable.ArraySeq;
 

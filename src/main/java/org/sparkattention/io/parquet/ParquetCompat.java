@@ -1,4 +1,4 @@
-package org.sparkattention.io.spark;
+package org.sparkattention.io.parquet;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -16,9 +16,9 @@ import org.apache.parquet.column.ParquetProperties;
  *       with 1.15 the writer keeps its own limit and Parquet's builder is not told.
  * </ul>
  */
-final class ParquetCompat {
+public final class ParquetCompat {
   /** The configuration key of the row-group row limit (1.16's {@code BLOCK_ROW_COUNT_LIMIT}). */
-  static final String BLOCK_ROW_COUNT_LIMIT = "parquet.block.row.count.limit";
+  public static final String BLOCK_ROW_COUNT_LIMIT = "parquet.block.row.count.limit";
 
   /** 1.16's {@code DEFAULT_ROW_GROUP_ROW_COUNT_LIMIT}: no limit below int's range. */
   static final int DEFAULT_ROW_GROUP_ROW_COUNT_LIMIT = Integer.MAX_VALUE;
@@ -41,12 +41,12 @@ final class ParquetCompat {
   }
 
   /** The row-group row limit the configuration asks for. */
-  static int rowGroupRowCountLimit(Configuration conf) {
+  public static int rowGroupRowCountLimit(Configuration conf) {
     return conf.getInt(BLOCK_ROW_COUNT_LIMIT, DEFAULT_ROW_GROUP_ROW_COUNT_LIMIT);
   }
 
   /** {@code builder} told the row-group row limit, where this Parquet has one. */
-  static ParquetProperties.Builder withRowGroupRowCountLimit(
+  public static ParquetProperties.Builder withRowGroupRowCountLimit(
       ParquetProperties.Builder builder, int limit) {
     return withRowGroupRowCountLimit(builder, limit, WITH_ROW_GROUP_ROW_COUNT_LIMIT);
   }

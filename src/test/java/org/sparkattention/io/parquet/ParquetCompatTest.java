@@ -1,4 +1,4 @@
-package org.sparkattention.io.spark;
+package org.sparkattention.io.parquet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

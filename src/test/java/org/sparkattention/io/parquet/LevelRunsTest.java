@@ -1,4 +1,4 @@
-package org.sparkattention.io.spark;
+package org.sparkattention.io.parquet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +19,7 @@ class LevelRunsTest {
     Random rnd = new Random(4);
     for (int maxLevel : new int[] {1, 2, 3, 7, 255, 300}) {
       for (int trial = 0; trial < 20; trial++) {
-        MatrixParquetWriter.LevelRuns runs = new MatrixParquetWriter.LevelRuns(maxLevel);
+        LevelRuns runs = new LevelRuns(maxLevel);
         int total = 0;
         int[] expected = new int[5000];
         while (total < 4000) {
@@ -49,7 +49,7 @@ class LevelRunsTest {
 
   @Test
   void finishStartsANewSequence() throws IOException {
-    MatrixParquetWriter.LevelRuns runs = new MatrixParquetWriter.LevelRuns(1);
+    LevelRuns runs = new LevelRuns(1);
     runs.add(1, 3);
     runs.finish();
     runs.add(0, 2);
