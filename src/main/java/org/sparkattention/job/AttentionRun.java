@@ -230,69 +230,18 @@ final class AttentionRun {
   private void computeAndWrite() {
     Broadcast<AttentionWeights> weights = sc.broadcast(prepared.weights());
     metrics = new JobMetrics(spark.sparkContext());
-    Broadcast<int[][]> taskOf = assignment;
-    StructType inputSchema = schema;
-    JavaRDD<InternalRow> balanced =
-        plan.inPlace()
-            ? input.mapPartitionsWithIndex(
-                (idx, rows) -> RowRouting.inPlace(rows, taskOf.value()[idx]), true)
-            : JavaPairRDD.fromJavaRDD(
-                    input.mapPartitionsWithIndex(
-                        (idx, rows) -> RowRouting.assign(rows, taskOf.value()[idx], inputSchema),
-                        true))
-                .partitionBy(new TaskPartitioner(plan.tasks()))
-                .values();
     boolean quarantine = prepared.badRows() != null;
     AttentionTask task =
         new AttentionTask(
             weights, prepared.options(), codec, outputRows, config.maps(), quarantine, metrics);
-    JavaRDD<InternalRow> computed = balanced.mapPartitions(task);
+    JavaRDD<InternalRow> computed = routedRows().mapPartitions(task);
 
     long tRun = System.nanoTime();
-    String[] partitionBy = config.partitionBy().toArray(new String[0]);
-    if (config.maps() == MapsSetting.NONE && !quarantine) {
-      runPhase("computing attention and writing outputs");
-      write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false);
-    } else {
-      // Each task writes its outputs, maps and overflowed rows as they are computed, each kind
-      // to its own file, committed together by Spark's commit protocol; the map and bad-row
-      // files then move to their datasets' staging.
-      runPhase(
-          config.maps() == MapsSetting.NONE
-              ? "computing attention and writing outputs"
-              : "computing attention and maps, writing outputs and maps");
-      write(
-          computed,
-          outputRows.computedSchema(config.maps() != MapsSetting.NONE, quarantine),
-          prepared.output(),
-          partitionBy,
-          true);
-      if (config.maps() != MapsSetting.NONE) {
-        prepared.maps().takeFiles(prepared.output(), MatrixParquetFormat.MAPS_PREFIX);
-      }
-    }
+    writeComputed(computed, quarantine);
     if (quarantine) {
-      runPhase("writing bad rows");
-      SequenceCodec rowCodec = codec;
-      OutputRows rows = outputRows;
-      JavaRDD<InternalRow> bad =
-          input.mapPartitionsWithIndex(
-              (idx, it) -> RowRouting.badRows(it, taskOf.value()[idx], rowCodec, rows), true);
-      write(bad, outputRows.badRowSchema(), prepared.badRows(), partitionBy, false);
-      prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
+      writeBadRows();
     }
-    // A dataset without rows still gets a file: readers need its schema.
-    List<String> partitions = config.partitionBy();
-    DatasetLayouts.writeEmptyWhereNeeded(
-        spark, prepared.output(), outputRows.outputSchema(), partitions);
-    if (prepared.maps() != null) {
-      DatasetLayouts.writeEmptyWhereNeeded(
-          spark, prepared.maps(), outputRows.mapSchema(), partitions);
-    }
-    if (quarantine) {
-      DatasetLayouts.writeEmptyWhereNeeded(
-          spark, prepared.badRows(), outputRows.badRowSchema(), partitions);
-    }
+    writeEmptyDatasets();
     badRows += metrics.overflowRows.value();
     if (metrics.sequences.value() == 0) {
       note(
@@ -301,6 +250,80 @@ final class AttentionRun {
               : "no row could be computed: the output is empty");
     }
     runSeconds = (System.nanoTime() - tRun) / 1e9;
+  }
+
+  /** The input's rows in their tasks: where they are when the plan keeps them, else shuffled. */
+  private JavaRDD<InternalRow> routedRows() {
+    Broadcast<int[][]> taskOf = assignment;
+    StructType inputSchema = schema;
+    if (plan.inPlace()) {
+      return input.mapPartitionsWithIndex(
+          (idx, rows) -> RowRouting.inPlace(rows, taskOf.value()[idx]), true);
+    }
+    return JavaPairRDD.fromJavaRDD(
+            input.mapPartitionsWithIndex(
+                (idx, rows) -> RowRouting.assign(rows, taskOf.value()[idx], inputSchema), true))
+        .partitionBy(new TaskPartitioner(plan.tasks()))
+        .values();
+  }
+
+  /** Runs the compute stage, which writes the outputs (and the maps and overflowed rows). */
+  private void writeComputed(JavaRDD<InternalRow> computed, boolean quarantine) {
+    String[] partitionBy = config.partitionBy().toArray(new String[0]);
+    boolean maps = config.maps() != MapsSetting.NONE;
+    runPhase(
+        maps
+            ? "computing attention and maps, writing outputs and maps"
+            : "computing attention and writing outputs");
+    if (!maps && !quarantine) {
+      write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false);
+      return;
+    }
+    // Each task writes its outputs, maps and overflowed rows as they are computed, each kind to
+    // its own file, committed together by Spark's commit protocol; the map and bad-row files then
+    // move to their datasets' staging.
+    write(
+        computed,
+        outputRows.computedSchema(maps, quarantine),
+        prepared.output(),
+        partitionBy,
+        true);
+    if (maps) {
+      prepared.maps().takeFiles(prepared.output(), MatrixParquetFormat.MAPS_PREFIX);
+    }
+  }
+
+  /** The rows the checking scan found bad, with their reasons, to bad.rows.output. */
+  private void writeBadRows() {
+    runPhase("writing bad rows");
+    Broadcast<int[][]> taskOf = assignment;
+    SequenceCodec rowCodec = codec;
+    OutputRows rows = outputRows;
+    JavaRDD<InternalRow> bad =
+        input.mapPartitionsWithIndex(
+            (idx, it) -> RowRouting.badRows(it, taskOf.value()[idx], rowCodec, rows), true);
+    write(
+        bad,
+        outputRows.badRowSchema(),
+        prepared.badRows(),
+        config.partitionBy().toArray(new String[0]),
+        false);
+    prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
+  }
+
+  /** A dataset without rows still gets a file: readers need its schema. */
+  private void writeEmptyDatasets() {
+    List<String> partitions = config.partitionBy();
+    DatasetLayouts.writeEmptyWhereNeeded(
+        spark, prepared.output(), outputRows.outputSchema(), partitions);
+    if (prepared.maps() != null) {
+      DatasetLayouts.writeEmptyWhereNeeded(
+          spark, prepared.maps(), outputRows.mapSchema(), partitions);
+    }
+    if (prepared.badRows() != null) {
+      DatasetLayouts.writeEmptyWhereNeeded(
+          spark, prepared.badRows(), outputRows.badRowSchema(), partitions);
+    }
   }
 
   /** Step 4: what the run did, its time split by the kernel's share of its tasks' time. */

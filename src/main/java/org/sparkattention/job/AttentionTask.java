@@ -35,7 +35,7 @@ final class AttentionTask
   private final SequenceCodec codec;
   private final OutputRows outputRows;
 
-  /** null when no maps are written. */
+  /** Which maps each sequence gets: none, one per head, or their mean. */
   private final MapsSetting mapMode;
 
   /** bad.rows=quarantine: a row whose computation overflows becomes a bad row, not an error. */
@@ -69,114 +69,136 @@ final class AttentionTask
         maps || quarantine
             ? outputRows.computedSchema(maps, quarantine)
             : outputRows.outputSchema();
-    UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
-    return new Iterator<>() {
-      private InternalRow current;
+    return new SequenceRows(rows, kernel, ws, UnsafeProjection.create(schema), maps);
+  }
 
-      /** With maps=mean, the current row's mean map, made by its forward pass. */
-      private float[] meanMap;
+  /**
+   * A task's rows out: each input row's output row, then (with maps) its map rows, computed one
+   * sequence at a time.
+   */
+  private final class SequenceRows implements Iterator<InternalRow> {
+    private final Iterator<InternalRow> rows;
+    private final BlockedAttentionKernel kernel;
+    private final AttentionWorkspace ws;
+    private final UnsafeProjection toUnsafe;
+    private final boolean maps;
 
-      private int nextHead;
-      private int sequences;
+    private InternalRow current;
 
-      @Override
-      public boolean hasNext() {
-        return current != null || rows.hasNext();
+    /** With maps=mean, the current row's mean map, made by its forward pass. */
+    private float[] meanMap;
+
+    private int nextHead;
+    private int sequences;
+
+    SequenceRows(
+        Iterator<InternalRow> rows,
+        BlockedAttentionKernel kernel,
+        AttentionWorkspace ws,
+        UnsafeProjection toUnsafe,
+        boolean maps) {
+      this.rows = rows;
+      this.kernel = kernel;
+      this.ws = ws;
+      this.toUnsafe = toUnsafe;
+      this.maps = maps;
+    }
+
+    @Override
+    public boolean hasNext() {
+      return current != null || rows.hasNext();
+    }
+
+    @Override
+    public InternalRow next() {
+      if (current != null) {
+        return nextMap();
       }
-
-      @Override
-      public InternalRow next() {
-        if (current != null) {
-          return nextMap();
-        }
-        if (!rows.hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return compute(rows.next());
+      if (!rows.hasNext()) {
+        throw new NoSuchElementException();
       }
+      return compute(rows.next());
+    }
 
-      private InternalRow compute(InternalRow row) {
-        long t0 = System.nanoTime();
-        DenseMatrix query = codec.query(row);
-        DenseMatrix key = codec.key(row, query);
-        DenseMatrix value = codec.value(row, query);
-        boolean[] mask = codec.keyPaddingMask(row);
-        long t1 = System.nanoTime();
-        DenseMatrix out;
-        if (mapMode == MapsSetting.MEAN) {
-          // The mean map comes from the forward pass itself.
-          float[] map = new float[query.numRows() * (key.numRows() + kernel.extraKeys())];
-          AttentionMapConsumer toMap = (q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
-          out = kernel.forward(ws, query, key, value, mask, toMap);
-          meanMap = map;
-        } else {
-          out = kernel.forward(ws, query, key, value, mask);
-        }
-        long t2 = System.nanoTime();
-        String overflow = overflowReason(out);
-        if (overflow != null) {
-          meanMap = null;
-          metrics.overflowRows.add(1);
-          if (!quarantine) {
-            throw UserErrors.badResult(codec.id(row), overflow);
-          }
-          return toUnsafe.apply(outputRows.computedBadRow(row, overflow, maps)).copy();
-        }
-        InternalRow encoded =
-            toUnsafe
-                .apply(
-                    maps || quarantine
-                        ? outputRows.computedOutput(
-                            row, out.values(), out.numRows(), out.numCols(), maps, quarantine)
-                        : outputRows.output(row, out.values(), out.numRows(), out.numCols()))
-                .copy();
-        long t3 = System.nanoTime();
-        // Work done: only the head maps take a pass of their own over the keys.
-        metrics.sequence(
-            kernel.flops(query.numRows(), key.numRows(), mapMode == MapsSetting.HEADS),
-            ws.fullyMaskedQueries(),
-            t1 - t0,
-            t2 - t1,
-            t3 - t2);
-        FaultInjection.afterSequence(++sequences);
-        if (maps) {
-          // Held while its map rows are emitted: the input iterator may reuse the row object.
-          current = row.copy();
-          nextHead = 0;
-        }
-        return encoded;
+    private InternalRow compute(InternalRow row) {
+      long t0 = System.nanoTime();
+      DenseMatrix query = codec.query(row);
+      DenseMatrix key = codec.key(row, query);
+      DenseMatrix value = codec.value(row, query);
+      boolean[] mask = codec.keyPaddingMask(row);
+      long t1 = System.nanoTime();
+      DenseMatrix out;
+      if (mapMode == MapsSetting.MEAN) {
+        // The mean map comes from the forward pass itself.
+        float[] map = new float[query.numRows() * (key.numRows() + kernel.extraKeys())];
+        AttentionMapConsumer toMap = (q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
+        out = kernel.forward(ws, query, key, value, mask, toMap);
+        meanMap = map;
+      } else {
+        out = kernel.forward(ws, query, key, value, mask);
       }
+      long t2 = System.nanoTime();
+      String overflow = overflowReason(out);
+      if (overflow != null) {
+        meanMap = null;
+        metrics.overflowRows.add(1);
+        if (!quarantine) {
+          throw UserErrors.badResult(codec.id(row), overflow);
+        }
+        return toUnsafe.apply(outputRows.computedBadRow(row, overflow, maps)).copy();
+      }
+      InternalRow encoded =
+          toUnsafe
+              .apply(
+                  maps || quarantine
+                      ? outputRows.computedOutput(
+                          row, out.values(), out.numRows(), out.numCols(), maps, quarantine)
+                      : outputRows.output(row, out.values(), out.numRows(), out.numCols()))
+              .copy();
+      long t3 = System.nanoTime();
+      // Work done: only the head maps take a pass of their own over the keys.
+      metrics.sequence(
+          kernel.flops(query.numRows(), key.numRows(), mapMode == MapsSetting.HEADS),
+          ws.fullyMaskedQueries(),
+          t1 - t0,
+          t2 - t1,
+          t3 - t2);
+      FaultInjection.afterSequence(++sequences);
+      if (maps) {
+        // Held while its map rows are emitted: the input iterator may reuse the row object.
+        current = row.copy();
+        nextHead = 0;
+      }
+      return encoded;
+    }
 
-      private InternalRow nextMap() {
-        long t0 = System.nanoTime();
-        int queryLen = codec.queryLen(current);
-        int keyCount = codec.keyLen(current) + kernel.extraKeys();
-        float[] map;
-        Integer head;
-        if (mapMode == MapsSetting.MEAN) {
-          map = meanMap;
-          meanMap = null;
-          head = null;
-        } else {
-          float[] headMap = new float[queryLen * keyCount];
-          kernel.headMap(ws, nextHead, (q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
-          map = headMap;
-          head = nextHead;
-        }
-        long t1 = System.nanoTime();
-        InternalRow encoded =
-            toUnsafe
-                .apply(outputRows.map(current, head, map, queryLen, keyCount, quarantine))
-                .copy();
-        long t2 = System.nanoTime();
-        metrics.mapRow(t1 - t0, t2 - t1);
-        nextHead++;
-        if (mapMode == MapsSetting.MEAN || nextHead == kernel.numHeads()) {
-          current = null;
-        }
-        return encoded;
+    private InternalRow nextMap() {
+      long t0 = System.nanoTime();
+      int queryLen = codec.queryLen(current);
+      int keyCount = codec.keyLen(current) + kernel.extraKeys();
+      float[] map;
+      Integer head;
+      if (mapMode == MapsSetting.MEAN) {
+        map = meanMap;
+        meanMap = null;
+        head = null;
+      } else {
+        float[] headMap = new float[queryLen * keyCount];
+        kernel.headMap(ws, nextHead, (q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
+        map = headMap;
+        head = nextHead;
       }
-    };
+      long t1 = System.nanoTime();
+      InternalRow encoded =
+          toUnsafe.apply(outputRows.map(current, head, map, queryLen, keyCount, quarantine)).copy();
+      long t2 = System.nanoTime();
+      metrics.mapRow(t1 - t0, t2 - t1);
+      nextHead++;
+      if (mapMode == MapsSetting.MEAN || nextHead == kernel.numHeads()) {
+        current = null;
+      }
+      return encoded;
+    }
   }
 
   /**

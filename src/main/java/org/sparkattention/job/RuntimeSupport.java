@@ -1,6 +1,7 @@
 package org.sparkattention.job;
 
 import org.sparkattention.errors.UserErrors;
+import scala.util.Properties;
 
 /**
  * The Spark, Scala and Java a run is on, checked before anything else: one application jar serves
@@ -14,10 +15,7 @@ final class RuntimeSupport {
   /** Throws a CONFIG error when this JVM's Spark, Scala or Java is not supported. */
   static void requireSupported() {
     String problem =
-        problem(
-            sparkVersion(),
-            scala.util.Properties.versionNumberString(),
-            Runtime.version().feature());
+        problem(sparkVersion(), Properties.versionNumberString(), Runtime.version().feature());
     if (problem != null) {
       throw UserErrors.unsupportedRuntime(problem);
     }
