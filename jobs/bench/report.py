@@ -19,6 +19,9 @@ WORKLOADS = [
 ]
 
 
+# Where the hand-written design measurements start in BENCHMARKS.md.
+KEPT_HEADING = "## Design measurements"
+
 def load(path):
     try:
         with open(path) as f:
@@ -134,6 +137,12 @@ def main():
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
 
+    # The hand-written measurements after KEPT_HEADING survive a regeneration.
+    kept = ""
+    if os.path.exists(md_path):
+        old = open(md_path).read()
+        if KEPT_HEADING in old:
+            kept = old[old.index(KEPT_HEADING):]
     with open(md_path, "w") as f:
         f.write("# Benchmarks\n\n")
         f.write(f"Made by `{command.strip()}` on {datetime.date.today()}: {os.cpu_count()} cores "
@@ -154,6 +163,8 @@ def main():
         for c in check_lines:
             f.write(f"- {c}\n")
         f.write(f"\n![GFLOP/s against sequence length]({os.path.basename(png_path)})\n")
+        if kept:
+            f.write("\n" + kept)
 
 
 if __name__ == "__main__":
