@@ -32,15 +32,21 @@ public final class DatasetPaths {
           "wasbs", "org.apache.hadoop:hadoop-azure (the version of your Hadoop)",
           "oss", "org.apache.hadoop:hadoop-aliyun (the version of your Hadoop)");
 
+  /** Whether a run reads a path or writes it: which exit code a problem with it gets. */
+  public enum Role {
+    INPUT,
+    OUTPUT
+  }
+
   private DatasetPaths() {}
 
   /**
    * The file system of {@code path}, or a user error naming the key, the scheme and the connector
    * jar to add.
    *
-   * @param exitKind 2 for inputs (configuration), 5 for outputs
+   * @param role whether the path is read (a configuration error, exit 2) or written (exit 5)
    */
-  public static FileSystem fileSystem(String key, Path path, Configuration conf, int exitKind) {
+  public static FileSystem fileSystem(String key, Path path, Configuration conf, Role role) {
     try {
       return path.getFileSystem(conf);
     } catch (IOException | RuntimeException | LinkageError e) {
@@ -52,7 +58,7 @@ public final class DatasetPaths {
           scheme,
           StagedDataset.oneLine(rootCause(e)),
           jar,
-          exitKind == 5);
+          role == Role.OUTPUT);
     }
   }
 
@@ -68,16 +74,16 @@ public final class DatasetPaths {
    * {@code path} qualified, normalised, and with symbolic links resolved in its longest existing
    * prefix.
    *
-   * @param exitKind see {@link #fileSystem}
+   * @param role see {@link #fileSystem}
    */
-  public static Path resolve(String key, String path, Configuration conf, int exitKind) {
+  public static Path resolve(String key, String path, Configuration conf, Role role) {
     Path p;
     try {
       p = new Path(path.trim());
     } catch (IllegalArgumentException e) {
       throw UserErrors.invalidPath(key, String.valueOf(path), e.getMessage());
     }
-    FileSystem fs = fileSystem(key, p, conf, exitKind);
+    FileSystem fs = fileSystem(key, p, conf, role);
     Path qualified = fs.makeQualified(p);
     try {
       // The longest prefix that exists, resolved, and the rest appended as it is.

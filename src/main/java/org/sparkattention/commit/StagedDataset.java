@@ -79,7 +79,8 @@ public final class StagedDataset {
       Configuration conf,
       RunOwner owner,
       PrintStream log) {
-    FileSystem fs = FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, 5));
+    FileSystem fs =
+        FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, DatasetPaths.Role.OUTPUT));
     try {
       if (target.getParent() == null) {
         throw UserErrors.outputIsRoot(what, String.valueOf(target));

@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.DatasetPaths;
+import org.sparkattention.commit.DatasetPaths.Role;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.BadRowsPolicy;
 import org.sparkattention.config.ConfigKey;
@@ -62,21 +63,23 @@ final class Preflight {
    */
   Prepared prepare(Configuration hadoopConf, RunGuard guard) {
     List<DatasetPaths.Named> paths = new ArrayList<>();
-    paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, 2));
-    paths.add(named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, 2));
-    DatasetPaths.Named output = named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, 5);
+    paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, Role.INPUT));
+    paths.add(
+        named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, Role.INPUT));
+    DatasetPaths.Named output =
+        named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, Role.OUTPUT);
     paths.add(output);
     DatasetPaths.Named maps =
         config.maps() == MapsSetting.NONE
             ? null
-            : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, 5);
+            : named(ConfigKeys.MAPS_OUTPUT.name(), config.mapsOutput(), hadoopConf, Role.OUTPUT);
     DatasetPaths.Named bad =
         config.badRows() == BadRowsPolicy.QUARANTINE
             ? named(
                 ConfigKeys.BAD_ROWS_OUTPUT.name(),
                 config.get(ConfigKeys.BAD_ROWS_OUTPUT),
                 hadoopConf,
-                5)
+                Role.OUTPUT)
             : null;
     for (DatasetPaths.Named n : new DatasetPaths.Named[] {maps, bad}) {
       if (n != null) {
@@ -121,8 +124,8 @@ final class Preflight {
     }
   }
 
-  private static DatasetPaths.Named named(String key, String path, Configuration conf, int exit) {
-    return new DatasetPaths.Named(key, path, DatasetPaths.resolve(key, path, conf, exit));
+  private static DatasetPaths.Named named(String key, String path, Configuration conf, Role role) {
+    return new DatasetPaths.Named(key, path, DatasetPaths.resolve(key, path, conf, role));
   }
 
   /**

@@ -79,7 +79,12 @@ class RunCommitTest {
 
   private StagedDataset prepare(String what, Path path, WriteMode mode, RunOwner owner) {
     return StagedDataset.prepare(
-        what, DatasetPaths.resolve(what, path.toString(), conf, 5), mode, conf, owner, log());
+        what,
+        DatasetPaths.resolve(what, path.toString(), conf, DatasetPaths.Role.OUTPUT),
+        mode,
+        conf,
+        owner,
+        log());
   }
 
   private static Map<String, String> merged(Map<String, String> old, Map<String, String> add) {
@@ -404,7 +409,8 @@ class RunCommitTest {
   }
 
   private DatasetPaths.Named named(String key, String path) {
-    return new DatasetPaths.Named(key, path, DatasetPaths.resolve(key, path, conf, 2));
+    return new DatasetPaths.Named(
+        key, path, DatasetPaths.resolve(key, path, conf, DatasetPaths.Role.INPUT));
   }
 
   @Test
@@ -412,13 +418,16 @@ class RunCommitTest {
     AttentionException e =
         assertThrows(
             AttentionException.class,
-            () -> DatasetPaths.resolve("weights", "s3a://bucket/w.safetensors", conf, 2));
+            () ->
+                DatasetPaths.resolve(
+                    "weights", "s3a://bucket/w.safetensors", conf, DatasetPaths.Role.INPUT));
     assertTrue(e.getMessage().contains("scheme 's3a'"), e.getMessage());
     assertTrue(e.getMessage().contains("hadoop-aws"), e.getMessage());
     assertEquals(2, e.kind().exitCode());
     AttentionException out =
         assertThrows(
-            AttentionException.class, () -> DatasetPaths.resolve("output", "nofs://x/y", conf, 5));
+            AttentionException.class,
+            () -> DatasetPaths.resolve("output", "nofs://x/y", conf, DatasetPaths.Role.OUTPUT));
     assertEquals(5, out.kind().exitCode());
     assertFalse(out.getMessage().contains("\n"));
   }
