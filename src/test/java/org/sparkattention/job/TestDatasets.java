@@ -17,6 +17,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -28,7 +29,7 @@ import scala.jdk.javaapi.CollectionConverters;
 final class TestDatasets {
   private TestDatasets() {}
 
-  static final org.apache.spark.sql.types.DataType DOUBLE_MATRIX =
+  static final DataType DOUBLE_MATRIX =
       DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.DoubleType, false), false);
 
   /** One input sequence: id, label (carried), query (and key, value for cross), mask or null. */
@@ -134,9 +135,14 @@ final class TestDatasets {
 
   /** Both datasets hold the same ids with bitwise equal float matrices in {@code column}. */
   static void assertSameValues(Path a, Path b, String column) {
+    assertSameValues(a.toString(), b.toString(), column);
+  }
+
+  /** As above, for datasets named by URI or path. */
+  static void assertSameValues(String a, String b, String column) {
     SparkSession spark = SparkTestSession.get();
-    Map<Long, Row> left = TestDatasets.byId(spark, a.toString());
-    Map<Long, Row> right = TestDatasets.byId(spark, b.toString());
+    Map<Long, Row> left = TestDatasets.byId(spark, a);
+    Map<Long, Row> right = TestDatasets.byId(spark, b);
     assertEquals(right.keySet(), left.keySet());
     for (Long id : left.keySet()) {
       float[][] x = TestDatasets.floats(left.get(id), column);
