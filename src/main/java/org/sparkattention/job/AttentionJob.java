@@ -23,7 +23,11 @@ public final class AttentionJob {
 
   public static void main(String[] args) {
     int code = runMain(args, System.out, System.err);
-    System.exit(code);
+    // Success returns instead: in YARN's application master (cluster deploy mode) a System.exit,
+    // even exit(0), reports the application as failed.
+    if (code != 0) {
+      System.exit(code);
+    }
   }
 
   /** main without the exit: returns the process exit code. */

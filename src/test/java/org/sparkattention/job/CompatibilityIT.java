@@ -2,6 +2,7 @@ package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -9,9 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -93,6 +96,31 @@ class CompatibilityIT {
       TestDatasets.assertSameValues(out, firstOut, "output");
       assertSameMaps(spark, maps, firstMaps);
     }
+  }
+
+  @Test
+  void spark41OnJava25IsRefusedWithOneLine() throws Exception {
+    Path cell = Files.createDirectories(dir.resolve("4.1.0-java25"));
+    Process p =
+        SparkDistributions.submit(
+            SparkDistributions.sparkHome("4.1.0"),
+            SparkDistributions.javaHome(25),
+            cell,
+            List.of("--master", "local[1]"),
+            List.of(
+                "--config",
+                "conf/attention.properties",
+                "--output",
+                cell.resolve("out").toString()),
+            Map.of());
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), "finished");
+    String stderr = SparkDistributions.read(cell.resolve("submit.err"));
+    assertEquals(2, p.exitValue(), stderr);
+    List<String> errors = stderr.lines().filter(l -> l.startsWith("error:")).toList();
+    assertEquals(1, errors.size(), stderr);
+    assertTrue(errors.get(0).contains("this is Java 25 with Spark 4.1.0"), errors.get(0));
+    assertFalse(stderr.contains("\tat "), "no stack trace");
+    assertFalse(Files.exists(cell.resolve("out")), "nothing written");
   }
 
   /** Every map row of every id and head bitwise equal. */

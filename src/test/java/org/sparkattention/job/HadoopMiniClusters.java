@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -45,7 +47,14 @@ final class HadoopMiniClusters implements AutoCloseable {
     yarnConf.setInt("yarn.nodemanager.resource.cpu-vcores", 4);
     yarnConf.setBoolean("yarn.nodemanager.vmem-check-enabled", false);
     yarnConf.setBoolean("yarn.nodemanager.pmem-check-enabled", false);
+    // One queue taking the whole cluster (the capacity scheduler has no default queues).
+    yarnConf.set("yarn.scheduler.capacity.root.queues", "default");
+    yarnConf.setInt("yarn.scheduler.capacity.root.default.capacity", 100);
+    yarnConf.setInt("yarn.scheduler.capacity.root.default.maximum-capacity", 100);
+    yarnConf.set("yarn.scheduler.capacity.root.default.state", "RUNNING");
+    yarnConf.set("yarn.scheduler.capacity.root.default.acl_submit_applications", "*");
     yarnConf.set("yarn.scheduler.capacity.root.default.maximum-am-resource-percent", "1.0");
+    yarnConf.setInt("yarn.scheduler.capacity.node-locality-delay", -1);
     // A busy shared disk must not take the node manager's directories out of service.
     yarnConf.setFloat(
         "yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage", 100f);
@@ -59,15 +68,45 @@ final class HadoopMiniClusters implements AutoCloseable {
       Thread.sleep(100);
     }
 
+    // What a client needs, and only that: the whole configuration holds test-only classes
+    // (StaticMapping) that a Spark distribution does not have.
     confDir = Files.createDirectories(baseDir.resolve("hadoop-conf"));
-    Configuration client = new Configuration(yarn.getConfig());
-    client.set("fs.defaultFS", fileSystem().getUri().toString());
-    try (OutputStream out = Files.newOutputStream(confDir.resolve("core-site.xml"))) {
-      client.writeXml(out);
+    Configuration core = new Configuration(false);
+    core.set("fs.defaultFS", fileSystem().getUri().toString());
+    write(core, confDir.resolve("core-site.xml"));
+    Configuration site = new Configuration(false);
+    for (String key :
+        new String[] {
+          YarnConfiguration.RM_ADDRESS,
+          YarnConfiguration.RM_SCHEDULER_ADDRESS,
+          YarnConfiguration.RM_WEBAPP_ADDRESS,
+          YarnConfiguration.RM_HOSTNAME
+        }) {
+      site.set(key, yarn.getConfig().get(key));
     }
-    try (OutputStream out = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
-      client.writeXml(out);
+    write(site, confDir.resolve("yarn-site.xml"));
+  }
+
+  private static void write(Configuration conf, Path file) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      conf.writeXml(out);
     }
+  }
+
+  /** The stderr of every container of the last application YARN ran, one after another. */
+  String lastApplicationStderr() throws IOException {
+    Path logs = Path.of(yarn.getNodeManager(0).getConfig().get("yarn.nodemanager.log-dirs"));
+    Path app;
+    try (Stream<Path> apps = Files.list(logs)) {
+      app = apps.max(Comparator.comparing(Path::toString)).orElseThrow();
+    }
+    StringBuilder out = new StringBuilder();
+    try (Stream<Path> files = Files.walk(app)) {
+      for (Path f : files.filter(f -> f.endsWith("stderr")).sorted().toList()) {
+        out.append(Files.readString(f));
+      }
+    }
+    return out.toString();
   }
 
   FileSystem fileSystem() throws IOException {

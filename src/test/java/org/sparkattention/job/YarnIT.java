@@ -120,7 +120,6 @@ class YarnIT {
             "--executor-cores", "1",
             "--conf", "spark.yarn.am.memory=512m",
             "--conf", "spark.yarn.jars=local:" + sparkHome.resolve("jars") + "/*",
-            "--conf", "spark.yarn.maxAppAttempts=1",
             "--conf", "spark.executorEnv.JAVA_HOME=" + javaHome,
             "--conf", "spark.yarn.appMasterEnv.JAVA_HOME=" + javaHome,
             "--conf", "spark.executorEnv.SPARK_LOCAL_IP=127.0.0.1",
@@ -235,6 +234,11 @@ class YarnIT {
     assertTrue(
         SparkDistributions.read(logs.resolve("submit.err")).contains("final status: FAILED"),
         "YARN reports the application failed");
+    assertTrue(
+        hadoop
+            .lastApplicationStderr()
+            .contains("fault injected by " + FaultInjection.FAIL_AFTER_SEQUENCES),
+        "it failed where the fault was injected, in the compute tasks");
     assertEquals(before, listing(fs, "/out"), "no staging, no owner file, nothing replaced");
     assertEqualsLocalMode("/out/att", "/out/att-maps");
   }
