@@ -5,6 +5,7 @@ import static org.sparkattention.job.RunSummary.round;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -52,19 +53,18 @@ final class AttentionRun {
   private SequenceCodec codec;
   private OutputRows outputRows;
 
-  /** null when no maps are written. */
-
   // scanInput
   private JavaRDD<InternalRow> input;
 
-  private double[][] costs;
+  private RowCheck check;
+  private List<PartitionSummary> summaries;
   private long sequences;
   private long badRows;
   private double readSeconds;
 
   // planTasks, computeAndWrite
   private CostPlan plan;
-  private Broadcast<int[][]> assignment;
+  private Broadcast<CostPlan> broadcastPlan;
   private JobMetrics metrics;
   private final List<String> runPhases = new ArrayList<>();
   private double runSeconds;
@@ -179,26 +179,23 @@ final class AttentionRun {
     input =
         InputScan.withSqlConf(
             spark, InputScan.readSettings(spark), () -> SparkInternals.internalRows(frame));
-    boolean withMaps = config.maps() != MapsSetting.NONE;
-    SequenceCodec rowCodec = codec;
-    List<InputScan.PartitionScan> scans =
-        input
-            .mapPartitionsWithIndex(
-                (idx, rows) ->
-                    List.of(InputScan.scan(idx, rows, rowCodec, costModel, withMaps, maxMapBytes))
-                        .iterator(),
-                true)
-            .collect();
+    check = new RowCheck(codec, costModel, config.maps() != MapsSetting.NONE, maxMapBytes);
+    RowCheck rowCheck = check;
+    summaries =
+        new ArrayList<>(
+            input
+                .mapPartitionsWithIndex(
+                    (idx, rows) -> List.of(InputScan.scan(idx, rows, rowCheck)).iterator(), true)
+                .collect());
+    summaries.sort(Comparator.comparingInt(PartitionSummary::partition));
     readSeconds = (System.nanoTime() - tRead) / 1e9;
-    costs = new double[scans.size()][];
     String[] firstBad = null;
-    for (InputScan.PartitionScan s : scans) {
-      costs[s.partition()] = s.costs();
-      badRows += s.badRows().size();
-      if (firstBad == null && !s.badRows().isEmpty()) {
-        firstBad = s.badRows().get(0);
+    for (PartitionSummary s : summaries) {
+      sequences += s.rows();
+      badRows += s.badRows();
+      if (firstBad == null && !s.firstBad().isEmpty()) {
+        firstBad = s.firstBad().get(0);
       }
-      sequences += s.costs().length;
     }
     if (firstBad != null && prepared.badRows() == null) {
       throw UserErrors.badRows(firstBad[0], String.valueOf(firstBad[1]), badRows);
@@ -222,8 +219,8 @@ final class AttentionRun {
               + " task(s)");
       userTasks = capped;
     }
-    plan = CostPlan.choose(costs, sc.defaultParallelism(), userTasks);
-    assignment = sc.broadcast(plan.assignment());
+    plan = CostPlan.choose(summaries, sc.defaultParallelism(), userTasks);
+    broadcastPlan = sc.broadcast(plan);
   }
 
   /** Step 3: compute once, write every dataset to staging. */
@@ -254,15 +251,17 @@ final class AttentionRun {
 
   /** The input's rows in their tasks: where they are when the plan keeps them, else shuffled. */
   private JavaRDD<InternalRow> routedRows() {
-    Broadcast<int[][]> taskOf = assignment;
-    StructType inputSchema = schema;
+    RowCheck rowCheck = check;
     if (plan.inPlace()) {
-      return input.mapPartitionsWithIndex(
-          (idx, rows) -> RowRouting.inPlace(rows, taskOf.value()[idx]), true);
+      return input.mapPartitions(rows -> RowRouting.inPlace(rows, rowCheck), true);
     }
+    Broadcast<CostPlan> tasks = broadcastPlan;
+    StructType inputSchema = schema;
     return JavaPairRDD.fromJavaRDD(
             input.mapPartitionsWithIndex(
-                (idx, rows) -> RowRouting.assign(rows, taskOf.value()[idx], inputSchema), true))
+                (idx, rows) ->
+                    RowRouting.assign(rows, tasks.value().router(idx), rowCheck, inputSchema),
+                true))
         .partitionBy(new TaskPartitioner(plan.tasks()))
         .values();
   }
@@ -296,12 +295,10 @@ final class AttentionRun {
   /** The rows the checking scan found bad, with their reasons, to bad.rows.output. */
   private void writeBadRows() {
     runPhase("writing bad rows");
-    Broadcast<int[][]> taskOf = assignment;
-    SequenceCodec rowCodec = codec;
+    RowCheck rowCheck = check;
     OutputRows rows = outputRows;
     JavaRDD<InternalRow> bad =
-        input.mapPartitionsWithIndex(
-            (idx, it) -> RowRouting.badRows(it, taskOf.value()[idx], rowCodec, rows), true);
+        input.mapPartitions(it -> RowRouting.badRows(it, rowCheck, rows), true);
     write(
         bad,
         outputRows.badRowSchema(),

@@ -1,26 +1,40 @@
 package org.sparkattention.job;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * Which task computes each input row, chosen by cost, not by row count: a sequence costs its FLOPs
- * (about L*S*E + (L+S)*E^2), so one long sequence can outweigh thousands of short ones. Rows are
- * placed longest first on the least-loaded task (LPT), which keeps the costliest task within the
- * largest row's cost of the mean.
+ * Which task computes each input row, chosen by cost, not by row count (a sequence costs its FLOPs,
+ * about L*S*E + (L+S)*E^2, so one long sequence can outweigh thousands of short ones), from the
+ * scan's {@link PartitionSummary partition summaries} alone: the plan takes memory in the input
+ * partitions, the tasks and the heavy rows, never in the rows.
+ *
+ * <ul>
+ *   <li><b>Heavy rows</b>, those costing more than {@value #HEAVY_SHARE} of the mean task, are
+ *       placed one by one, longest first, on the least-loaded task (LPT).
+ *   <li><b>Light rows</b> fill what the heavy rows leave of each task: the tasks' remaining
+ *       capacities laid end to end form a line of the light rows' total cost, each partition's
+ *       light rows take their stretch of it in partition order, and a row goes to the task under
+ *       the middle of its own cost in that stretch. Each task gets its capacity to within one light
+ *       row; the routing pass needs a few numbers per partition.
+ * </ul>
+ *
+ * Both are deterministic: the same input gives the same plan.
  */
 public final class CostPlan implements Serializable {
   private static final long serialVersionUID = 1L;
-
-  /** Marks a row that is not computed (a bad row). */
-  public static final int SKIP = -1;
 
   /** Aim for tasks of about this many FLOPs (about a second of one core). */
   static final double TARGET_TASK_FLOPS = 2e10;
 
   /** The balance goal: the costliest task at most this times the mean, where the rows allow. */
   public static final double BALANCE_GOAL = 1.2;
+
+  /** Rows costing more than this share of the mean task are placed one by one. */
+  static final double HEAVY_SHARE = 0.25;
 
   /**
    * The input partitions are kept as the tasks when their makespan on the slots is at most this
@@ -29,39 +43,50 @@ public final class CostPlan implements Serializable {
    */
   static final double IN_PLACE_SLACK = 1.1;
 
-  private final int[][] taskOf;
-  private final double[] taskCost;
   private final boolean inPlace;
+  private final double[] taskCost;
 
-  private CostPlan(int[][] taskOf, double[] taskCost, boolean inPlace) {
-    this.taskOf = taskOf;
-    this.taskCost = taskCost;
+  /** Light capacity of task t: [bounds[t], bounds[t+1]) on the light rows' cost line. */
+  private final double[] bounds;
+
+  /** Per input partition: where its light rows start on that line. */
+  private final double[] lightStart;
+
+  /** Per input partition: its heavy rows' positions (ascending) and tasks. */
+  private final int[][] heavyRows;
+
+  private final int[][] heavyTasks;
+
+  private CostPlan(
+      boolean inPlace,
+      double[] taskCost,
+      double[] bounds,
+      double[] lightStart,
+      int[][] heavyRows,
+      int[][] heavyTasks) {
     this.inPlace = inPlace;
+    this.taskCost = taskCost;
+    this.bounds = bounds;
+    this.lightStart = lightStart;
+    this.heavyRows = heavyRows;
+    this.heavyTasks = heavyTasks;
   }
 
   /**
-   * The tasks for {@code costs}: the input partitions themselves when they are about as balanced as
-   * {@link #plan} would make them (no shuffle needed), else the cost plan. A user's task count is
-   * always a cost plan.
+   * The tasks for these partitions: the input partitions themselves when they are about as balanced
+   * as {@link #plan} would make them (no shuffle needed), else the cost plan. A user's task count
+   * is always a cost plan.
+   *
+   * @param partitions one summary per input partition, in partition order
    */
-  public static CostPlan choose(double[][] costs, int slots, Integer partitions) {
-    CostPlan planned = plan(costs, slots, partitions);
-    if (partitions != null) {
+  public static CostPlan choose(List<PartitionSummary> partitions, int slots, Integer tasks) {
+    CostPlan planned = plan(partitions, slots, tasks);
+    if (tasks != null || partitions.isEmpty()) {
       return planned;
     }
-    int[][] taskOf = new int[costs.length][];
-    double[] load = new double[costs.length];
-    for (int p = 0; p < costs.length; p++) {
-      taskOf[p] = new int[costs[p].length];
-      for (int r = 0; r < costs[p].length; r++) {
-        taskOf[p][r] = costs[p][r] >= 0 ? p : SKIP;
-        load[p] += Math.max(0, costs[p][r]);
-      }
-    }
-    boolean keep =
-        costs.length > 0
-            && makespan(load, slots) <= IN_PLACE_SLACK * makespan(planned.taskCost, slots);
-    return keep ? new CostPlan(taskOf, load, true) : planned;
+    double[] load = partitions.stream().mapToDouble(PartitionSummary::totalCost).toArray();
+    boolean keep = makespan(load, slots) <= IN_PLACE_SLACK * makespan(planned.taskCost, slots);
+    return keep ? new CostPlan(true, load, null, null, null, null) : planned;
   }
 
   /** When tasks of these costs run on {@code slots} slots, longest first: the last to finish. */
@@ -84,67 +109,100 @@ public final class CostPlan implements Serializable {
   /**
    * Plans the tasks.
    *
-   * @param costs per input partition, per row: the row's FLOPs, or a negative value to skip it
+   * @param partitions one summary per input partition, in partition order
    * @param slots task slots of the cluster (cores)
-   * @param partitions the user's task count, or null to choose from the total cost
+   * @param userTasks the user's task count, or null to choose from the total cost
    */
-  public static CostPlan plan(double[][] costs, int slots, Integer partitions) {
-    int rows = 0;
+  public static CostPlan plan(List<PartitionSummary> partitions, int slots, Integer userTasks) {
+    long rows = 0;
     double total = 0;
     double largest = 0;
-    for (double[] p : costs) {
-      for (double c : p) {
-        if (c >= 0) {
-          rows++;
-          total += c;
-          largest = Math.max(largest, c);
+    for (PartitionSummary s : partitions) {
+      rows += s.goodRows();
+      total += s.totalCost();
+      for (double c : s.topCosts()) {
+        largest = Math.max(largest, c);
+      }
+    }
+    int tasks = userTasks != null ? userTasks : chooseTasks(rows, total, largest, slots);
+    double mean = total / tasks;
+
+    // Heavy rows, longest first (ties by position), each on the least-loaded task.
+    List<long[]> heavy = new ArrayList<>(); // {partition, index in the summary's top rows}
+    for (PartitionSummary s : partitions) {
+      for (int i = 0; i < s.topCosts().length; i++) {
+        if (s.topCosts()[i] > HEAVY_SHARE * mean) {
+          heavy.add(new long[] {s.partition(), i});
         }
       }
     }
-    int tasks = partitions != null ? partitions : chooseTasks(rows, total, largest, slots);
-    int[][] taskOf = new int[costs.length][];
-    long[] order = new long[rows];
-    int k = 0;
-    for (int p = 0; p < costs.length; p++) {
-      taskOf[p] = new int[costs[p].length];
-      Arrays.fill(taskOf[p], SKIP);
-      for (int r = 0; r < costs[p].length; r++) {
-        if (costs[p][r] >= 0) {
-          order[k++] = ((long) p << 32) | r;
-        }
-      }
-    }
-    // Longest first; ties by input position, so the plan is the same on every run.
-    Long[] boxed = Arrays.stream(order).boxed().toArray(Long[]::new);
-    Arrays.sort(
-        boxed,
+    heavy.sort(
         (a, b) -> {
-          int c = Double.compare(cost(costs, b), cost(costs, a));
-          return c != 0 ? c : Long.compare(a, b);
+          int c = Double.compare(topCost(partitions, b), topCost(partitions, a));
+          return c != 0 ? c : a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]);
         });
-    double[] load = new double[Math.max(tasks, 1)];
+    double[] heavyLoad = new double[tasks];
     PriorityQueue<Integer> leastLoaded =
         new PriorityQueue<>(
             (a, b) -> {
-              int c = Double.compare(load[a], load[b]);
+              int c = Double.compare(heavyLoad[a], heavyLoad[b]);
               return c != 0 ? c : Integer.compare(a, b);
             });
-    for (int t = 0; t < load.length; t++) {
+    for (int t = 0; t < tasks; t++) {
       leastLoaded.add(t);
     }
-    for (Long key : boxed) {
+    int n = partitions.size();
+    List<List<int[]>> placed = new ArrayList<>(); // per partition: {row position, task}
+    for (int p = 0; p < n; p++) {
+      placed.add(new ArrayList<>());
+    }
+    double[] heavyOfPartition = new double[n];
+    for (long[] h : heavy) {
+      int p = (int) h[0];
+      PartitionSummary s = partitions.get(p);
+      double cost = s.topCosts()[(int) h[1]];
       int t = leastLoaded.poll();
-      int p = (int) (key >>> 32);
-      int r = (int) (key & 0xffffffffL);
-      taskOf[p][r] = t;
-      load[t] += costs[p][r];
+      heavyLoad[t] += cost;
       leastLoaded.add(t);
+      placed.get(p).add(new int[] {s.topRows()[(int) h[1]], t});
+      heavyOfPartition[p] += cost;
     }
-    return new CostPlan(taskOf, load, false);
+
+    // The light rows' line: partitions in order, tasks' remaining capacities end to end.
+    double[] lightStart = new double[n];
+    double light = 0;
+    for (int p = 0; p < n; p++) {
+      lightStart[p] = light;
+      light += Math.max(0, partitions.get(p).totalCost() - heavyOfPartition[p]);
+    }
+    double[] capacity = new double[tasks];
+    double capacities = 0;
+    for (int t = 0; t < tasks; t++) {
+      capacity[t] = Math.max(0, mean - heavyLoad[t]);
+      capacities += capacity[t];
+    }
+    double[] bounds = new double[tasks + 1];
+    double[] taskCost = new double[tasks];
+    for (int t = 0; t < tasks; t++) {
+      double share = capacities > 0 ? capacity[t] / capacities : 1.0 / tasks;
+      bounds[t + 1] = bounds[t] + share * light;
+      taskCost[t] = heavyLoad[t] + (bounds[t + 1] - bounds[t]);
+    }
+    bounds[tasks] = Double.POSITIVE_INFINITY; // rounding never routes a row past the last task
+
+    int[][] heavyRows = new int[n][];
+    int[][] heavyTasks = new int[n][];
+    for (int p = 0; p < n; p++) {
+      List<int[]> rowsOfP = placed.get(p);
+      rowsOfP.sort((a, b) -> Integer.compare(a[0], b[0]));
+      heavyRows[p] = rowsOfP.stream().mapToInt(r -> r[0]).toArray();
+      heavyTasks[p] = rowsOfP.stream().mapToInt(r -> r[1]).toArray();
+    }
+    return new CostPlan(false, taskCost, bounds, lightStart, heavyRows, heavyTasks);
   }
 
-  private static double cost(double[][] costs, long key) {
-    return costs[(int) (key >>> 32)][(int) (key & 0xffffffffL)];
+  private static double topCost(List<PartitionSummary> partitions, long[] h) {
+    return partitions.get((int) h[0]).topCosts()[(int) h[1]];
   }
 
   /**
@@ -152,31 +210,60 @@ public final class CostPlan implements Serializable {
    * count), but never so many that the largest row alone exceeds the balance goal when fewer tasks
    * would do: then more tasks only add idle ones.
    */
-  static int chooseTasks(int rows, double total, double largest, int slots) {
+  static int chooseTasks(long rows, double total, double largest, int slots) {
     if (rows == 0) {
       return 1;
     }
     int s = Math.max(1, slots);
-    int waves = (int) Math.max(1, Math.ceil(total / (s * TARGET_TASK_FLOPS)));
-    long tasks = (long) s * waves;
+    long waves = (long) Math.max(1, Math.ceil(total / (s * TARGET_TASK_FLOPS)));
+    long tasks = s * waves;
     if (largest > 0) {
       long balanced = (long) Math.floor(BALANCE_GOAL * total / largest);
       tasks = Math.min(tasks, Math.max(s, balanced));
     }
-    return (int) Math.max(1, Math.min(tasks, rows));
+    return (int) Math.max(1, Math.min(Math.min(tasks, rows), Integer.MAX_VALUE - 8));
   }
 
-  /** The task of input partition {@code partition}'s row {@code row}, or {@link #SKIP}. */
-  public int taskOf(int partition, int row) {
-    return taskOf[partition][row];
+  /**
+   * The routing of one input partition's good rows, in the order its pass reads them (the order the
+   * scan read them in): a small stateful object per partition pass.
+   */
+  public Router router(int partition) {
+    return new Router(partition);
   }
 
-  /** Per-partition assignment arrays (for broadcasting). */
-  int[][] assignment() {
-    return taskOf;
+  /** Routes one partition's good rows, one call per row in partition order. */
+  public final class Router {
+    private final int partition;
+    private double lightSoFar;
+    private int nextHeavy;
+
+    private Router(int partition) {
+      this.partition = partition;
+    }
+
+    /**
+     * The task of the good row at {@code position} (its index among all the partition's rows, bad
+     * ones included) of cost {@code cost}.
+     */
+    public int taskOf(int position, double cost) {
+      if (inPlace) {
+        return partition;
+      }
+      int[] rows = heavyRows[partition];
+      if (nextHeavy < rows.length && rows[nextHeavy] == position) {
+        return heavyTasks[partition][nextHeavy++];
+      }
+      double middle = lightStart[partition] + lightSoFar + cost / 2;
+      lightSoFar += cost;
+      int t = Arrays.binarySearch(bounds, middle);
+      // On a bound, the task that starts there; between bounds, the one whose stretch holds it.
+      t = t >= 0 ? t : -t - 2;
+      return Math.min(Math.max(t, 0), taskCost.length - 1);
+    }
   }
 
-  /** Whether the tasks are the input partitions as they are (row i of partition p in task p). */
+  /** Whether the tasks are the input partitions as they are (partition p's rows in task p). */
   public boolean inPlace() {
     return inPlace;
   }
@@ -185,7 +272,7 @@ public final class CostPlan implements Serializable {
     return taskCost.length;
   }
 
-  /** FLOPs planned per task. */
+  /** FLOPs planned per task (each light-row stretch to within one light row). */
   public double[] taskCosts() {
     return taskCost.clone();
   }

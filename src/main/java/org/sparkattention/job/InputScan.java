@@ -1,8 +1,5 @@
 package org.sparkattention.job;
 
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +8,7 @@ import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.sparkattention.errors.UserErrors;
-import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.io.spark.SparkInternals;
-import org.sparkattention.kernel.CostModel;
 
 /**
  * Reading the input: its rows viewed in place in Spark's column batches, and the one checking scan
@@ -22,63 +17,21 @@ import org.sparkattention.kernel.CostModel;
 final class InputScan {
   private InputScan() {}
 
-  /**
-   * One input partition's scan: each row's cost (negative for a bad row) and its bad rows (id,
-   * reason). A class, not a record: task results go through spark.serializer, and Kryo cannot build
-   * records.
-   */
-  static final class PartitionScan implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private int partition;
-    private double[] costs;
-    private List<String[]> badRows;
-
-    PartitionScan(int partition, double[] costs, List<String[]> badRows) {
-      this.partition = partition;
-      this.costs = costs;
-      this.badRows = badRows;
-    }
-
-    int partition() {
-      return partition;
-    }
-
-    double[] costs() {
-      return costs;
-    }
-
-    List<String[]> badRows() {
-      return badRows;
-    }
-  }
-
-  static PartitionScan scan(
-      int partition,
-      Iterator<InternalRow> rows,
-      SequenceCodec codec,
-      CostModel costModel,
-      boolean withMaps,
-      long maxMapBytes) {
-    double[] costs = new double[16];
-    int n = 0;
-    List<String[]> bad = new ArrayList<>();
+  /** One input partition's checking scan: every row's verdict, summed up in a few numbers. */
+  static PartitionSummary scan(int partition, Iterator<InternalRow> rows, RowCheck check) {
+    PartitionSummary summary = new PartitionSummary(partition);
+    int position = 0;
     while (readNext(rows)) {
       InternalRow row = rows.next();
-      if (n == costs.length) {
-        costs = Arrays.copyOf(costs, n * 2);
-      }
-      String reason = codec.badRowReason(row);
-      if (reason == null && withMaps) {
-        reason = mapTooLarge(codec, row, costModel.extraKeys(), maxMapBytes);
-      }
+      String reason = check.badReason(row);
       if (reason != null) {
-        bad.add(new String[] {codec.id(row), reason});
-        costs[n++] = -1;
+        summary.addBad(check.codec().id(row), reason);
       } else {
-        costs[n++] = costModel.flops(codec.queryLen(row), codec.keyLen(row), withMaps);
+        summary.addGood(position, check.cost(row));
       }
+      position++;
     }
-    return new PartitionScan(partition, Arrays.copyOf(costs, n), bad);
+    return summary.finish();
   }
 
   /** rows.hasNext(), with a failure to read the input file turned into a clear INPUT error. */
@@ -89,25 +42,6 @@ final class InputScan {
       String file = SparkInternals.currentInputFile();
       throw UserErrors.inputFileCorrupt(file, firstLine(e));
     }
-  }
-
-  /** Why a row's map would not fit in an executor, or null. */
-  private static String mapTooLarge(
-      SequenceCodec codec, InternalRow row, int extraKeys, long maxMapBytes) {
-    long bytes = 4L * codec.queryLen(row) * (codec.keyLen(row) + extraKeys);
-    if (bytes <= maxMapBytes) {
-      return null;
-    }
-    return "its attention map would be "
-        + (bytes >> 20)
-        + " MiB per row ("
-        + codec.queryLen(row)
-        + " x "
-        + (codec.keyLen(row) + extraKeys)
-        + " floats), more than the "
-        + (maxMapBytes >> 20)
-        + " MiB an executor can hold (a sixth of its memory); set maps=none for such sequences or"
-        + " raise spark.executor.memory";
   }
 
   /**

@@ -6,32 +6,32 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.io.OutputRows;
-import org.sparkattention.io.SequenceCodec;
 import scala.Tuple2;
 
 /**
- * Routing each input row by the cost plan: to its planned task (a shuffle), in place (the input
- * partitions are the tasks), or, for the rows the plan skips, to the bad rows.
+ * Routing each input row by the cost plan, its verdict computed again as the scan computed it: a
+ * good row to its planned task (a shuffle) or where it is (the input partitions are the tasks); a
+ * bad row to the bad rows.
  */
 final class RowRouting {
   private RowRouting() {}
 
   static Iterator<Tuple2<Integer, InternalRow>> assign(
-      Iterator<InternalRow> rows, int[] taskOf, StructType schema) {
+      Iterator<InternalRow> rows, CostPlan.Router router, RowCheck check, StructType schema) {
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
-    return new PlannedRows<>(rows, taskOf, false) {
+    return new CheckedRows<>(rows, check, false) {
       @Override
-      Tuple2<Integer, InternalRow> emit(InternalRow row, int task) {
+      Tuple2<Integer, InternalRow> emit(InternalRow row, int position, String reason) {
         // Scans reuse row objects: the ones that travel are copied, as compact unsafe rows.
-        return new Tuple2<>(task, toUnsafe.apply(row).copy());
+        return new Tuple2<>(router.taskOf(position, check.cost(row)), toUnsafe.apply(row).copy());
       }
     };
   }
 
-  static Iterator<InternalRow> inPlace(Iterator<InternalRow> rows, int[] taskOf) {
-    return new PlannedRows<>(rows, taskOf, false) {
+  static Iterator<InternalRow> inPlace(Iterator<InternalRow> rows, RowCheck check) {
+    return new CheckedRows<>(rows, check, false) {
       @Override
-      InternalRow emit(InternalRow row, int task) {
+      InternalRow emit(InternalRow row, int position, String reason) {
         // A reused row view: AttentionTask copies a row it holds across pulls.
         return row;
       }
@@ -39,39 +39,41 @@ final class RowRouting {
   }
 
   static Iterator<InternalRow> badRows(
-      Iterator<InternalRow> rows, int[] taskOf, SequenceCodec codec, OutputRows outputRows) {
-    return new PlannedRows<>(rows, taskOf, true) {
+      Iterator<InternalRow> rows, RowCheck check, OutputRows outputRows) {
+    return new CheckedRows<>(rows, check, true) {
       @Override
-      InternalRow emit(InternalRow row, int task) {
-        return outputRows.badRow(row, codec.badRowReason(row)).copy();
+      InternalRow emit(InternalRow row, int position, String reason) {
+        return outputRows.badRow(row, reason).copy();
       }
     };
   }
 
-  /** Lazily walks one input partition, emitting the planned rows (or only the skipped ones). */
-  private abstract static class PlannedRows<T> implements Iterator<T> {
+  /** Lazily walks one input partition, emitting its good rows (or only its bad ones). */
+  private abstract static class CheckedRows<T> implements Iterator<T> {
     private final Iterator<InternalRow> rows;
-    private final int[] taskOf;
-    private final boolean skipped;
-    private int index;
+    private final RowCheck check;
+    private final boolean bad;
+    private int position;
     private T next;
 
-    PlannedRows(Iterator<InternalRow> rows, int[] taskOf, boolean skipped) {
+    CheckedRows(Iterator<InternalRow> rows, RowCheck check, boolean bad) {
       this.rows = rows;
-      this.taskOf = taskOf;
-      this.skipped = skipped;
+      this.check = check;
+      this.bad = bad;
     }
 
-    abstract T emit(InternalRow row, int task);
+    /** The row at {@code position} of the partition; {@code reason} is null for a good row. */
+    abstract T emit(InternalRow row, int position, String reason);
 
     @Override
     public boolean hasNext() {
       while (next == null && rows.hasNext()) {
         InternalRow row = rows.next();
-        int task = taskOf[index++];
-        if ((task == CostPlan.SKIP) == skipped) {
-          next = emit(row, task);
+        String reason = check.badReason(row);
+        if ((reason != null) == bad) {
+          next = emit(row, position, reason);
         }
+        position++;
       }
       return next != null;
     }
