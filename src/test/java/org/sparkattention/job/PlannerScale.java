@@ -9,7 +9,7 @@ import java.util.Random;
 
 /**
  * The planner at scale, from summaries alone: {@code PlannerScale PARTITIONS ROWS_PER_PARTITION
- * [SLOTS]} builds the summaries the scan would return for that many rows (costs of short sequences
+ * [SLOTS [TASKS]]} (TASKS: a cost plan of that many tasks) builds the summaries the scan would return for that many rows (costs of short sequences
  * with one long one in every hundredth partition), plans them, routes one partition, and prints the
  * rows, tasks, planning time and peak heap. Run in a small heap by CostPlanTest; README, "Scale".
  */
@@ -20,6 +20,7 @@ public final class PlannerScale {
     int partitions = Integer.parseInt(args[0]);
     int rowsPer = Integer.parseInt(args[1]);
     int slots = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+    Integer tasks = args.length > 3 ? Integer.valueOf(args[3]) : null;
     Random rnd = new Random(7);
     long t0 = System.nanoTime();
     List<PartitionSummary> summaries = new ArrayList<>(partitions);
@@ -38,7 +39,7 @@ public final class PlannerScale {
       summaries.add(PartitionSummary.of(p, rowsPer, total, top, costs));
     }
     long t1 = System.nanoTime();
-    CostPlan plan = CostPlan.choose(summaries, slots, null);
+    CostPlan plan = CostPlan.choose(summaries, slots, tasks);
     long t2 = System.nanoTime();
     CostPlan.Router router = plan.router(partitions / 2);
     long routed = 0;
