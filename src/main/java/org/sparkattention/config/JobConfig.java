@@ -3,6 +3,7 @@ package org.sparkattention.config;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +13,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.sparkattention.errors.AttentionException;
@@ -64,7 +66,12 @@ public final class JobConfig implements Serializable {
         value = args[++i];
       }
       if (key.equals("config")) {
+        if (configFile != null) {
+          throw UserErrors.optionTwice("config", configFile, value);
+        }
         configFile = value;
+      } else if (cli.containsKey(key)) {
+        throw UserErrors.optionTwice(key, cli.get(key), value);
       } else {
         cli.put(key, value);
       }
@@ -115,6 +122,8 @@ public final class JobConfig implements Serializable {
       p.load(r);
     } catch (NoSuchFileException e) {
       throw UserErrors.configFileMissing(String.valueOf(file));
+    } catch (CharacterCodingException e) {
+      throw UserErrors.configFileNotUtf8(String.valueOf(file));
     } catch (IOException | IllegalArgumentException e) {
       throw UserErrors.configFileUnreadable(String.valueOf(file), e.getMessage());
     }
@@ -131,7 +140,6 @@ public final class JobConfig implements Serializable {
         try {
           k.parse(raw.get(k.name()));
         } catch (AttentionException e) {
-          String m = e.getMessage();
           throw UserErrors.invalidValueFrom(e, sources.get(k.name()));
         }
       }
@@ -143,15 +151,23 @@ public final class JobConfig implements Serializable {
     if (maps() != MapsSetting.NONE && !isSet(ConfigKeys.MAPS_OUTPUT)) {
       throw UserErrors.mapsOutputMissing(maps().configName());
     }
+    if (maps() == MapsSetting.NONE && isSet(ConfigKeys.MAPS_OUTPUT)) {
+      throw UserErrors.outputWithoutItsSetting(
+          "maps.output", "maps", "none", "maps=heads or maps=mean");
+    }
     if (badRows() == BadRowsPolicy.QUARANTINE && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
       throw UserErrors.badRowsOutputMissing();
+    }
+    if (badRows() == BadRowsPolicy.FAIL && isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
+      throw UserErrors.outputWithoutItsSetting(
+          "bad.rows.output", "bad.rows", "fail", "bad.rows=quarantine");
     }
     if (mode() == WriteMode.OVERWRITE_PARTITIONS && partitionBy().isEmpty()) {
       throw UserErrors.partitionByMissing();
     }
     List<String> seen = new ArrayList<>();
     for (String column : partitionBy()) {
-      String lower = column.toLowerCase(java.util.Locale.ROOT);
+      String lower = column.toLowerCase(Locale.ROOT);
       if (seen.contains(lower)) {
         throw UserErrors.partitionColumnTwice(column);
       }

@@ -24,6 +24,19 @@ public final class UserErrors {
         "command-line option '--" + key + "' has no value. Give it as --" + key + " VALUE.");
   }
 
+  /** An option given twice on the command line, which would silently drop the first. */
+  public static AttentionException optionTwice(String key, String first, String second) {
+    return config(
+        "command-line option '--"
+            + key
+            + "' is given twice ('"
+            + first
+            + "' and '"
+            + second
+            + "'). Give it once"
+            + (key.equals("config") ? "; keys given as --KEY VALUE override the file's." : "."));
+  }
+
   public static AttentionException unknownKey(String key, String source, String nearest) {
     return config(
         "unknown configuration key '"
@@ -37,6 +50,13 @@ public final class UserErrors {
 
   public static AttentionException configFileMissing(String file) {
     return config("configuration file '" + file + "' (--config) does not exist. Check the path.");
+  }
+
+  public static AttentionException configFileNotUtf8(String file) {
+    return config(
+        "configuration file '"
+            + file
+            + "' (--config) is not UTF-8 text. Save it as UTF-8 (ASCII is UTF-8 too).");
   }
 
   public static AttentionException configFileUnreadable(String file, String why) {
@@ -75,6 +95,23 @@ public final class UserErrors {
             + maps
             + "' but 'maps.output' is not set. Set maps.output to the attention-map dataset"
             + " path, or maps=none.");
+  }
+
+  /** A dataset path set while its setting says nothing is written there. */
+  public static AttentionException outputWithoutItsSetting(
+      String outputKey, String settingKey, String setting, String fix) {
+    return config(
+        "'"
+            + outputKey
+            + "' is set but '"
+            + settingKey
+            + "' is '"
+            + setting
+            + "', so nothing would be written there. Set "
+            + fix
+            + ", or remove "
+            + outputKey
+            + ".");
   }
 
   public static AttentionException badRowsOutputMissing() {

@@ -2,6 +2,7 @@ package org.sparkattention.io;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -27,13 +28,41 @@ public final class SequenceCodec implements Serializable {
     return layout;
   }
 
-  /** The row's id as text, for messages. */
+  /**
+   * The row's id as text for a one-line message, as readers show it: binary as hex ({@code
+   * 0x0a1b}), control characters such as a newline escaped ({@code \n}, {@code \u0007}).
+   */
   public String id(InternalRow row) {
     if (row.isNullAt(layout.idOrdinal)) {
       return "null";
     }
     DataType t = layout.schema.fields()[layout.idOrdinal].dataType();
-    return String.valueOf(CatalystTypeConverters.convertToScala(row.get(layout.idOrdinal, t), t));
+    Object value = CatalystTypeConverters.convertToScala(row.get(layout.idOrdinal, t), t);
+    if (value instanceof byte[] bytes) {
+      return "0x" + HexFormat.of().formatHex(bytes);
+    }
+    return escapeControl(String.valueOf(value));
+  }
+
+  /** {@code text} with control characters escaped, so that it stays on one line. */
+  static String escapeControl(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (Character.isISOControl(c)) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.toString();
   }
 
   /** L, the number of query tokens of a good row. */

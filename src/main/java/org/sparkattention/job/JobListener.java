@@ -102,7 +102,9 @@ final class JobListener extends SparkListener {
     long now = System.nanoTime();
     if (done == total || now - lastPrint > PRINT_EVERY_NANOS) {
       lastPrint = now;
-      out.printf("[spark-attention] %s: %d/%d tasks done%n", phase, done, total);
+      // The phase of the task's own stage: events arrive late, maybe after the next phase began.
+      String label = stagePhases.getOrDefault(event.stageId(), phase);
+      out.printf("[spark-attention] %s: %d/%d tasks done%n", label, done, total);
     }
   }
 

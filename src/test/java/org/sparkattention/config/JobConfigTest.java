@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,11 +25,17 @@ class JobConfigTest {
     "--input", "in", "--output", "out", "--weights", "w.safetensors", "--heads", "4"
   };
 
+  /** The required keys with {@code more} added; a required key given again replaces its value. */
   private static String[] with(String... more) {
-    String[] a = new String[REQUIRED.length + more.length];
-    System.arraycopy(REQUIRED, 0, a, 0, REQUIRED.length);
-    System.arraycopy(more, 0, a, REQUIRED.length, more.length);
-    return a;
+    List<String> given = Arrays.asList(more);
+    List<String> a = new ArrayList<>();
+    for (int i = 0; i < REQUIRED.length; i += 2) {
+      if (!given.contains(REQUIRED[i])) {
+        a.addAll(List.of(REQUIRED[i], REQUIRED[i + 1]));
+      }
+    }
+    a.addAll(given);
+    return a.toArray(new String[0]);
   }
 
   private static AttentionException refused(String[] args, Map<String, String> spark) {
@@ -157,6 +165,36 @@ class JobConfigTest {
   @Test
   void mapsNeedMapsOutput() {
     assertTrue(refused(with("--maps", "heads"), Map.of()).getMessage().contains("maps.output"));
+  }
+
+  @Test
+  void anOutputWhoseSettingWritesNothingThereIsRefused() {
+    String m = refused(with("--maps.output", "m"), Map.of()).getMessage();
+    assertTrue(m.contains("'maps.output' is set but 'maps' is 'none'"), m);
+    m = refused(with("--bad.rows.output", "b"), Map.of()).getMessage();
+    assertTrue(m.contains("'bad.rows.output' is set but 'bad.rows' is 'fail'"), m);
+  }
+
+  @Test
+  void anOptionGivenTwiceIsRefusedNotDropped() throws Exception {
+    String[] twice = Arrays.copyOf(REQUIRED, REQUIRED.length + 2);
+    twice[REQUIRED.length] = "--heads";
+    twice[REQUIRED.length + 1] = "8";
+    String m = refused(twice, Map.of()).getMessage();
+    assertTrue(m.contains("'--heads' is given twice ('4' and '8')"), m);
+    Path a = Files.writeString(dir.resolve("a.properties"), "heads = 4\n");
+    Path b = Files.writeString(dir.resolve("b.properties"), "heads = 8\n");
+    m = refused(with("--config", a.toString(), "--config", b.toString()), Map.of()).getMessage();
+    assertTrue(m.contains("'--config' is given twice"), m);
+  }
+
+  @Test
+  void aConfigFileThatIsNotUtf8IsNamed() throws Exception {
+    Path latin1 = dir.resolve("latin1.properties");
+    Files.write(
+        latin1, "input = donn\u00e9es\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    String m = refused(with("--config", latin1.toString()), Map.of()).getMessage();
+    assertTrue(m.contains("'" + latin1 + "' (--config) is not UTF-8 text"), m);
   }
 
   @Test

@@ -63,6 +63,35 @@ class SequenceCodecTest {
     assertEquals(2, CODEC.queryLen(r));
   }
 
+  /** A codec whose id column is {@code idColumn} of a (tag string, blob binary, x) input. */
+  private static SequenceCodec idBy(String idColumn) {
+    return new SequenceCodec(
+        InputLayout.resolve(
+            InputLayoutTest.schema(
+                "tag", DataTypes.StringType,
+                "blob", DataTypes.BinaryType,
+                "x", InputLayoutTest.DOUBLES),
+            idColumn,
+            "x",
+            "query",
+            "key",
+            "value",
+            "key_padding_mask",
+            List.of(),
+            3,
+            3,
+            3));
+  }
+
+  @Test
+  void idsPrintAsReadersShowThemOnOneLine() {
+    InternalRow r =
+        new GenericInternalRow(
+            new Object[] {UTF8String.fromString("a\nb\tc\u0007"), new byte[] {10, 27}, matrix(T0)});
+    assertEquals("a\\nb\\tc\\u0007", idBy("tag").id(r));
+    assertEquals("0x0a1b", idBy("blob").id(r));
+  }
+
   @Test
   void everyBadRowHasItsReason() {
     assertReason(row(null, "a", matrix(T0)), "the id column 'id' is null");

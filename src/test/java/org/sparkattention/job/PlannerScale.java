@@ -9,9 +9,10 @@ import java.util.Random;
 
 /**
  * The planner at scale, from summaries alone: {@code PlannerScale PARTITIONS ROWS_PER_PARTITION
- * [SLOTS [TASKS]]} (TASKS: a cost plan of that many tasks) builds the summaries the scan would return for that many rows (costs of short sequences
- * with one long one in every hundredth partition), plans them, routes one partition, and prints the
- * rows, tasks, planning time and peak heap. Run in a small heap by CostPlanTest; README, "Scale".
+ * [SLOTS [TASKS]]} (TASKS: a cost plan of that many tasks) builds the summaries the scan would
+ * return for that many rows (costs of short sequences with one long one in every hundredth
+ * partition), plans them, routes one partition, and prints the rows, tasks, planning time and peak
+ * heap. Run in a small heap by CostPlanTest; README, "Scale".
  */
 public final class PlannerScale {
   private PlannerScale() {}
