@@ -68,6 +68,14 @@ public final class ConfigKeys {
           "bad.rows", BadRowsPolicy.FAIL, "what to do with a bad row", BadRowsPolicy.class);
   public static final ConfigKey<String> BAD_ROWS_OUTPUT =
       ConfigKey.path("bad.rows.output", null, "dataset for rejected rows (with quarantine)");
+  public static final ConfigKey<BadRowsLimit> BAD_ROWS_MAX =
+      new ConfigKey<>(
+          "bad.rows.max",
+          null,
+          BadRowsLimit::parse,
+          l -> true,
+          "a whole number of rows (0 or more), or a share of the input rows (0.01 or 1%)",
+          "with quarantine, the most bad rows set aside before the run fails with nothing written");
   public static final ConfigKey<String> COLUMN_ID =
       ConfigKey.string("columns.id", "id", "id column");
   public static final ConfigKey<String> COLUMN_X =
@@ -101,6 +109,7 @@ public final class ConfigKeys {
           PARTITIONS,
           BAD_ROWS,
           BAD_ROWS_OUTPUT,
+          BAD_ROWS_MAX,
           COLUMN_ID,
           COLUMN_X,
           COLUMN_QUERY,

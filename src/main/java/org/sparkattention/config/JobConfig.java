@@ -158,6 +158,9 @@ public final class JobConfig implements Serializable {
     if (badRows() == BadRowsPolicy.QUARANTINE && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
       throw UserErrors.badRowsOutputMissing();
     }
+    if (badRows() == BadRowsPolicy.FAIL && isSet(ConfigKeys.BAD_ROWS_MAX)) {
+      throw UserErrors.limitWithoutQuarantine();
+    }
     if (badRows() == BadRowsPolicy.FAIL && isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
       throw UserErrors.outputWithoutItsSetting(
           "bad.rows.output", "bad.rows", "fail", "bad.rows=quarantine");

@@ -114,6 +114,12 @@ public final class UserErrors {
             + ".");
   }
 
+  public static AttentionException limitWithoutQuarantine() {
+    return config(
+        "'bad.rows.max' is set but 'bad.rows' is 'fail', which stops at the first bad row. Set"
+            + " bad.rows=quarantine (with bad.rows.output), or remove bad.rows.max.");
+  }
+
   public static AttentionException badRowsOutputMissing() {
     return config(
         "'bad.rows' is 'quarantine' but 'bad.rows.output' is not set. Set bad.rows.output to"
@@ -492,6 +498,28 @@ public final class UserErrors {
             + badRows
             + " bad row(s) in all; nothing was written. Fix the input, or set"
             + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
+  }
+
+  /** A quarantine run found more bad rows than bad.rows.max allows. */
+  public static AttentionException tooManyBadRows(
+      long badRows, long rows, String limit, List<String[]> first) {
+    StringBuilder examples = new StringBuilder();
+    for (String[] row : first) {
+      examples
+          .append(examples.length() == 0 ? "" : "; ")
+          .append(row[0])
+          .append(": ")
+          .append(row[1]);
+    }
+    return input(
+        badRows
+            + " of the "
+            + rows
+            + " input rows are bad, more than bad.rows.max allows ("
+            + limit
+            + "); nothing was written. "
+            + (examples.length() == 0 ? "Their computation overflowed" : "First: " + examples)
+            + ". Fix the input, or raise bad.rows.max.");
   }
 
   /** A row whose result cannot be written (found while computing). */

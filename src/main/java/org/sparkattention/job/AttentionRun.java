@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.commit.StagedDataset;
+import org.sparkattention.config.BadRowsLimit;
 import org.sparkattention.config.ConfigKeys;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.config.MapsSetting;
@@ -58,6 +59,10 @@ final class AttentionRun {
 
   private RowCheck check;
   private List<PartitionSummary> summaries;
+
+  /** The first bad rows found (id, reason), a few at most, for messages. */
+  private final List<String[]> firstBad = new ArrayList<>();
+
   private long sequences;
   private long badRows;
   private double readSeconds;
@@ -189,16 +194,27 @@ final class AttentionRun {
                 .collect());
     summaries.sort(Comparator.comparingInt(PartitionSummary::partition));
     readSeconds = (System.nanoTime() - tRead) / 1e9;
-    String[] firstBad = null;
     for (PartitionSummary s : summaries) {
       sequences += s.rows();
       badRows += s.badRows();
-      if (firstBad == null && !s.firstBad().isEmpty()) {
-        firstBad = s.firstBad().get(0);
+      for (String[] row : s.firstBad()) {
+        if (firstBad.size() < PartitionSummary.FIRST_BAD_ROWS) {
+          firstBad.add(row);
+        }
       }
     }
+    String[] firstBad = this.firstBad.isEmpty() ? null : this.firstBad.get(0);
     if (firstBad != null && prepared.badRows() == null) {
       throw UserErrors.badRows(firstBad[0], String.valueOf(firstBad[1]), badRows);
+    }
+    requireBadRowsWithinLimit();
+  }
+
+  /** With quarantine and bad.rows.max, fails the run when more rows are bad than it allows. */
+  private void requireBadRowsWithinLimit() {
+    BadRowsLimit limit = config.get(ConfigKeys.BAD_ROWS_MAX);
+    if (limit != null && badRows > limit.allowed(sequences)) {
+      throw UserErrors.tooManyBadRows(badRows, sequences, limit.describe(), firstBad);
     }
   }
 
@@ -240,6 +256,7 @@ final class AttentionRun {
     }
     writeEmptyDatasets();
     badRows += metrics.overflowRows.value();
+    requireBadRowsWithinLimit(); // overflowing rows count too; the staging is then discarded
     if (metrics.sequences.value() == 0) {
       note(
           sequences == 0

@@ -66,6 +66,7 @@ class JobConfigTest {
             "partitions",
             "bad.rows",
             "bad.rows.output",
+            "bad.rows.max",
             "columns.id",
             "columns.x",
             "columns.query",
@@ -195,6 +196,36 @@ class JobConfigTest {
         latin1, "input = donn\u00e9es\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     String m = refused(with("--config", latin1.toString()), Map.of()).getMessage();
     assertTrue(m.contains("'" + latin1 + "' (--config) is not UTF-8 text"), m);
+  }
+
+  @Test
+  void badRowsMaxIsACountOrAShare() {
+    String[] quarantine = {"--bad.rows", "quarantine", "--bad.rows.output", "b"};
+    BadRowsLimit count = load(quarantine, "--bad.rows.max", "1000").get(ConfigKeys.BAD_ROWS_MAX);
+    assertEquals(1000, count.allowed(10_000_000));
+    assertEquals(
+        100,
+        load(quarantine, "--bad.rows.max", "0.01").get(ConfigKeys.BAD_ROWS_MAX).allowed(10_000));
+    assertEquals(
+        100, load(quarantine, "--bad.rows.max", "1%").get(ConfigKeys.BAD_ROWS_MAX).allowed(10_000));
+    assertEquals(
+        0, load(quarantine, "--bad.rows.max", "0").get(ConfigKeys.BAD_ROWS_MAX).allowed(5));
+    for (String bad : List.of("-1", "1.5", "150%", "some")) {
+      String m = refused(concat(with(quarantine), "--bad.rows.max", bad), Map.of()).getMessage();
+      assertTrue(m.contains("'bad.rows.max' has value '" + bad + "'"), m);
+    }
+    String m = refused(with("--bad.rows.max", "10"), Map.of()).getMessage();
+    assertTrue(m.contains("'bad.rows.max' is set but 'bad.rows' is 'fail'"), m);
+  }
+
+  private static String[] concat(String[] a, String... more) {
+    String[] out = Arrays.copyOf(a, a.length + more.length);
+    System.arraycopy(more, 0, out, a.length, more.length);
+    return out;
+  }
+
+  private static JobConfig load(String[] base, String... more) {
+    return JobConfig.load(concat(with(base), more), Map.of());
   }
 
   @Test

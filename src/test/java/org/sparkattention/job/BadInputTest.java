@@ -210,6 +210,34 @@ class BadInputTest {
   }
 
   @Test
+  void moreBadRowsThanBadRowsMaxFailWithNothingWritten() {
+    SparkSession spark = SparkTestSession.get();
+    Random rnd = new Random(3);
+    List<Object[]> rows = withBadRow(new Object[] {5L, "l5", tokens(rnd, 3, E - 1), null});
+    Double[][] nan = tokens(rnd, 2, E);
+    nan[0][0] = Double.NaN;
+    rows.set(9, new Object[] {9L, "l9", nan, null});
+    Path input = dir.resolve("input");
+    write(spark, input, false, rows);
+    Path bad = dir.resolve("bad");
+    String[] quarantine = {"--bad.rows", "quarantine", "--bad.rows.output", bad.toString()};
+    JobRunner.Result r = run(input, concat(quarantine, "--bad.rows.max", "1"));
+    assertRefused(r, 4, "2 of the 12 input rows are bad", "bad.rows.max", "(1 row(s))", "5: ");
+    assertFalse(Files.exists(dir.resolve("out")), "no output");
+    assertFalse(Files.exists(bad), "no bad rows");
+    // 2 of 12 is within 20%: the run goes on.
+    r = run(input, concat(quarantine, "--bad.rows.max", "20%"));
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertEquals(2, spark.read().parquet(bad.toString()).count());
+  }
+
+  private static String[] concat(String[] a, String... more) {
+    String[] out = Arrays.copyOf(a, a.length + more.length);
+    System.arraycopy(more, 0, out, a.length, more.length);
+    return out;
+  }
+
+  @Test
   void unknownKeyIsAConfigError() {
     assertRefused(
         run(Path.of(JobFeaturesTest.SAMPLES), "--maps.outptu", "m"),
