@@ -203,9 +203,9 @@ final class AttentionRun {
         }
       }
     }
-    String[] firstBad = this.firstBad.isEmpty() ? null : this.firstBad.get(0);
-    if (firstBad != null && prepared.badRows() == null) {
-      throw UserErrors.badRows(firstBad[0], String.valueOf(firstBad[1]), badRows);
+    if (!firstBad.isEmpty() && prepared.badRows() == null) {
+      String[] first = firstBad.get(0);
+      throw UserErrors.badRows(first[0], first[1], badRows);
     }
     requireBadRowsWithinLimit();
   }
