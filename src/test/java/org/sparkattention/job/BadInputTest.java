@@ -185,9 +185,8 @@ class BadInputTest {
     assertRefused(run(input), 4, "id 2", "key has 5 tokens but value has 4");
   }
 
-  @Test
-  void quarantineSetsBadRowsAsideAndProcessesTheRest() {
-    SparkSession spark = SparkTestSession.get();
+  /** 12 rows, two of them bad: id 5 one value short, id 9 with a NaN. */
+  private Path inputWithTwoBadRows(SparkSession spark) {
     Random rnd = new Random(3);
     List<Object[]> rows = withBadRow(new Object[] {5L, "l5", tokens(rnd, 3, E - 1), null});
     Double[][] nan = tokens(rnd, 2, E);
@@ -195,6 +194,13 @@ class BadInputTest {
     rows.set(9, new Object[] {9L, "l9", nan, null});
     Path input = dir.resolve("input");
     write(spark, input, false, rows);
+    return input;
+  }
+
+  @Test
+  void quarantineSetsBadRowsAsideAndProcessesTheRest() {
+    SparkSession spark = SparkTestSession.get();
+    Path input = inputWithTwoBadRows(spark);
     Path bad = dir.resolve("bad");
     JobRunner.Result r =
         run(input, "--bad.rows", "quarantine", "--bad.rows.output", bad.toString());
@@ -212,29 +218,18 @@ class BadInputTest {
   @Test
   void moreBadRowsThanBadRowsMaxFailWithNothingWritten() {
     SparkSession spark = SparkTestSession.get();
-    Random rnd = new Random(3);
-    List<Object[]> rows = withBadRow(new Object[] {5L, "l5", tokens(rnd, 3, E - 1), null});
-    Double[][] nan = tokens(rnd, 2, E);
-    nan[0][0] = Double.NaN;
-    rows.set(9, new Object[] {9L, "l9", nan, null});
-    Path input = dir.resolve("input");
-    write(spark, input, false, rows);
+    Path input = inputWithTwoBadRows(spark);
     Path bad = dir.resolve("bad");
-    String[] quarantine = {"--bad.rows", "quarantine", "--bad.rows.output", bad.toString()};
-    JobRunner.Result r = run(input, concat(quarantine, "--bad.rows.max", "1"));
+    String b = bad.toString();
+    JobRunner.Result r =
+        run(input, "--bad.rows", "quarantine", "--bad.rows.output", b, "--bad.rows.max", "1");
     assertRefused(r, 4, "2 of the 12 input rows are bad", "bad.rows.max", "(1 row(s))", "5: ");
     assertFalse(Files.exists(dir.resolve("out")), "no output");
     assertFalse(Files.exists(bad), "no bad rows");
     // 2 of 12 is within 20%: the run goes on.
-    r = run(input, concat(quarantine, "--bad.rows.max", "20%"));
+    r = run(input, "--bad.rows", "quarantine", "--bad.rows.output", b, "--bad.rows.max", "20%");
     assertEquals(0, r.exitCode(), r.stderr());
     assertEquals(2, spark.read().parquet(bad.toString()).count());
-  }
-
-  private static String[] concat(String[] a, String... more) {
-    String[] out = Arrays.copyOf(a, a.length + more.length);
-    System.arraycopy(more, 0, out, a.length, more.length);
-    return out;
   }
 
   @Test

@@ -3,7 +3,6 @@ package org.sparkattention.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ class StandaloneClusterIT {
   /** spark-submit against the cluster; returns the summary (last stdout line). */
   static Map<String, Object> submit(Path logDir, List<String> args) throws Exception {
     Process p = startSubmit(logDir, args, "768m", "");
-    return awaitSummary(p, logDir);
+    return SparkDistributions.awaitSummary(p, logDir, 300);
   }
 
   static Process startSubmit(
@@ -94,29 +93,6 @@ class StandaloneClusterIT {
     pb.redirectOutput(stdout.toFile());
     pb.redirectError(stderr.toFile());
     return pb.start();
-  }
-
-  static Map<String, Object> awaitSummary(Process p, Path logDir) throws Exception {
-    Path stdout = logDir.resolve("submit.out");
-    Path stderr = logDir.resolve("submit.err");
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("spark-submit did not finish in 300 s: " + Files.readString(stderr));
-    }
-    assertEquals(0, p.exitValue(), () -> "spark-submit failed: " + read(stderr));
-    List<String> lines = Files.readAllLines(stdout);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> summary =
-        new ObjectMapper().readValue(lines.get(lines.size() - 1), Map.class);
-    return summary;
-  }
-
-  static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (Exception e) {
-      return "(" + e + ")";
-    }
   }
 
   @Test
@@ -150,7 +126,7 @@ class StandaloneClusterIT {
             jobArgs(out.toString(), maps.toString()),
             "768m",
             " -D" + FaultInjection.FAIL_AFTER_SEQUENCES + "=10");
-    Map<String, Object> summary = awaitSummary(p, dir);
+    Map<String, Object> summary = SparkDistributions.awaitSummary(p, dir, 300);
     assertTrue(((Number) summary.get("failed_task_attempts")).intValue() >= 6, summary.toString());
     assertEquals(300, ((Number) summary.get("rows_written")).intValue());
     assertEquals(300, ((Number) summary.get("map_rows_written")).intValue());
@@ -204,7 +180,8 @@ class StandaloneClusterIT {
       }
     }
     assertTrue(
-        !computing.isEmpty(), "an executor started computing: " + read(dir.resolve("submit.err")));
+        !computing.isEmpty(),
+        "an executor started computing: " + SparkDistributions.read(dir.resolve("submit.err")));
     long pid = Long.parseLong(computing.get(0).getFileName().toString());
     List<ProcessHandle> executors = cluster.executors();
     assertTrue(
@@ -213,7 +190,7 @@ class StandaloneClusterIT {
     System.out.printf(
         "killing executor JVM pid %d at %.1f s%n", pid, (System.nanoTime() - t0) / 1e9);
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-    Map<String, Object> summary = awaitSummary(submit, dir);
+    Map<String, Object> summary = SparkDistributions.awaitSummary(submit, dir, 300);
     System.out.printf(
         "job with a killed executor: %.1f s, summary %s%n",
         (System.nanoTime() - t0) / 1e9, summary);
@@ -246,7 +223,7 @@ class StandaloneClusterIT {
                 "--output", out.toString()),
             "1g",
             "");
-    Map<String, Object> summary = awaitSummary(p, dir);
+    Map<String, Object> summary = SparkDistributions.awaitSummary(p, dir, 300);
     System.out.printf(
         "L = 16384 in a 1 GB executor: %.1f s, summary %s%n",
         (System.nanoTime() - t0) / 1e9, summary);

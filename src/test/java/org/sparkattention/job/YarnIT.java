@@ -62,21 +62,17 @@ class YarnIT {
     // The same run in local mode, the reference.
     localOut = dir.resolve("local-out");
     localMaps = dir.resolve("local-maps");
-    JobRunner.succeed(
-        "--input",
-        JobFeaturesTest.SAMPLES,
-        "--weights",
-        JobFeaturesTest.WEIGHTS,
-        "--heads",
-        "4",
-        "--maps",
-        "mean",
-        "--maps.output",
-        localMaps.toString(),
-        "--partition.by",
-        "date",
-        "--output",
-        localOut.toString());
+    JobRunner.Result local =
+        JobRunner.samplesWith(
+            Path.of(JobFeaturesTest.WEIGHTS),
+            localOut,
+            "--maps",
+            "mean",
+            "--maps.output",
+            localMaps.toString(),
+            "--partition.by",
+            "date");
+    assertEquals(0, local.exitCode(), local.stderr());
   }
 
   @AfterAll
