@@ -13,6 +13,12 @@
 # the same shapes, and prints the table and the targets as pass/fail lines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  source "$ROOT/jobs/lib.sh"
+  echo "$ENVIRONMENT_HELP"
+  exit 0
+fi
 cd "$ROOT"
 BENCH="$ROOT/target/bench"
 mkdir -p "$BENCH/data" "$BENCH/results"
@@ -30,10 +36,12 @@ need_apt libopenblas0-pthread sh -c "ldconfig -p | grep -q libopenblas"
 need_apt python3-matplotlib /usr/bin/python3 -c "import matplotlib"
 
 echo "[benchmark] building" >&2
-mvn -B -q -ntp -DskipTests package test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >&2
-# The launcher makes its class-data archive once per build: not inside a timed run.
-jobs/attention.sh --help >/dev/null
+source jobs/lib.sh
+mvn_quiet -DskipTests package test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+# The launcher records its class-data archive in the first run of a build: not a timed one.
+jobs/attention.sh --config conf/attention.properties --output "$BENCH/warm-up/out" \
+  --maps.output "$BENCH/warm-up/maps" --mode overwrite >/dev/null
 flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
 export OPENBLAS_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1
 

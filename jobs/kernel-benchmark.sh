@@ -8,10 +8,15 @@
 # Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
 # libopenblas0-pthread), the Vector API otherwise.
 set -euo pipefail
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 cd "$(dirname "$0")/.."
-mvn -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test >/dev/null
-flags=$(mvn -B -q -Dstyle.color=never help:evaluate -Dexpression=spark.jvm.flags -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
+source jobs/lib.sh
+mvn_quiet -Pbench -DskipTests test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
 export OPENBLAS_NUM_THREADS=1
 cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 if [ "${1:-}" = "--shapes" ]; then

@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
 # Shared by jobs/*.sh: build the application jar when needed and launch a main class through
 # Spark's own SparkSubmit, with SPARK_HOME's spark-submit when set, else from the Maven classpath.
+# Nothing here changes the caller's directory: relative paths mean what they mean to the caller.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/target/spark-attention.jar"
+CLASSPATH_FILE="$ROOT/target/runtime-classpath.txt"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # One task per core: keep native BLAS single-threaded inside tasks.
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+
+# The launcher's environment variables, for every script's --help.
+ENVIRONMENT_HELP='Environment:
+  SPARK_HOME               use $SPARK_HOME/bin/spark-submit (default: Spark from the Maven
+                           classpath, in local mode)
+  SPARK_MASTER             the master (default: local[*])
+  SPARK_DRIVER_MEMORY      the driver heap, for example 4g, also in local mode (default: the JVM
+                           default, a quarter of the memory)
+  SPARK_SUBMIT_OPTS_EXTRA  more spark-submit options ("--conf spark.executor.memory=8g")
+  SPARK_ATTENTION_CDS      off: no class-data archive (default: on)
+  OPENBLAS_NUM_THREADS     native BLAS threads per task (default: 1)'
+
+say() { echo "[spark-attention] $*" >&2; }
+
+# mvn ARGS...: Maven, quiet, its output on stderr without colour codes (Maven 3.8's console
+# library writes some even in batch mode).
+mvn_quiet() {
+  (cd "$ROOT" && mvn -B -q -ntp -Dstyle.color=never "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2)
+}
 
 # The JVM flags Spark 4 needs on Java 17, and the Vector API module (pom.xml: spark.jvm.flags).
 jvm_flags() {
@@ -15,54 +36,75 @@ jvm_flags() {
 
 build_if_needed() {
   if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
-    echo "[spark-attention] building the application jar (mvn package) ..." >&2
-    (cd "$ROOT" && mvn -B -q -ntp -DskipTests package >&2)
+    say "building the application jar (mvn package, about a minute the first time) ..."
+    mvn_quiet -DskipTests package
+    say "built $JAR"
   fi
-  local cpfile="$ROOT/target/runtime-classpath.txt"
-  if [ ! -f "$cpfile" ] || [ "$ROOT/pom.xml" -nt "$cpfile" ]; then
-    (cd "$ROOT" && mvn -B -q -ntp dependency:build-classpath -Dmdep.includeScope=provided \
-      -Dmdep.outputFile="$cpfile" >&2)
+  if [ ! -f "$CLASSPATH_FILE" ] || [ "$ROOT/pom.xml" -nt "$CLASSPATH_FILE" ]; then
+    mvn_quiet dependency:build-classpath -Dmdep.includeScope=provided \
+      -Dmdep.outputFile="$CLASSPATH_FILE"
   fi
 }
 
 # Class-data sharing (JDK AppCDS): a JVM that runs the job loads and verifies ~20,000 classes,
-# several seconds of every run. An archive of them, made once per build by a run on the samples,
-# lets later JVMs map them instead (README, "Start-up time"). SPARK_ATTENTION_CDS=off skips it.
+# several seconds of every run. The first successful run of a build saves the classes it loaded
+# to an archive as it exits; later runs map them instead (README, "Start-up time").
 CDS_ARCHIVE="$ROOT/target/spark-attention.jsa"
 
-# Echoes the JVM flags that use the archive, making it first when missing or older than the build.
-cds_flags() {
+# cds_setup MAY_RECORD: sets CDS_FLAGS (the JVM flags that use or make the archive) and
+# CDS_RECORDING (the file this run records to, or empty; only when MAY_RECORD is yes).
+cds_setup() {
+  CDS_FLAGS=""
+  CDS_RECORDING=""
   if [ "${SPARK_ATTENTION_CDS:-on}" = off ]; then
     return
   fi
-  local cpfile="$ROOT/target/runtime-classpath.txt"
-  local failed="$CDS_ARCHIVE.failed" # a failed attempt is not retried until the next build
-  if [ -f "$failed" ] && [ "$failed" -nt "$JAR" ] && [ "$failed" -nt "$cpfile" ]; then
+  # The JVM's own notes go to stderr, never to stdout, whose last line is the job's summary.
+  local quiet="-Xlog:disable -Xlog:all=warning:stderr"
+  if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ] && [ "$CDS_ARCHIVE" -nt "$CLASSPATH_FILE" ]; then
+    # The JVM falls back to loading classes itself if the archive does not fit this JVM.
+    CDS_FLAGS="-XX:SharedArchiveFile=$CDS_ARCHIVE $quiet"
     return
   fi
-  if [ ! -f "$CDS_ARCHIVE" ] || [ "$JAR" -nt "$CDS_ARCHIVE" ] || [ "$cpfile" -nt "$CDS_ARCHIVE" ]; then
-    echo "[spark-attention] making a class-data archive for faster JVM starts (once per build," \
-      "about 30 s; SPARK_ATTENTION_CDS=off skips it) ..." >&2
-    local tmp
-    tmp="$(mktemp -d)"
-    # shellcheck disable=SC2046
-    if (cd "$ROOT" && java $(jvm_flags) -XX:ArchiveClassesAtExit="$tmp/archive.jsa" \
-      -Dlog4j.configurationFile=conf/log4j2.properties -cp "$(cat "$cpfile")" \
-      org.apache.spark.deploy.SparkSubmit --master "local[2]" \
-      --class org.sparkattention.job.AttentionJob "$JAR" --config conf/attention.properties \
-      --output "$tmp/out" --maps.output "$tmp/maps") >"$tmp/log" 2>&1 && [ -s "$tmp/archive.jsa" ]; then
-      mv "$tmp/archive.jsa" "$CDS_ARCHIVE"
-    else
-      echo "[spark-attention] could not make the archive (see $tmp/log); starting without it" \
-        "until the next build" >&2
-      touch "$failed"
-      return
-    fi
-    rm -rf "$tmp"
+  if [ "$1" != yes ]; then
+    return
   fi
-  # The JVM falls back to loading classes itself if the archive does not fit this JVM; its own
-  # notes go to stderr, never to stdout, whose last line is the job's summary.
-  echo "-XX:SharedArchiveFile=$CDS_ARCHIVE -Xlog:disable -Xlog:all=warning:stderr"
+  CDS_RECORDING="$CDS_ARCHIVE.$$"
+  CDS_FLAGS="-XX:ArchiveClassesAtExit=$CDS_RECORDING -Xlog:disable -Xlog:all=error:stderr"
+  say "this first run of the build also records a class-data archive when the job has ended" \
+    "(10 to 20 s, once per build), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
+}
+
+# run_recording COMMAND...: runs the JVM in the foreground (signals forwarded: a scheduler's
+# SIGTERM or a Ctrl-C reaches it as if it had been exec'd), then keeps its archive if it succeeded.
+run_recording() {
+  set -m # the JVM in its own process group, not ignoring SIGINT as background jobs do
+  "$@" &
+  local pid=$! rc
+  trap 'kill -INT $pid 2>/dev/null' INT
+  trap 'kill -TERM $pid 2>/dev/null' TERM
+  trap 'kill -HUP $pid 2>/dev/null' HUP
+  while true; do
+    rc=0
+    wait "$pid" || rc=$?
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi # a trapped signal ended the wait, not the JVM
+  done
+  trap - INT TERM HUP
+  if [ "$rc" = 0 ] && [ -s "$CDS_RECORDING" ]; then
+    mv -f "$CDS_RECORDING" "$CDS_ARCHIVE"
+    say "saved the class-data archive $CDS_ARCHIVE"
+  else
+    rm -f "$CDS_RECORDING"
+  fi
+  return "$rc"
+}
+
+# help_of MAIN_CLASS: its --help (run directly, without Spark), then the launcher's environment.
+help_of() {
+  build_if_needed
+  # shellcheck disable=SC2046
+  java $(jvm_flags) -cp "$JAR:$(cat "$CLASSPATH_FILE")" "$1" --help
+  echo "$ENVIRONMENT_HELP"
 }
 
 # submit MAIN_CLASS ARGS...: run MAIN_CLASS from the application jar through SparkSubmit.
@@ -73,21 +115,37 @@ submit() {
   local flags
   flags="$(jvm_flags)"
   local log4j="-Dlog4j.configurationFile=$ROOT/conf/log4j2.properties"
+  local memory=()
+  if [ -n "${SPARK_DRIVER_MEMORY:-}" ]; then
+    memory=(--driver-memory "$SPARK_DRIVER_MEMORY")
+  fi
   if [ -n "${SPARK_HOME:-}" ]; then
     # shellcheck disable=SC2086
-    exec "$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" \
+    exec "$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" "${memory[@]}" \
       --driver-java-options "$flags $log4j" \
       --conf "spark.executor.extraJavaOptions=$flags" \
       --conf "spark.executorEnv.OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" \
       ${SPARK_SUBMIT_OPTS_EXTRA:-} \
       --class "$main" "$JAR" "$@"
   fi
-  local cds
-  cds="$(cds_flags)"
+  # Without SPARK_HOME, SparkSubmit runs inside this JVM: the driver memory is its -Xmx.
+  local heap=""
+  if [ -n "${SPARK_DRIVER_MEMORY:-}" ]; then
+    heap="-Xmx$SPARK_DRIVER_MEMORY"
+  fi
+  # The archive is recorded by a job run (not --help or --version), whose classes are the job's.
+  local may_record=no
+  if [ "$main" = org.sparkattention.job.AttentionJob ] && [[ ! " $* " =~ \ --(help|version)\  ]]; then
+    may_record=yes
+  fi
+  cds_setup "$may_record"
   # shellcheck disable=SC2086
-  exec java $cds ${JAVA_OPTS:-} $flags $log4j -cp "$(cat "$ROOT/target/runtime-classpath.txt")" \
-    org.apache.spark.deploy.SparkSubmit --master "${SPARK_MASTER:-local[*]}" \
-    --conf "spark.driver.memory=${SPARK_DRIVER_MEMORY:-4g}" \
-    ${SPARK_SUBMIT_OPTS_EXTRA:-} \
-    --class "$main" "$JAR" "$@"
+  local command=(java $CDS_FLAGS $heap ${JAVA_OPTS:-} $flags $log4j -cp "$(cat "$CLASSPATH_FILE")"
+    org.apache.spark.deploy.SparkSubmit --master "${SPARK_MASTER:-local[*]}" "${memory[@]}"
+    ${SPARK_SUBMIT_OPTS_EXTRA:-} --class "$main" "$JAR" "$@")
+  if [ -n "$CDS_RECORDING" ]; then
+    run_recording "${command[@]}"
+    exit $?
+  fi
+  exec "${command[@]}"
 }

@@ -36,7 +36,7 @@ pom() {
 }
 # classpath: the pom's runtime classpath into $tmp/classpath.txt.
 classpath() {
-  mvn -B -q -ntp -f "$tmp/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  mvn -B -q -ntp -Dstyle.color=never -f "$tmp/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.includeScope=runtime -Dmdep.outputFile="$tmp/classpath.txt" >"$tmp/mvn.log" 2>&1
 }
 echo "[spark-attention] resolving Spark $version from Maven Central into $home ..." >&2
@@ -45,7 +45,7 @@ pom spark-sql_2.13 spark-mllib_2.13 spark-yarn_2.13
 if ! classpath; then
   pom spark-sql_2.13 spark-mllib_2.13
   if ! classpath; then
-    cat "$tmp/mvn.log" >&2
+    sed 's/\x1b\[[0-9;]*m//g' "$tmp/mvn.log" >&2
     echo "error: Spark $version (spark-sql_2.13, spark-mllib_2.13) does not resolve from Maven Central." >&2
     exit 1
   fi

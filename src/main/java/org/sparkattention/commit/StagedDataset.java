@@ -14,6 +14,8 @@ import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.permission.FsAction;
+import org.apache.hadoop.security.AccessControlException;
 import org.sparkattention.config.WriteMode;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.errors.UserErrors;
@@ -79,15 +81,38 @@ public final class StagedDataset {
       Configuration conf,
       RunOwner owner,
       PrintStream log) {
+    return open(what, target, mode, conf, owner, log, true);
+  }
+
+  /**
+   * The checks of {@link #prepare} without changing anything (a dry run): the dataset against
+   * {@code mode}, and write permission on the nearest directory that exists. Leftovers of dead runs
+   * are not removed; the dataset returned is not claimed and has nothing staged.
+   */
+  public static StagedDataset inspect(
+      String what, Path target, WriteMode mode, Configuration conf, RunOwner owner) {
+    return open(what, target, mode, conf, owner, null, false);
+  }
+
+  private static StagedDataset open(
+      String what,
+      Path target,
+      WriteMode mode,
+      Configuration conf,
+      RunOwner owner,
+      PrintStream log,
+      boolean claim) {
     FileSystem fs =
         FileMoves.raw(DatasetPaths.fileSystem(what, target, conf, DatasetPaths.Role.OUTPUT));
     try {
       if (target.getParent() == null) {
         throw UserErrors.outputIsRoot(what, String.valueOf(target));
       }
-      // Leftovers first: a dead run's half-done commit may have moved the dataset aside, and
-      // whether it exists is only known once that is undone.
-      StaleRuns.clean(fs, target, owner, conf, log);
+      if (claim) {
+        // Leftovers first: a dead run's half-done commit may have moved the dataset aside, and
+        // whether it exists is only known once that is undone.
+        StaleRuns.clean(fs, target, owner, conf, log);
+      }
       if (fs.exists(target)) {
         if (mode == WriteMode.ERRORIFEXISTS) {
           throw UserErrors.outputExists(what, String.valueOf(target));
@@ -106,6 +131,10 @@ public final class StagedDataset {
         throw UserErrors.outputParentIsFile(what, String.valueOf(target), String.valueOf(dir));
       }
       StagedDataset dataset = new StagedDataset(what, target, mode, fs, owner, created);
+      if (!claim) {
+        requireWritable(what, target, fs, dir);
+        return dataset;
+      }
       try {
         if (!created.isEmpty() && !fs.mkdirs(target.getParent())) {
           throw new IOException("mkdirs failed");
@@ -119,6 +148,17 @@ public final class StagedDataset {
       return dataset;
     } catch (IOException e) {
       throw UserErrors.outputUncheckable(what, String.valueOf(target), oneLine(e));
+    }
+  }
+
+  /** A dry run's stand-in for writing the owner file: write permission on {@code dir}. */
+  private static void requireWritable(String what, Path target, FileSystem fs, Path dir)
+      throws IOException {
+    try {
+      fs.access(dir, FsAction.WRITE);
+    } catch (AccessControlException e) {
+      throw UserErrors.outputDirectoryNotWritable(
+          what, String.valueOf(target), String.valueOf(dir));
     }
   }
 

@@ -121,7 +121,8 @@ public final class JobConfig implements Serializable {
     try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (NoSuchFileException e) {
-      throw UserErrors.configFileMissing(String.valueOf(file));
+      throw UserErrors.configFileMissing(
+          String.valueOf(file), Path.of(file).toAbsolutePath().normalize().toString());
     } catch (CharacterCodingException e) {
       throw UserErrors.configFileNotUtf8(String.valueOf(file));
     } catch (IOException | IllegalArgumentException e) {

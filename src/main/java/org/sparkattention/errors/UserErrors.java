@@ -48,8 +48,21 @@ public final class UserErrors {
             + "'? Run with --help for the list of keys.");
   }
 
-  public static AttentionException configFileMissing(String file) {
-    return config("configuration file '" + file + "' (--config) does not exist. Check the path.");
+  public static AttentionException configFileMissing(String file, String resolved) {
+    return config(
+        "configuration file "
+            + pathAndResolved(file, resolved)
+            + " (--config) does not exist. Check the path.");
+  }
+
+  /**
+   * {@code 'given'}, and where it was looked for when that differs: a relative path is resolved
+   * against the directory the job was started from.
+   */
+  private static String pathAndResolved(String given, String resolved) {
+    return resolved == null || resolved.equals(given)
+        ? "'" + given + "'"
+        : "'" + given + "' (looked for at " + resolved + ")";
   }
 
   public static AttentionException configFileNotUtf8(String file) {
@@ -157,8 +170,9 @@ public final class UserErrors {
 
   // ---- Paths (exit 2 for inputs, 5 for outputs) ----
 
-  public static AttentionException inputMissing(String input) {
-    return config("input '" + input + "' does not exist. Check the 'input' path.");
+  public static AttentionException inputMissing(String input, String resolved) {
+    return config(
+        "input " + pathAndResolved(input, resolved) + " does not exist. Check the 'input' path.");
   }
 
   public static AttentionException inputUnreadable(String input, String why) {
@@ -223,8 +237,11 @@ public final class UserErrors {
 
   // ---- The weights (exit 3) ----
 
-  public static AttentionException weightsFileMissing(String location) {
-    return weights("weights file " + location + " does not exist. Check the 'weights' path.");
+  public static AttentionException weightsFileMissing(String location, String resolved) {
+    return weights(
+        "weights file "
+            + pathAndResolved(location, resolved)
+            + " does not exist. Check the 'weights' path.");
   }
 
   public static AttentionException weightsFileUnreadable(
@@ -565,6 +582,17 @@ public final class UserErrors {
             + "' cannot be created: '"
             + file
             + "' is a file, not a directory. Choose another path.");
+  }
+
+  public static AttentionException outputDirectoryNotWritable(
+      String what, String target, String dir) {
+    return output(
+        what
+            + " '"
+            + target
+            + "' cannot be written: this user may not write to '"
+            + dir
+            + "'. Make it writable, or choose another path.");
   }
 
   public static AttentionException outputNotWritable(

@@ -50,7 +50,29 @@ public final class SyntheticDataGenerator {
     }
   }
 
+  /** The options, their defaults and meaning, as {@code --help} prints them. */
+  static final String USAGE =
+      """
+      usage: jobs/generate.sh --output DIR [OPTION VALUE ...]
+      Writes DIR/input (Parquet: id, date, x), DIR/weights.safetensors (nn.MultiheadAttention
+      weights, F32) and DIR/lengths.txt (one sequence length per line).
+        --output DIR          where to write (required; relative to the current directory)
+        --sequences N         sequences of random length (default 300)
+        --min-len A           shortest of them (default 4)
+        --max-len B           longest of them (default 64)
+        --long-sequences K    sequences of length L added (default 0)
+        --long-len L          their length (default 1024)
+        --embed-dim E         embedding dimension (default 64)
+        --seed S              random seed: the same seed gives the same data (default 7)
+        --files F             Parquet files to write, 0 for Spark's choice (default 0)
+        --help                this text
+      """;
+
   public static void main(String[] args) {
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      System.out.print(USAGE);
+      return;
+    }
     String out = null;
     int sequences = 300;
     int minLen = 4;
@@ -60,22 +82,25 @@ public final class SyntheticDataGenerator {
     int embedDim = 64;
     long seed = 7;
     int files = 0;
+    if (args.length % 2 != 0) {
+      usage("option " + args[args.length - 1] + " has no value");
+    }
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
         case "--output" -> out = v;
-        case "--sequences" -> sequences = Integer.parseInt(v);
-        case "--min-len" -> minLen = Integer.parseInt(v);
-        case "--max-len" -> maxLen = Integer.parseInt(v);
-        case "--long-sequences" -> longSequences = Integer.parseInt(v);
-        case "--long-len" -> longLen = Integer.parseInt(v);
-        case "--embed-dim" -> embedDim = Integer.parseInt(v);
-        case "--seed" -> seed = Long.parseLong(v);
-        case "--files" -> files = Integer.parseInt(v);
+        case "--sequences" -> sequences = number(args[i], v);
+        case "--min-len" -> minLen = number(args[i], v);
+        case "--max-len" -> maxLen = number(args[i], v);
+        case "--long-sequences" -> longSequences = number(args[i], v);
+        case "--long-len" -> longLen = number(args[i], v);
+        case "--embed-dim" -> embedDim = number(args[i], v);
+        case "--seed" -> seed = number(args[i], v);
+        case "--files" -> files = number(args[i], v);
         default -> usage("unknown option " + args[i]);
       }
     }
-    if (out == null || args.length % 2 != 0) {
+    if (out == null) {
       usage("--output DIR is required");
     }
     SparkSession spark = SparkSession.builder().appName("spark-attention-generate").getOrCreate();
@@ -92,12 +117,21 @@ public final class SyntheticDataGenerator {
     }
   }
 
+  private static int number(String option, String value) {
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    usage(option + " " + value + " is not a whole number of 0 or more");
+    return 0;
+  }
+
   private static void usage(String problem) {
-    System.err.println(
-        "error: "
-            + problem
-            + "\nusage: jobs/generate.sh --output DIR [--sequences N] [--min-len A] [--max-len B]"
-            + " [--long-sequences K] [--long-len L] [--embed-dim E] [--seed S] [--files F]");
+    System.err.println("error: " + problem + " (jobs/generate.sh --help lists the options)");
     System.exit(2);
   }
 

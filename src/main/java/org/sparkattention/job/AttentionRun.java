@@ -3,10 +3,13 @@ package org.sparkattention.job;
 import static org.sparkattention.job.RunSummary.round;
 
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -17,6 +20,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.DoubleAccumulator;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.BadRowsLimit;
 import org.sparkattention.config.ConfigKeys;
@@ -38,6 +42,9 @@ import org.sparkattention.model.AttentionWeights;
  * staging, summarise, commit. Each step is one method; their results are this object's state.
  */
 final class AttentionRun {
+  /** Spark's reader option (DataSource.GLOB_PATHS_KEY) that turns glob expansion off. */
+  private static final String GLOB_PATHS_OPTION = "__globPaths__";
+
   private final JobConfig config;
   private final PrintStream log;
   private final SparkSession spark;
@@ -47,6 +54,10 @@ final class AttentionRun {
   private final JobListener listener;
   private final List<String> notes = new ArrayList<>();
   private final long t0 = System.nanoTime();
+  private final Instant started;
+
+  /** What the run's file names carry ({@link FileNames}). */
+  private final String fileToken;
 
   // readInput, resolveLayout
   private Dataset<Row> df;
@@ -79,14 +90,17 @@ final class AttentionRun {
       PrintStream log,
       SparkSession spark,
       Preflight.Prepared prepared,
-      RunGuard guard) {
+      RunGuard guard,
+      Instant started) {
     this.config = config;
+    this.started = started;
+    this.fileToken = FileNames.token(config, prepared.weightsSha256(), guard.runId());
     this.log = log;
     this.spark = spark;
     this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     this.prepared = prepared;
     this.guard = guard;
-    this.listener = new JobListener(spark.sparkContext(), log);
+    this.listener = new JobListener(spark.sparkContext(), log, started);
   }
 
   /**
@@ -96,38 +110,117 @@ final class AttentionRun {
    * @param startSeconds time already spent before the session existed (JVM and Spark start)
    */
   RunSummary execute(double startSeconds) {
+    return listening(
+        () -> {
+          try {
+            checkAndPlan();
+            computeAndWrite();
+            listener.phase("committing");
+            RunSummary summary = summarise(startSeconds);
+            // The summary travels with the output's data: the commit puts both in place at once.
+            prepared.output().writeStagedFile(AttentionJob.SUMMARY_FILE, summary.toPrettyJson());
+            guard.commit(prepared.datasets());
+            return summary;
+          } catch (Throwable e) {
+            // Spark's job failures are checked exceptions thrown from Scala: catch everything.
+            // Tasks of the failed job are being killed; let them stop before their staging is
+            // deleted.
+            waitForIdle(10_000);
+            guard.abort();
+            throw sneaky(e);
+          }
+        });
+  }
+
+  /**
+   * A dry run: every check and the plan from one scan of the input, with the compute time estimated
+   * from the kernel's measured speed; nothing is written or claimed.
+   */
+  DryRunPlan plan(double startSeconds) {
+    return listening(
+        () -> {
+          checkAndPlan();
+          return estimate(startSeconds);
+        });
+  }
+
+  /** Runs {@code steps} with the progress listener on. */
+  private <T> T listening(Supplier<T> steps) {
     spark.sparkContext().addSparkListener(listener);
     try {
-      readInput();
-      resolveLayout();
-      scanInput();
-      planTasks();
-      computeAndWrite();
-      listener.phase("committing");
-      RunSummary summary = summarise(startSeconds);
-      // The summary travels with the output's data: the commit puts both in place at once.
-      prepared.output().writeStagedFile(AttentionJob.SUMMARY_FILE, summary.toPrettyJson());
-      guard.commit(prepared.datasets());
-      return summary;
-    } catch (Throwable e) {
-      // Spark's job failures are checked exceptions thrown from Scala: catch everything. Tasks
-      // of the failed job are being killed; let them stop before their staging is deleted.
-      waitForIdle(10_000);
-      guard.abort();
-      throw sneaky(e);
+      return steps.get();
     } finally {
       listener.done();
       spark.sparkContext().removeSparkListener(listener);
     }
   }
 
+  /** Every check, the scan of the input, the plan. */
+  private void checkAndPlan() {
+    readInput();
+    resolveLayout();
+    scanInput();
+    planTasks();
+  }
+
+  /**
+   * The dry run's plan: what the run would compute and write, and how long the kernel would take.
+   */
+  private DryRunPlan estimate(double startSeconds) {
+    listener.phase("measuring the kernel's speed on this machine");
+    long goodRows = sequences - badRows;
+    long queryTokens = summaries.stream().mapToLong(PartitionSummary::queryTokens).sum();
+    long mapCells = summaries.stream().mapToLong(PartitionSummary::mapCells).sum();
+    int typicalLen = (int) Math.max(1, Math.min(1024, queryTokens / Math.max(1, goodRows)));
+    AttentionWeights w = prepared.weights();
+    double speed = KernelSpeed.gflopsPerCore(w, prepared.options(), typicalLen, typicalLen);
+    double planned = plan.totalCost() / 1e9;
+    int cores = Math.min(sc.defaultParallelism(), plan.tasks());
+    double estimate = Math.max(planned / (speed * cores), plan.maxTaskCost() / 1e9 / speed);
+    long mapBytes =
+        switch (config.maps()) {
+          case NONE -> 0;
+          case MEAN -> 4 * mapCells;
+          case HEADS -> 4 * mapCells * prepared.options().numHeads();
+        };
+    return new DryRunPlan(
+        "dry run",
+        config.input(),
+        prepared.output().targetPath(),
+        prepared.maps() == null ? null : prepared.maps().targetPath(),
+        prepared.badRows() == null ? null : prepared.badRows().targetPath(),
+        config.mode().configName(),
+        config.maps().configName(),
+        sequences,
+        badRows,
+        plan.tasks(),
+        plan.inPlace() ? "input partitions" : "cost plan",
+        cores,
+        round(planned),
+        round(plan.maxTaskCost() / 1e9),
+        round(speed),
+        round(estimate),
+        4L * queryTokens * w.embedDim(),
+        mapBytes,
+        round(startSeconds + (System.nanoTime() - t0) / 1e9));
+  }
+
   /** The input's schema: the union of its files' schemas. */
   private void readInput() {
     String format = config.get(ConfigKeys.INPUT_FORMAT).configName();
+    listener.phase("reading the input schema");
     try {
       // A column that only some files have (a mask) is read, null in the rows of the others,
       // instead of being dropped by a schema taken from one file.
-      df = spark.read().format(format).option("mergeSchema", "true").load(config.input());
+      // A path that exists is read as it is, glob characters and all (Spark's reader would take
+      // "in[1]" as a pattern); only a path that does not exist is a pattern.
+      df =
+          spark
+              .read()
+              .format(format)
+              .option("mergeSchema", "true")
+              .option(GLOB_PATHS_OPTION, prepared.inputIsPattern())
+              .load(config.input());
       schema = df.schema();
     } catch (Exception e) { // AnalysisException and SparkException are checked in Java
       throw UserErrors.inputNotReadable(
@@ -184,7 +277,7 @@ final class AttentionRun {
     input =
         InputScan.withSqlConf(
             spark, InputScan.readSettings(spark), () -> SparkInternals.internalRows(frame));
-    check = new RowCheck(codec, costModel, config.maps() != MapsSetting.NONE, maxMapBytes);
+    check = new RowCheck(codec, costModel, config.maps(), maxMapBytes);
     RowCheck rowCheck = check;
     summaries =
         new ArrayList<>(
@@ -250,10 +343,13 @@ final class AttentionRun {
     JavaRDD<InternalRow> computed = routedRows().mapPartitions(task);
 
     long tRun = System.nanoTime();
+    DoubleAccumulator flops = metrics.flops;
+    listener.expectWork(plan.totalCost(), flops::value);
     writeComputed(computed, quarantine);
     if (quarantine) {
       writeBadRows();
     }
+    listener.expectWork(0, null);
     writeEmptyDatasets();
     badRows += metrics.overflowRows.value();
     requireBadRowsWithinLimit(); // overflowing rows count too; the staging is then discarded
@@ -266,7 +362,11 @@ final class AttentionRun {
     runSeconds = (System.nanoTime() - tRun) / 1e9;
   }
 
-  /** The input's rows in their tasks: where they are when the plan keeps them, else shuffled. */
+  /**
+   * The input's rows in their tasks: where they are when the plan keeps them, else shuffled and
+   * sorted by their place in the input ({@link RowOrder}), so that a task's files are the same in
+   * every run.
+   */
   private JavaRDD<InternalRow> routedRows() {
     RowCheck rowCheck = check;
     if (plan.inPlace()) {
@@ -274,13 +374,13 @@ final class AttentionRun {
     }
     Broadcast<CostPlan> tasks = broadcastPlan;
     StructType inputSchema = schema;
-    return JavaPairRDD.fromJavaRDD(
+    return RowRouting.toTasks(
+        JavaPairRDD.fromJavaRDD(
             input.mapPartitionsWithIndex(
                 (idx, rows) ->
-                    RowRouting.assign(rows, tasks.value().router(idx), rowCheck, inputSchema),
-                true))
-        .partitionBy(new TaskPartitioner(plan.tasks()))
-        .values();
+                    RowRouting.assign(rows, idx, tasks.value().router(idx), rowCheck, inputSchema),
+                true)),
+        plan.tasks());
   }
 
   /** Runs the compute stage, which writes the outputs (and the maps and overflowed rows). */
@@ -292,7 +392,7 @@ final class AttentionRun {
             ? "computing attention and maps, writing outputs and maps"
             : "computing attention and writing outputs");
     if (!maps && !quarantine) {
-      write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false);
+      write(computed, outputRows.outputSchema(), prepared.output(), partitionBy, false, fileToken);
       return;
     }
     // Each task writes its outputs, maps and overflowed rows as they are computed, each kind to
@@ -303,7 +403,8 @@ final class AttentionRun {
         outputRows.computedSchema(maps, quarantine),
         prepared.output(),
         partitionBy,
-        true);
+        true,
+        fileToken);
     if (maps) {
       prepared.maps().takeFiles(prepared.output(), MatrixParquetFormat.MAPS_PREFIX);
     }
@@ -321,7 +422,8 @@ final class AttentionRun {
         outputRows.badRowSchema(),
         prepared.badRows(),
         config.partitionBy().toArray(new String[0]),
-        false);
+        false,
+        fileToken + "-bad");
     prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
   }
 
@@ -329,14 +431,14 @@ final class AttentionRun {
   private void writeEmptyDatasets() {
     List<String> partitions = config.partitionBy();
     DatasetLayouts.writeEmptyWhereNeeded(
-        spark, prepared.output(), outputRows.outputSchema(), partitions);
+        spark, prepared.output(), outputRows.outputSchema(), partitions, fileToken);
     if (prepared.maps() != null) {
       DatasetLayouts.writeEmptyWhereNeeded(
-          spark, prepared.maps(), outputRows.mapSchema(), partitions);
+          spark, prepared.maps(), outputRows.mapSchema(), partitions, fileToken);
     }
     if (prepared.badRows() != null) {
       DatasetLayouts.writeEmptyWhereNeeded(
-          spark, prepared.badRows(), outputRows.badRowSchema(), partitions);
+          spark, prepared.badRows(), outputRows.badRowSchema(), partitions, fileToken);
     }
   }
 
@@ -382,7 +484,27 @@ final class AttentionRun {
         List.copyOf(notes),
         prepared.output().targetPath(),
         prepared.maps() == null ? null : prepared.maps().targetPath(),
-        prepared.badRows() == null ? null : prepared.badRows().targetPath());
+        prepared.badRows() == null ? null : prepared.badRows().targetPath(),
+        provenance());
+  }
+
+  private RunSummary.Provenance provenance() {
+    return new RunSummary.Provenance(
+        config.input(),
+        config.get(ConfigKeys.WEIGHTS),
+        prepared.weightsSha256(),
+        new TreeMap<>(config.asMap()),
+        BuildInfo.version(),
+        BuildInfo.commit(),
+        BuildInfo.builtAgainstSpark(),
+        spark.version(),
+        BuildInfo.scalaVersion(),
+        BuildInfo.javaVersion(),
+        sc.master(),
+        sc.sc().applicationId(),
+        Runtime.getRuntime().maxMemory(),
+        RunSummary.utc(started),
+        RunSummary.utc(Instant.now()));
   }
 
   /** A note for the summary and stderr: what the run adjusted or found. */
@@ -399,30 +521,33 @@ final class AttentionRun {
 
   /**
    * Writes {@code rows} to the target's staging; {@code outputAndMaps}: they are {@link
-   * OutputRows#computedSchema} rows (see {@link MatrixParquetFormat#OUTPUT_AND_MAPS}).
+   * OutputRows#computedSchema} rows (see {@link MatrixParquetFormat#OUTPUT_AND_MAPS}); the files
+   * are named with {@code fileToken} ({@link FileNames}).
    */
   private void write(
       JavaRDD<InternalRow> rows,
       StructType rowSchema,
       StagedDataset target,
       String[] partitionBy,
-      boolean outputAndMaps) {
+      boolean outputAndMaps,
+      String fileToken) {
     Dataset<Row> frame = SparkInternals.createDataFrame(spark, rows.rdd(), rowSchema);
     // Float matrices are written a page at a time (README, "Parquet layout").
-    frame
-        .write()
-        .mode(SaveMode.ErrorIfExists)
-        .format(MatrixParquetFormat.class.getName())
-        .option(MatrixParquetFormat.OUTPUT_AND_MAPS, outputAndMaps)
-        .partitionBy(partitionBy)
-        .save(target.stagingPath());
+    FileNames.save(
+        spark,
+        frame
+            .write()
+            .mode(SaveMode.ErrorIfExists)
+            .format(MatrixParquetFormat.class.getName())
+            .option(MatrixParquetFormat.OUTPUT_AND_MAPS, outputAndMaps)
+            .partitionBy(partitionBy),
+        fileToken,
+        target.stagingPath());
   }
 
   /** The BLAS the executors use, asked of one task (the driver's may differ). */
   private String blasOnExecutors() {
-    return sc.parallelize(List.of(0), 1)
-        .map(x -> BlockedAttentionKernel.blasImplementation())
-        .first();
+    return sc.parallelize(List.of(0), 1).map(x -> BuildInfo.blas()).first();
   }
 
   private void waitForIdle(long millis) {

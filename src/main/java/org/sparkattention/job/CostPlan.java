@@ -281,6 +281,11 @@ public final class CostPlan implements Serializable {
     return Arrays.stream(taskCost).max().orElse(0);
   }
 
+  /** FLOPs planned for the whole run. */
+  public double totalCost() {
+    return Arrays.stream(taskCost).sum();
+  }
+
   public double meanTaskCost() {
     return Arrays.stream(taskCost).average().orElse(0);
   }

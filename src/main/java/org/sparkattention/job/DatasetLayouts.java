@@ -83,7 +83,11 @@ final class DatasetLayouts {
    * col=__HIVE_DEFAULT_PARTITION__}), so that its layout stays the partitioned one.
    */
   static void writeEmptyWhereNeeded(
-      SparkSession spark, StagedDataset d, StructType schema, List<String> partitionBy) {
+      SparkSession spark,
+      StagedDataset d,
+      StructType schema,
+      List<String> partitionBy,
+      String fileToken) {
     boolean addsToExisting = d.targetExists() && d.mode().addsToExisting();
     if (d.hasDataFiles() || addsToExisting) {
       return;
@@ -100,12 +104,15 @@ final class DatasetLayouts {
     }
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<InternalRow> none = sc.parallelize(List.<InternalRow>of(), 1);
-    SparkInternals.createDataFrame(
-            spark, none.rdd(), new StructType(data.toArray(new StructField[0])))
-        .write()
-        .mode(partitionBy.isEmpty() ? SaveMode.Append : SaveMode.ErrorIfExists)
-        .format(MatrixParquetFormat.class.getName())
-        .save(dir.toString());
+    FileNames.save(
+        spark,
+        SparkInternals.createDataFrame(
+                spark, none.rdd(), new StructType(data.toArray(new StructField[0])))
+            .write()
+            .mode(partitionBy.isEmpty() ? SaveMode.Append : SaveMode.ErrorIfExists)
+            .format(MatrixParquetFormat.class.getName()),
+        fileToken,
+        dir.toString());
     if (!partitionBy.isEmpty()) {
       // The write's own marker inside the partition directory: the dataset has one at its top.
       try {

@@ -27,7 +27,7 @@ final class InputScan {
       if (reason != null) {
         summary.addBad(check.codec().id(row), reason);
       } else {
-        summary.addGood(position, check.cost(row));
+        summary.addGood(position, check.cost(row), check.queries(row), check.mapCells(row));
       }
       position++;
     }

@@ -1,12 +1,16 @@
 package org.sparkattention.job;
 
 import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -15,8 +19,10 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Progress for long runs (tasks done of total, on stderr, at most every two seconds) and the
- * executors' run time summed over tasks, per phase, for the summary's time split.
+ * Progress for people on stderr (timestamped lines: each phase as it starts, then tasks done of
+ * total per Spark stage at most every two seconds, with the elapsed time and, while attention is
+ * computed, an ETA from the FLOPs done against the FLOPs planned), and the executors' run time
+ * summed over tasks, per phase, for the summary's time split.
  */
 final class JobListener extends SparkListener {
   private static final long PRINT_EVERY_NANOS = 2_000_000_000L;
@@ -26,6 +32,7 @@ final class JobListener extends SparkListener {
 
   private final SparkContext sc;
   private final PrintStream out;
+  private final Instant started;
   private final AtomicLong taskRunMillis = new AtomicLong();
 
   /**
@@ -35,16 +42,26 @@ final class JobListener extends SparkListener {
   private final Map<Integer, String> stagePhases = new ConcurrentHashMap<>();
 
   private final Map<String, AtomicLong> phaseTaskMillis = new ConcurrentHashMap<>();
-  private final AtomicInteger stageTasks = new AtomicInteger();
-  private final AtomicInteger stageDone = new AtomicInteger();
+
+  /** Per stage id: its tasks, and how many have ended. */
+  private final Map<Integer, Integer> stageTasks = new ConcurrentHashMap<>();
+
+  private final Map<Integer, AtomicInteger> stageDone = new ConcurrentHashMap<>();
   private final AtomicInteger failedTasks = new AtomicInteger();
   private final Set<String> executors = ConcurrentHashMap.newKeySet();
-  private volatile String phase = "reading the input schema";
+  private volatile String phase = "";
   private volatile long lastPrint;
 
-  JobListener(SparkContext sc, PrintStream out) {
+  // The compute stage's work, for the ETA: set by expectWork.
+  private volatile double plannedFlops;
+  private volatile DoubleSupplier doneFlops;
+  private volatile long workStartNanos;
+
+  /** {@code started}: when the run began, for the elapsed time on each line. */
+  JobListener(SparkContext sc, PrintStream out, Instant started) {
     this.sc = sc;
     this.out = out;
+    this.started = started;
   }
 
   /**
@@ -55,13 +72,24 @@ final class JobListener extends SparkListener {
     phase = name;
     sc.setLocalProperty(PHASE_PROPERTY, name);
     sc.setJobDescription("spark-attention: " + name);
-    out.println("[spark-attention] " + name);
+    print(name + " (elapsed " + duration(elapsedSeconds()) + ")");
+  }
+
+  /**
+   * From now on, progress lines carry an ETA: {@code done} FLOPs so far of {@code planned}; a null
+   * {@code done} ends it.
+   */
+  void expectWork(double planned, DoubleSupplier done) {
+    workStartNanos = System.nanoTime();
+    plannedFlops = planned;
+    doneFlops = done;
   }
 
   /** Clears this thread's job tags: the session may go on running other jobs. */
   void done() {
     sc.setLocalProperty(PHASE_PROPERTY, null);
     sc.setJobDescription(null);
+    doneFlops = null;
   }
 
   @Override
@@ -77,8 +105,9 @@ final class JobListener extends SparkListener {
 
   @Override
   public void onStageSubmitted(SparkListenerStageSubmitted event) {
-    stageTasks.set(event.stageInfo().numTasks());
-    stageDone.set(0);
+    int stage = event.stageInfo().stageId();
+    stageTasks.put(stage, event.stageInfo().numTasks());
+    stageDone.put(stage, new AtomicInteger());
   }
 
   @Override
@@ -97,15 +126,60 @@ final class JobListener extends SparkListener {
         failedTasks.incrementAndGet();
       }
     }
-    int done = stageDone.incrementAndGet();
-    int total = stageTasks.get();
+    int done =
+        stageDone.computeIfAbsent(event.stageId(), s -> new AtomicInteger()).incrementAndGet();
+    int total = stageTasks.getOrDefault(event.stageId(), done);
     long now = System.nanoTime();
     if (done == total || now - lastPrint > PRINT_EVERY_NANOS) {
       lastPrint = now;
       // The phase of the task's own stage: events arrive late, maybe after the next phase began.
       String label = stagePhases.getOrDefault(event.stageId(), phase);
-      out.printf("[spark-attention] %s: %d/%d tasks done%n", label, done, total);
+      print(
+          String.format(
+              Locale.ROOT,
+              "%s: stage %d, %d/%d tasks done, elapsed %s%s",
+              label,
+              event.stageId(),
+              done,
+              total,
+              duration(elapsedSeconds()),
+              eta(now)));
     }
+  }
+
+  /** ", ETA m:ss" from the FLOPs done so far, or nothing before there is work done to go by. */
+  private String eta(long now) {
+    DoubleSupplier done = doneFlops;
+    double planned = plannedFlops;
+    if (done == null || planned <= 0) {
+      return "";
+    }
+    double flops = done.getAsDouble();
+    if (flops <= 0) {
+      return "";
+    }
+    double seconds = (now - workStartNanos) / 1e9 * Math.max(0, planned - flops) / flops;
+    return String.format(
+        Locale.ROOT,
+        ", %.0f%% of the attention FLOPs, ETA %s",
+        100 * Math.min(1, flops / planned),
+        duration(seconds));
+  }
+
+  private double elapsedSeconds() {
+    return Duration.between(started, Instant.now()).toMillis() / 1000.0;
+  }
+
+  private void print(String line) {
+    out.println(RunSummary.utc(Instant.now()) + " [spark-attention] " + line);
+  }
+
+  /** Seconds as h:mm:ss, or m:ss under an hour. */
+  static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
   }
 
   /** Executor run time of every task seen, in seconds. */

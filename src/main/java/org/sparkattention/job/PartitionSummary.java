@@ -26,6 +26,8 @@ final class PartitionSummary implements Serializable {
   private long badRows;
   private List<String[]> firstBad = new ArrayList<>();
   private double totalCost;
+  private long queryTokens;
+  private long mapCells;
   private int[] topRows = new int[0];
   private double[] topCosts = new double[0];
 
@@ -42,10 +44,15 @@ final class PartitionSummary implements Serializable {
             });
   }
 
-  /** A good row at {@code index} (its position in the partition) of cost {@code cost}. */
-  void addGood(int index, double cost) {
+  /**
+   * A good row at {@code index} (its position in the partition) of cost {@code cost}, with its
+   * queries (output rows of E values) and its map's cells per head (queries x keys).
+   */
+  void addGood(int index, double cost, int queries, long cells) {
     rows++;
     totalCost += cost;
+    queryTokens += queries;
+    mapCells += cells;
     if (top.size() < TOP_ROWS) {
       top.add(new double[] {cost, index});
     } else if (cost > top.peek()[0]) {
@@ -113,6 +120,16 @@ final class PartitionSummary implements Serializable {
   /** The good rows' summed cost. */
   double totalCost() {
     return totalCost;
+  }
+
+  /** The good rows' queries, summed: output vectors to write. */
+  long queryTokens() {
+    return queryTokens;
+  }
+
+  /** The good rows' map cells per head (queries x keys), summed. */
+  long mapCells() {
+    return mapCells;
   }
 
   /** Positions of the costliest rows, ascending. */

@@ -23,6 +23,7 @@ import org.sparkattention.errors.UserErrors;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.SoftmaxScale;
 import org.sparkattention.model.AttentionWeights;
+import org.sparkattention.model.SafetensorsFile;
 
 /**
  * The checks before any Spark stage: every path (with the Hadoop configuration Spark uses), the
@@ -36,10 +37,15 @@ final class Preflight {
     this.config = config;
   }
 
-  /** What is checked before any Spark stage: weights, kernel options, output paths. */
+  /**
+   * What is checked before any Spark stage: weights (and their file's SHA-256), kernel options,
+   * whether the input path is a glob pattern, output paths.
+   */
   public record Prepared(
       AttentionWeights weights,
+      String weightsSha256,
       AttentionOptions options,
+      boolean inputIsPattern,
       StagedDataset output,
       StagedDataset maps,
       StagedDataset badRows) {
@@ -59,9 +65,10 @@ final class Preflight {
    * Checks every path (qualified, connectors present, datasets disjoint), loads and checks the
    * weights against the options, and claims the output paths for {@code guard}'s run.
    *
+   * @param dryRun check the output paths without claiming them: nothing is written
    * @throws AttentionException naming the key, tensor or path
    */
-  Prepared prepare(Configuration hadoopConf, RunGuard guard) {
+  Prepared prepare(Configuration hadoopConf, RunGuard guard, boolean dryRun) {
     List<DatasetPaths.Named> paths = new ArrayList<>();
     paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, Role.INPUT));
     paths.add(
@@ -87,9 +94,9 @@ final class Preflight {
       }
     }
     DatasetPaths.requireDisjoint(paths);
+    SafetensorsFile weightsFile = SafetensorsFile.read(config.get(ConfigKeys.WEIGHTS));
     AttentionWeights weights =
-        AttentionWeights.load(
-            config.get(ConfigKeys.WEIGHTS), config.get(ConfigKeys.WEIGHTS_PREFIX));
+        AttentionWeights.fromStateDict(weightsFile, config.get(ConfigKeys.WEIGHTS_PREFIX));
     int heads = config.get(ConfigKeys.HEADS);
     if (weights.embedDim() % heads != 0) {
       throw UserErrors.headsDoNotDivide(heads, weights.embedDim(), config.get(ConfigKeys.WEIGHTS));
@@ -102,23 +109,32 @@ final class Preflight {
             config.get(ConfigKeys.ADD_ZERO_ATTN),
             scale == null ? SoftmaxScale.pytorchDefault() : SoftmaxScale.of(scale),
             config.get(ConfigKeys.BLOCK_SIZE));
-    checkInputExists(hadoopConf);
+    boolean inputIsPattern = checkInputExists(hadoopConf);
     WriteMode mode = config.mode();
-    StagedDataset outputSet = guard.claim(output, mode, hadoopConf);
-    StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf);
-    StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf);
-    return new Prepared(weights, options, outputSet, mapsSet, badSet);
+    StagedDataset outputSet = guard.claim(output, mode, hadoopConf, dryRun);
+    StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf, dryRun);
+    StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf, dryRun);
+    return new Prepared(
+        weights, weightsFile.sha256(), options, inputIsPattern, outputSet, mapsSet, badSet);
   }
 
-  private void checkInputExists(Configuration hadoopConf) {
+  /**
+   * The input exists: as a literal path (which may hold glob characters, as {@code in[1]} does), or
+   * else as a glob pattern that matches something. Returns whether it is a pattern.
+   */
+  private boolean checkInputExists(Configuration hadoopConf) {
     String input = config.input();
     try {
       Path p = new Path(input);
       FileSystem fs = p.getFileSystem(hadoopConf);
+      if (fs.exists(p)) {
+        return false;
+      }
       FileStatus[] found = fs.globStatus(p);
       if (found == null || found.length == 0) {
-        throw UserErrors.inputMissing(String.valueOf(input));
+        throw UserErrors.inputMissing(String.valueOf(input), fs.makeQualified(p).toString());
       }
+      return true;
     } catch (IOException e) {
       throw UserErrors.inputUnreadable(String.valueOf(input), e.getMessage());
     }

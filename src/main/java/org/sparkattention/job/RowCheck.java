@@ -2,6 +2,7 @@ package org.sparkattention.job;
 
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.sparkattention.config.MapsSetting;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.kernel.CostModel;
 
@@ -15,13 +16,13 @@ final class RowCheck implements Serializable {
 
   private final SequenceCodec codec;
   private final CostModel costModel;
-  private final boolean withMaps;
+  private final MapsSetting maps;
   private final long maxMapBytes;
 
-  RowCheck(SequenceCodec codec, CostModel costModel, boolean withMaps, long maxMapBytes) {
+  RowCheck(SequenceCodec codec, CostModel costModel, MapsSetting maps, long maxMapBytes) {
     this.codec = codec;
     this.costModel = costModel;
-    this.withMaps = withMaps;
+    this.maps = maps;
     this.maxMapBytes = maxMapBytes;
   }
 
@@ -32,12 +33,25 @@ final class RowCheck implements Serializable {
   /** Why the row cannot be computed, or null for a good row. */
   String badReason(InternalRow row) {
     String reason = codec.badRowReason(row);
-    return reason == null && withMaps ? mapTooLarge(row) : reason;
+    return reason == null && maps != MapsSetting.NONE ? mapTooLarge(row) : reason;
   }
 
-  /** A good row's FLOPs (see {@link CostModel#flops}). */
+  /**
+   * A good row's FLOPs (see {@link CostModel#flops}), as its task will count them: per-head maps
+   * compute the scores again, the mean map comes from the forward pass.
+   */
   double cost(InternalRow row) {
-    return costModel.flops(codec.queryLen(row), codec.keyLen(row), withMaps);
+    return costModel.flops(codec.queryLen(row), codec.keyLen(row), maps == MapsSetting.HEADS);
+  }
+
+  /** A good row's queries (L). */
+  int queries(InternalRow row) {
+    return codec.queryLen(row);
+  }
+
+  /** A good row's map cells per head: L x S' (its keys and the added ones). */
+  long mapCells(InternalRow row) {
+    return (long) codec.queryLen(row) * (codec.keyLen(row) + costModel.extraKeys());
   }
 
   /** Why a row's map would not fit in an executor, or null. */

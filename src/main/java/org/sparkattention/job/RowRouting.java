@@ -2,6 +2,8 @@ package org.sparkattention.job;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.StructType;
@@ -16,16 +18,30 @@ import scala.Tuple2;
 final class RowRouting {
   private RowRouting() {}
 
-  static Iterator<Tuple2<Integer, InternalRow>> assign(
-      Iterator<InternalRow> rows, CostPlan.Router router, RowCheck check, StructType schema) {
+  static Iterator<Tuple2<RowOrder, InternalRow>> assign(
+      Iterator<InternalRow> rows,
+      int partition,
+      CostPlan.Router router,
+      RowCheck check,
+      StructType schema) {
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
     return new CheckedRows<>(rows, check, false) {
       @Override
-      Tuple2<Integer, InternalRow> emit(InternalRow row, int position, String reason) {
+      Tuple2<RowOrder, InternalRow> emit(InternalRow row, int position, String reason) {
+        int task = router.taskOf(position, check.cost(row));
         // Scans reuse row objects: the ones that travel are copied, as compact unsafe rows.
-        return new Tuple2<>(router.taskOf(position, check.cost(row)), toUnsafe.apply(row).copy());
+        return new Tuple2<>(new RowOrder(task, partition, position), toUnsafe.apply(row).copy());
       }
     };
+  }
+
+  /**
+   * The routed rows in their tasks, each task's rows in their input order ({@link RowOrder}): rows
+   * from several executors arrive in the order the network delivers them, so without the sort a
+   * rerun could write a task's rows, and so its files, in another order.
+   */
+  static JavaRDD<InternalRow> toTasks(JavaPairRDD<RowOrder, InternalRow> routed, int tasks) {
+    return routed.repartitionAndSortWithinPartitions(new TaskPartitioner(tasks)).values();
   }
 
   static Iterator<InternalRow> inPlace(Iterator<InternalRow> rows, RowCheck check) {

@@ -3,6 +3,7 @@ package org.sparkattention.job;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,7 +34,9 @@ public final class RunGuard implements AutoCloseable {
   private static final int SHUTDOWN_PRIORITY = 25;
 
   private final RunOwner owner = RunOwner.current();
+  private final PrintStream out;
   private final PrintStream err;
+  private final Instant started;
   private final List<StagedDataset> claimed = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
 
@@ -47,8 +50,10 @@ public final class RunGuard implements AutoCloseable {
   private volatile int exitCode;
   private volatile boolean committed;
 
-  private RunGuard(PrintStream err) {
+  private RunGuard(PrintStream out, PrintStream err, Instant started) {
+    this.out = out;
     this.err = err;
+    this.started = started;
     heartbeat =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -59,8 +64,8 @@ public final class RunGuard implements AutoCloseable {
   }
 
   /** Starts guarding a run: signal handlers, shutdown hook and heartbeat. */
-  public static RunGuard install(PrintStream err) {
-    RunGuard guard = new RunGuard(err);
+  public static RunGuard install(PrintStream out, PrintStream err, Instant started) {
+    RunGuard guard = new RunGuard(out, err, started);
     guard.handle("TERM", 143);
     guard.handle("INT", 130);
     ShutdownHookManager.get().addShutdownHook(guard.onShutdown, SHUTDOWN_PRIORITY);
@@ -112,8 +117,14 @@ public final class RunGuard implements AutoCloseable {
     }
   }
 
-  /** Claims a dataset path for this run (see {@link StagedDataset#prepare}). */
-  StagedDataset claim(DatasetPaths.Named path, WriteMode mode, Configuration conf) {
+  /**
+   * Claims a dataset path for this run (see {@link StagedDataset#prepare}); in a dry run only
+   * checks it ({@link StagedDataset#inspect}).
+   */
+  StagedDataset claim(DatasetPaths.Named path, WriteMode mode, Configuration conf, boolean dryRun) {
+    if (dryRun) {
+      return StagedDataset.inspect(path.key(), path.resolved(), mode, conf, owner);
+    }
     StagedDataset d = StagedDataset.prepare(path.key(), path.resolved(), mode, conf, owner, err);
     claimed.add(d);
     return d;
@@ -141,6 +152,11 @@ public final class RunGuard implements AutoCloseable {
     }
   }
 
+  /** This run's id, unique to it ({@link RunOwner}). */
+  String runId() {
+    return owner.runId();
+  }
+
   boolean interrupted() {
     return signal != null;
   }
@@ -154,17 +170,20 @@ public final class RunGuard implements AutoCloseable {
     synchronized (lock) {
       abort();
       if (signal != null) {
-        err.println(
+        String message =
             committed
-                ? "error: interrupted by "
+                ? "interrupted by "
                     + signal
                     + " after this run's datasets were committed;"
                     + " they are complete."
-                : "error: interrupted by "
+                : "interrupted by "
                     + signal
                     + "; this run's staging was removed and no dataset was changed. Run again to"
-                    + " write the datasets.");
+                    + " write the datasets.";
+        err.println("error: " + message);
         err.flush();
+        out.println(RunSummary.Failure.of(exitCode, "interrupted", message, started).toJson());
+        out.flush();
       }
     }
   }

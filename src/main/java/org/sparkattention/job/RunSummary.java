@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a run did, as the last line of stdout and {@code _attention_summary.json}: field names in
@@ -36,7 +39,65 @@ public record RunSummary(
     List<String> notes,
     String output,
     String mapsOutput,
-    String badRowsOutput) {
+    String badRowsOutput,
+    Provenance provenance) {
+
+  /**
+   * What produced the datasets: the input and weights (with the file's SHA-256), every effective
+   * setting, this build and the runtime it ran on, the Spark application, and when, in UTC.
+   */
+  public record Provenance(
+      String input,
+      String weights,
+      String weightsSha256,
+      Map<String, String> settings,
+      String version,
+      String commit,
+      String sparkBuiltAgainst,
+      String spark,
+      String scala,
+      String java,
+      String master,
+      String applicationId,
+      long driverMaxHeapBytes,
+      String startedUtc,
+      String endedUtc) {}
+
+  /**
+   * A failed run's last stdout line: the exit code, the kind of error ({@code config}, {@code
+   * weights}, {@code input}, {@code output}, {@code interrupted} or {@code internal}) and the
+   * message of the {@code error:} line on stderr.
+   */
+  public record Failure(
+      String status,
+      int exitCode,
+      String errorKind,
+      String message,
+      String version,
+      String commit,
+      String startedUtc,
+      String endedUtc) {
+    static Failure of(int exitCode, String kind, String message, Instant started) {
+      return new Failure(
+          "failed",
+          exitCode,
+          kind,
+          message,
+          BuildInfo.version(),
+          BuildInfo.commit(),
+          utc(started),
+          utc(Instant.now()));
+    }
+
+    public String toJson() {
+      return json(this);
+    }
+  }
+
+  /** An instant as ISO-8601 UTC to the second ({@code 2026-11-29T16:05:09Z}). */
+  static String utc(Instant t) {
+    return t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
 
   /** The cost plan: costliest and mean task in GFLOP, their ratio, the goal, what the tasks are. */
   public record TaskCostBalance(
@@ -57,8 +118,12 @@ public record RunSummary(
 
   /** One line of JSON. */
   public String toJson() {
+    return json(this);
+  }
+
+  static String json(Object summary) {
     try {
-      return JSON.writeValueAsString(this);
+      return JSON.writeValueAsString(summary);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a summary that Jackson cannot write", e);
     }

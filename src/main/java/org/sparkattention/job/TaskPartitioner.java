@@ -2,7 +2,7 @@ package org.sparkattention.job;
 
 import org.apache.spark.Partitioner;
 
-/** Sends a row keyed by its planned task number to that task. */
+/** Sends a row keyed by its {@link RowOrder} to its planned task. */
 final class TaskPartitioner extends Partitioner {
   private static final long serialVersionUID = 1L;
   private final int tasks;
@@ -18,7 +18,7 @@ final class TaskPartitioner extends Partitioner {
 
   @Override
   public int getPartition(Object key) {
-    return (Integer) key;
+    return ((RowOrder) key).task;
   }
 
   @Override

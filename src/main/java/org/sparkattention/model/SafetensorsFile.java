@@ -12,9 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,11 +77,27 @@ public final class SafetensorsFile {
   private final String source;
   private final Map<String, TensorInfo> tensors;
   private final ByteBuffer data;
+  private final String sha256;
 
-  private SafetensorsFile(String source, Map<String, TensorInfo> tensors, ByteBuffer data) {
+  private SafetensorsFile(
+      String source, Map<String, TensorInfo> tensors, ByteBuffer data, String sha256) {
     this.source = source;
     this.tensors = tensors;
     this.data = data;
+    this.sha256 = sha256;
+  }
+
+  /** The file's SHA-256, in hex: which weights a run used (the summary's provenance). */
+  public String sha256() {
+    return sha256;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
   }
 
   /**
@@ -131,7 +150,7 @@ public final class SafetensorsFile {
         ByteBuffer.wrap(bytes, (int) (8 + headerLen), (int) dataLen)
             .slice()
             .order(ByteOrder.LITTLE_ENDIAN);
-    return new SafetensorsFile(source, Collections.unmodifiableMap(tensors), data);
+    return new SafetensorsFile(source, Collections.unmodifiableMap(tensors), data, sha256(bytes));
   }
 
   private static TensorInfo parseEntry(String source, String name, JsonNode node, long dataLen) {
@@ -287,9 +306,11 @@ public final class SafetensorsFile {
   }
 
   private static byte[] readAllBytes(String location) {
+    String resolved = location;
     try {
       URI uri = toUri(location);
       if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
+        resolved = Path.of(location).toAbsolutePath().normalize().toString();
         return readLocal(Path.of(location));
       }
       if (uri.getScheme().equals("file")) {
@@ -307,7 +328,7 @@ public final class SafetensorsFile {
       }
       return bytes;
     } catch (java.io.FileNotFoundException | NoSuchFileException e) {
-      throw UserErrors.weightsFileMissing(String.valueOf(location));
+      throw UserErrors.weightsFileMissing(String.valueOf(location), resolved);
     } catch (IOException e) {
       throw UserErrors.weightsFileUnreadable(
           String.valueOf(location), firstLine(e.getMessage()), e);

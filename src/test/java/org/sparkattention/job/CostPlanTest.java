@@ -28,7 +28,7 @@ class CostPlanTest {
         if (costs[p][r] < 0) {
           s.addBad("row " + r, "bad");
         } else {
-          s.addGood(r, costs[p][r]);
+          s.addGood(r, costs[p][r], 1, 1);
         }
       }
       out.add(s.finish());

@@ -1,12 +1,14 @@
 package org.sparkattention.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,7 +24,7 @@ class JobListenerTest {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     JobListener listener =
-        new JobListener(sc, new PrintStream(progress, true, StandardCharsets.UTF_8));
+        new JobListener(sc, new PrintStream(progress, true, StandardCharsets.UTF_8), Instant.now());
     sc.addSparkListener(listener);
     try {
       listener.phase("scan");
@@ -30,6 +32,7 @@ class JobListenerTest {
       listener.phase("run");
       jsc.parallelize(List.of(600), 1).foreach(Thread::sleep);
       listener.phase("other");
+      listener.expectWork(100, () -> 50);
       jsc.parallelize(List.of(0), 1).count();
 
       // Task-end events reach listeners asynchronously: wait until all four tasks are in.
@@ -45,13 +48,32 @@ class JobListenerTest {
       assertEquals(
           scan + run, listener.taskRunSeconds(List.of("scan", "run")), 1e-9, "phases add up");
       assertEquals(0.0, listener.taskRunSeconds(List.of("never")), "a phase without jobs");
+      String lines = progress.toString(StandardCharsets.UTF_8);
+      // Timestamped, by phase and stage, with the elapsed time; each stage counts on its own.
       assertTrue(
-          progress.toString(StandardCharsets.UTF_8).contains("[spark-attention] run: 1/1 tasks"),
-          "progress lines name the phase");
+          lines.matches(
+              "(?s).*\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\[spark-attention\\] run:"
+                  + " stage \\d+, 1/1 tasks done, elapsed \\d+:\\d\\d\n.*"),
+          lines);
+      assertTrue(lines.contains("scan: stage ") && lines.contains(", 2/2 tasks done"), lines);
+      assertTrue(lines.contains("] scan (elapsed 0:"), "a phase line as it starts: " + lines);
+      assertTrue(
+          lines.matches("(?s).*other: .*, 50% of the attention FLOPs, ETA \\d+:\\d\\d\n.*"),
+          "an ETA once work is expected: " + lines);
+      assertFalse(
+          lines.lines().anyMatch(l -> l.matches(".*(scan|run): .*ETA.*")),
+          "no ETA before: " + lines);
     } finally {
       listener.done();
       sc.removeSparkListener(listener);
     }
     assertNull(sc.getLocalProperty("spark.job.description"), "the job description is cleared");
+  }
+
+  @Test
+  void durationsReadAsClockTimes() {
+    assertEquals("0:07", JobListener.duration(7.4));
+    assertEquals("2:05", JobListener.duration(125));
+    assertEquals("1:01:01", JobListener.duration(3661));
   }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +48,7 @@ public final class JobRunner {
     assertEquals(0, r.exitCode(), () -> "job failed:\n" + r.stderr());
     try {
       @SuppressWarnings("unchecked")
-      Map<String, Object> summary =
-          new com.fasterxml.jackson.databind.ObjectMapper().readValue(r.summaryLine(), Map.class);
+      Map<String, Object> summary = new ObjectMapper().readValue(r.summaryLine(), Map.class);
       return summary;
     } catch (Exception e) {
       throw new AssertionError("last stdout line is not the JSON summary: " + r.stdout(), e);
@@ -82,6 +83,21 @@ public final class JobRunner {
       assertTrue(errors.get(0).contains(f), () -> "'" + f + "' in: " + errors.get(0));
     }
     assertFalse(r.stderr().contains("\tat "), () -> "no stack trace: " + r.stderr());
+    Map<String, Object> failure = failure(r);
+    assertEquals(exitCode, failure.get("exit_code"), r.stdout());
+    assertEquals(errors.get(0), "error: " + failure.get("message"), "the summary holds the error");
+  }
+
+  /** The last stdout line of a failed run: its JSON summary, status failed. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> failure(Result r) {
+    try {
+      Map<String, Object> failure = new ObjectMapper().readValue(r.summaryLine(), Map.class);
+      assertEquals("failed", failure.get("status"), r.stdout());
+      return failure;
+    } catch (JsonProcessingException e) {
+      throw new AssertionError("the last stdout line is not JSON: " + r.stdout(), e);
+    }
   }
 
   /** The samples through main with {@code weights} (4 heads) into {@code output}, plus more. */

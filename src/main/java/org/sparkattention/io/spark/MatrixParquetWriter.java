@@ -37,6 +37,7 @@ import org.apache.spark.unsafe.Platform;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.parquet.MatrixPage;
 import org.sparkattention.io.parquet.ParquetCompat;
+import org.sparkattention.io.parquet.StableFooterFile;
 import org.sparkattention.io.parquet.WriterSettings;
 
 /**
@@ -52,6 +53,7 @@ final class MatrixParquetWriter extends OutputWriter {
 
   private final String path;
   private final ParquetFileWriter file;
+  private final StableFooterFile output;
   private final CodecFactory codecs;
   private final BytesInputCompressor compressor;
   private final ParquetProperties props;
@@ -134,9 +136,10 @@ final class MatrixParquetWriter extends OutputWriter {
       }
       codecs = new CodecFactory(conf, props.getPageSizeThreshold());
       compressor = codecs.getCompressor(ParquetOutputFormat.getCompression(conf));
+      output = new StableFooterFile(HadoopOutputFile.fromPath(new Path(path), conf));
       file =
           new ParquetFileWriter(
-              HadoopOutputFile.fromPath(new Path(path), conf),
+              output,
               fileSchema,
               ParquetFileWriter.Mode.CREATE,
               rowGroupBytes,
@@ -275,6 +278,7 @@ final class MatrixParquetWriter extends OutputWriter {
         if (otherSupport != null) {
           metadata.putAll(otherSupport.finalizeWrite().getExtraMetaData());
         }
+        output.holdTail();
         file.end(metadata);
       }
     } catch (IOException e) {
