@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.SparkTest;
@@ -80,6 +81,49 @@ class DuckDbReadsOutputsTest {
       int len = TestDatasets.floats(spark17.get(0), "weights").length;
       assertTrue(len > 0);
       assertEquals(4 * len, checked, "every query of every head");
+    }
+  }
+
+  /**
+   * A partition column comes back with a type inferred from its directory names (the string dates
+   * as DATE); the README's recipes read it back as the string it was, in DuckDB and Spark.
+   */
+  @Test
+  void partitionColumnsReadBackAsWrittenWithTheReadmesRecipes() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path out = dir.resolve("out");
+    JobRunner.succeed(
+        JobFeaturesTest.sampleArgs(
+            JobFeaturesTest.SAMPLES, out.toString(), "--partition.by", "date"));
+    assertEquals(
+        DataTypes.StringType,
+        spark.read().parquet(JobFeaturesTest.SAMPLES).schema().apply("date").dataType());
+    assertEquals(
+        DataTypes.DateType,
+        spark.read().parquet(out.toString()).schema().apply("date").dataType(),
+        "inferred");
+    String inference = "spark.sql.sources.partitionColumnTypeInference.enabled";
+    spark.conf().set(inference, "false");
+    try {
+      assertEquals(
+          DataTypes.StringType,
+          spark.read().parquet(out.toString()).schema().apply("date").dataType());
+    } finally {
+      spark.conf().unset(inference);
+    }
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = db.createStatement()) {
+      String from = "FROM read_parquet('" + out + "/**/*.parquet', hive_partitioning = true";
+      try (ResultSet rs = st.executeQuery("SELECT typeof(date) " + from + ") LIMIT 1")) {
+        rs.next();
+        assertEquals("DATE", rs.getString(1), "DuckDB infers too");
+      }
+      try (ResultSet rs =
+          st.executeQuery(
+              "SELECT typeof(date) " + from + ", hive_types = {'date': VARCHAR}) LIMIT 1")) {
+        rs.next();
+        assertEquals("VARCHAR", rs.getString(1));
+      }
     }
   }
 }
