@@ -35,14 +35,14 @@ jvm_flags() {
 }
 
 build_if_needed() {
+  local classpath=(dependency:build-classpath -Dmdep.includeScope=provided
+    -Dmdep.outputFile="$CLASSPATH_FILE")
   if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]; then
     say "building the application jar (mvn package, about a minute the first time) ..."
-    mvn_quiet -DskipTests package
+    mvn_quiet -DskipTests package "${classpath[@]}" # one Maven start for both
     say "built $JAR"
-  fi
-  if [ ! -f "$CLASSPATH_FILE" ] || [ "$ROOT/pom.xml" -nt "$CLASSPATH_FILE" ]; then
-    mvn_quiet dependency:build-classpath -Dmdep.includeScope=provided \
-      -Dmdep.outputFile="$CLASSPATH_FILE"
+  elif [ ! -f "$CLASSPATH_FILE" ] || [ "$ROOT/pom.xml" -nt "$CLASSPATH_FILE" ]; then
+    mvn_quiet "${classpath[@]}"
   fi
 }
 
