@@ -148,6 +148,22 @@ public final class BlockedAttentionKernel implements Serializable {
       DenseMatrix value,
       boolean[] keyPaddingMask,
       AttentionMapConsumer meanMap) {
+    return forward(ws, query, key, value, keyPaddingMask, meanMap, null);
+  }
+
+  /**
+   * {@link #forward}, with the per-query statistics of every head ({@link QueryStatistics}:
+   * entropy, largest weight and its key, the weight on key 0, mean distance, log-sum-exp, top K
+   * keys) gathered into {@code stats} as the pass goes, when it is not null.
+   */
+  public DenseMatrix forward(
+      AttentionWorkspace ws,
+      DenseMatrix query,
+      DenseMatrix key,
+      DenseMatrix value,
+      boolean[] keyPaddingMask,
+      AttentionMapConsumer meanMap,
+      QueryStatistics stats) {
     ws.checkThread();
     int queryLen = query.numRows();
     int keyLen = key.numRows();
@@ -175,6 +191,9 @@ public final class BlockedAttentionKernel implements Serializable {
     scores.maxKeyNorms(ws, numHeads);
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
+    if (stats != null) {
+      stats.start(numHeads, queryLen, ws.tile.length);
+    }
     ws.runningMaxBlocks = 0;
     ws.keyTilesVisited = 0;
     int fullyMasked = 0;
@@ -182,7 +201,7 @@ public final class BlockedAttentionKernel implements Serializable {
       for (int h = 0; h < numHeads; h++) {
         for (int q0 = 0; q0 < queryLen; q0 += blockSize) {
           int qn = Math.min(blockSize, queryLen - q0);
-          int masked = softmax.attend(ws, h, q0, qn, null);
+          int masked = softmax.attend(ws, h, q0, qn, null, stats);
           if (h == 0) {
             fullyMasked += masked;
           }
@@ -196,7 +215,7 @@ public final class BlockedAttentionKernel implements Serializable {
         Arrays.fill(ws.mapMean, 0, qn * keyTotal, 0.0);
         int runningMaxBefore = ws.runningMaxBlocks;
         for (int h = 0; h < numHeads; h++) {
-          int masked = softmax.attend(ws, h, q0, qn, ws.mapMean);
+          int masked = softmax.attend(ws, h, q0, qn, ws.mapMean, stats);
           if (h == 0) {
             fullyMasked += masked;
           }
@@ -210,6 +229,9 @@ public final class BlockedAttentionKernel implements Serializable {
     }
     ws.fullyMaskedQueries = fullyMasked;
     ws.forwardDone = true;
+    if (stats != null) {
+      stats.finish(ws.lse);
+    }
 
     return projections.output(ws, queryLen);
   }

@@ -35,9 +35,12 @@ final class OnlineSoftmax implements Serializable {
    * {@code mapRows} and, once the row sums are known, added normalised into {@code meanSum}
    * (queries x S', row-major).
    *
+   * <p>With {@code stats}, each tile's scores and weights also feed the per-query statistics.
+   *
    * @return the number of queries in the block that saw no key
    */
-  int attend(AttentionWorkspace ws, int h, int q0, int qn, double[] meanSum) {
+  int attend(
+      AttentionWorkspace ws, int h, int q0, int qn, double[] meanSum, QueryStatistics stats) {
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
     boolean fixedShift = scores.bounds(ws, h, q0, qn, m);
@@ -55,6 +58,9 @@ final class OnlineSoftmax implements Serializable {
         qn,
         (k0, kn) -> {
           scores.score(ws, h, q0, qn, k0, kn);
+          if (stats != null) {
+            stats.scores(ws.tile, h, q0, qn, k0, kn);
+          }
           if (fixedShift) {
             for (int r = 0; r < qn; r++) {
               l[r] += ExpFunctions.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r]);
@@ -63,7 +69,10 @@ final class OnlineSoftmax implements Serializable {
               }
             }
           } else {
-            step(ws, qn, kn, ctxOffset);
+            step(ws, h * ws.queryLen + q0, qn, kn, ctxOffset, stats);
+          }
+          if (stats != null) {
+            stats.weights(ws.tile, h, q0, qn, k0, kn);
           }
           // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
           Gemm.gemm(
@@ -84,6 +93,9 @@ final class OnlineSoftmax implements Serializable {
               ctxOffset,
               headDim);
         });
+    if (stats != null) {
+      stats.rowSums(h, q0, qn, l);
+    }
     int fullyMasked = normalise(ws, h, q0, qn, ctxOffset);
     if (keep) {
       keyTiles.forEach(
@@ -103,9 +115,11 @@ final class OnlineSoftmax implements Serializable {
 
   /**
    * Turns the score tile into unnormalised probabilities exp(S - m_new), updates m and l, and
-   * rescales the context accumulated so far by exp(m_old - m_new).
+   * rescales the context accumulated so far (and the statistics' sums, rows from {@code row0}) by
+   * exp(m_old - m_new).
    */
-  private void step(AttentionWorkspace ws, int qn, int kn, int ctxOffset) {
+  private void step(
+      AttentionWorkspace ws, int row0, int qn, int kn, int ctxOffset, QueryStatistics stats) {
     double[] t = ws.tile;
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
@@ -126,6 +140,9 @@ final class OnlineSoftmax implements Serializable {
           ctx[base + d] *= alpha;
         }
         l[r] *= alpha;
+        if (stats != null) {
+          stats.rescale(row0 + r, alpha);
+        }
       }
       l[r] += sum;
       m[r] = mNew;

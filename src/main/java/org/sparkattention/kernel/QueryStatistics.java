@@ -1,0 +1,297 @@
+package org.sparkattention.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Per head and query, what an analyst asks of a map row without the row itself, gathered during the
+ * forward pass ({@link BlockedAttentionKernel#forward} with statistics): the entropy of the
+ * attention weights (nats), the largest weight and its key (the lowest index on ties), the weight
+ * on key 0 (the attention sink), the mean distance {@code sum_j p_ij |i - j|}, the log-sum-exp of
+ * the row's scaled, masked scores, and the top K keys with their weights.
+ *
+ * <p>Running sums follow the online softmax: {@code l = sum exp(s - m)}, {@code t = sum exp(s - m)
+ * s} and {@code d = sum exp(s - m) |i - j|} are rescaled with the context whenever the running max
+ * m moves, so no L x S' matrix and no second {@code QK^T} is needed. At the end, with {@code lse =
+ * m + log l}: entropy {@code = lse - t / l}, mean distance {@code = d / l}, a weight {@code = exp(s
+ * - lse)}. The top K keys by score are the top K by weight (exp is monotone), kept in a bounded
+ * heap per query row. A query that sees no key has entropy 0, weights 0, no argmax, no lse and no
+ * top keys.
+ *
+ * <p>Thread-confined, reused from sequence to sequence like a workspace.
+ */
+public final class QueryStatistics {
+  private final int topK;
+
+  private int heads;
+  private int queries;
+
+  // Per row i = h * queries + q.
+  private double[] maxScore = new double[0];
+  private int[] argmax = new int[0];
+  private double[] firstScore = new double[0];
+  private double[] weightedScore = new double[0];
+  private double[] weightedDistance = new double[0];
+  private double[] rowSum = new double[0];
+  private double[] lse = new double[0];
+
+  // Top K per row: a min-heap by (score, then higher key first) in slots i * topK ..
+  private double[] topScores = new double[0];
+  private int[] topKeys = new int[0];
+  private int[] topCount = new int[0];
+
+  /** The current tile's scores, kept before the softmax's exp overwrites them. */
+  private double[] scores = new double[0];
+
+  /** {@code topK}: keys kept per query row, 0 for none. */
+  public QueryStatistics(int topK) {
+    if (topK < 0) {
+      throw new IllegalArgumentException("topK is " + topK + ", expected 0 or more");
+    }
+    this.topK = topK;
+  }
+
+  /** Resets for a forward pass of {@code heads} heads and {@code queries} queries. */
+  void start(int heads, int queries, int tileCells) {
+    this.heads = heads;
+    this.queries = queries;
+    int n = heads * queries;
+    maxScore = AttentionWorkspace.ensure(maxScore, n);
+    argmax = n > argmax.length ? new int[n] : argmax;
+    firstScore = AttentionWorkspace.ensure(firstScore, n);
+    weightedScore = AttentionWorkspace.ensure(weightedScore, n);
+    weightedDistance = AttentionWorkspace.ensure(weightedDistance, n);
+    rowSum = AttentionWorkspace.ensure(rowSum, n);
+    lse = AttentionWorkspace.ensure(lse, n);
+    topCount = n > topCount.length ? new int[n] : topCount;
+    topScores = AttentionWorkspace.ensure(topScores, n * topK);
+    topKeys = n * topK > topKeys.length ? new int[n * topK] : topKeys;
+    scores = AttentionWorkspace.ensure(scores, tileCells);
+    Arrays.fill(maxScore, 0, n, Double.NEGATIVE_INFINITY);
+    Arrays.fill(argmax, 0, n, -1);
+    Arrays.fill(firstScore, 0, n, Double.NEGATIVE_INFINITY);
+    Arrays.fill(weightedScore, 0, n, 0.0);
+    Arrays.fill(weightedDistance, 0, n, 0.0);
+    Arrays.fill(topCount, 0, n, 0);
+  }
+
+  /**
+   * A score tile of head h (query rows q0.., keys k0.., row r at {@code r * kn}) before its exp:
+   * the largest score and its key, key 0's score, the top K, and a copy of the scores.
+   */
+  void scores(double[] tile, int h, int q0, int qn, int k0, int kn) {
+    System.arraycopy(tile, 0, scores, 0, qn * kn);
+    for (int r = 0; r < qn; r++) {
+      int i = h * queries + q0 + r;
+      int at = r * kn;
+      if (k0 == 0) {
+        firstScore[i] = tile[at];
+      }
+      for (int c = 0; c < kn; c++) {
+        double s = tile[at + c];
+        if (s == Double.NEGATIVE_INFINITY) {
+          continue;
+        }
+        if (s > maxScore[i]) { // keys come in increasing order: the first maximum is kept
+          maxScore[i] = s;
+          argmax[i] = k0 + c;
+        }
+        if (topK > 0) {
+          offer(i, s, k0 + c);
+        }
+      }
+    }
+  }
+
+  /** Row i's running sums times {@code alpha}: its running max moved. */
+  void rescale(int i, double alpha) {
+    weightedScore[i] *= alpha;
+    weightedDistance[i] *= alpha;
+  }
+
+  /**
+   * The tile after its exp, {@code p = exp(s - shift)} with the row's current shift: adds {@code p
+   * s} and {@code p |i - j|} to the row's sums.
+   */
+  void weights(double[] tile, int h, int q0, int qn, int k0, int kn) {
+    for (int r = 0; r < qn; r++) {
+      int i = h * queries + q0 + r;
+      int query = q0 + r;
+      int at = r * kn;
+      double t = 0;
+      double d = 0;
+      for (int c = 0; c < kn; c++) {
+        double p = tile[at + c];
+        if (p != 0.0) { // a masked key: its score is -infinity, and 0 x -infinity is NaN
+          t += p * scores[at + c];
+          d += p * Math.abs(query - (k0 + c));
+        }
+      }
+      weightedScore[i] += t;
+      weightedDistance[i] += d;
+    }
+  }
+
+  /** The rows' final sums l (same shift as t and d). */
+  void rowSums(int h, int q0, int qn, double[] l) {
+    System.arraycopy(l, 0, rowSum, h * queries + q0, qn);
+  }
+
+  /** The forward pass's log-sum-exp per head and query (H x L, head-major). */
+  void finish(double[] forwardLse) {
+    System.arraycopy(forwardLse, 0, lse, 0, heads * queries);
+    for (int i = 0; i < heads * queries; i++) {
+      sortTop(i);
+    }
+  }
+
+  private void offer(int i, double s, int key) {
+    int base = i * topK;
+    int n = topCount[i];
+    if (n < topK) {
+      topScores[base + n] = s;
+      topKeys[base + n] = key;
+      topCount[i] = n + 1;
+      siftUp(base, n);
+    } else if (worse(topScores[base], topKeys[base], s, key)) {
+      topScores[base] = s;
+      topKeys[base] = key;
+      siftDown(base, topK);
+    }
+  }
+
+  /** Whether (s1, k1) ranks below (s2, k2): a lower score, or the same score and a higher key. */
+  private static boolean worse(double s1, int k1, double s2, int k2) {
+    return s1 < s2 || (s1 == s2 && k1 > k2);
+  }
+
+  private void siftUp(int base, int at) {
+    while (at > 0) {
+      int parent = (at - 1) / 2;
+      if (!worse(
+          topScores[base + at],
+          topKeys[base + at],
+          topScores[base + parent],
+          topKeys[base + parent])) {
+        return;
+      }
+      swap(base + at, base + parent);
+      at = parent;
+    }
+  }
+
+  private void siftDown(int base, int n) {
+    int at = 0;
+    while (true) {
+      int worst = at;
+      for (int child = 2 * at + 1; child <= 2 * at + 2 && child < n; child++) {
+        if (worse(
+            topScores[base + child],
+            topKeys[base + child],
+            topScores[base + worst],
+            topKeys[base + worst])) {
+          worst = child;
+        }
+      }
+      if (worst == at) {
+        return;
+      }
+      swap(base + at, base + worst);
+      at = worst;
+    }
+  }
+
+  private void swap(int a, int b) {
+    double s = topScores[a];
+    topScores[a] = topScores[b];
+    topScores[b] = s;
+    int k = topKeys[a];
+    topKeys[a] = topKeys[b];
+    topKeys[b] = k;
+  }
+
+  /** Row i's kept keys in rank order: highest score first, lower key first on ties. */
+  private void sortTop(int i) {
+    int base = i * topK;
+    int n = topCount[i];
+    for (int a = 1; a < n; a++) { // insertion sort: K is small
+      for (int b = a;
+          b > 0
+              && worse(
+                  topScores[base + b - 1],
+                  topKeys[base + b - 1],
+                  topScores[base + b],
+                  topKeys[base + b]);
+          b--) {
+        swap(base + b - 1, base + b);
+      }
+    }
+  }
+
+  private int row(int h, int q) {
+    return h * queries + q;
+  }
+
+  /** Whether query q of head h saw any key. */
+  public boolean seesKeys(int h, int q) {
+    return rowSum[row(h, q)] != 0.0;
+  }
+
+  /** Entropy of the weights in nats; 0 for a query that sees no key. */
+  public double entropy(int h, int q) {
+    int i = row(h, q);
+    if (rowSum[i] == 0.0) {
+      return 0.0;
+    }
+    // lse - E_p[s] = -sum p log p; rounding can leave a peaked row a hair below zero.
+    return Math.max(0.0, lse[i] - weightedScore[i] / rowSum[i]);
+  }
+
+  /** The largest weight; 0 for a query that sees no key. */
+  public double maxWeight(int h, int q) {
+    int i = row(h, q);
+    return rowSum[i] == 0.0 ? 0.0 : Math.exp(maxScore[i] - lse[i]);
+  }
+
+  /** The key of the largest weight (lowest index on ties); -1 for a query that sees no key. */
+  public int argmaxKey(int h, int q) {
+    int i = row(h, q);
+    return rowSum[i] == 0.0 ? -1 : argmax[i];
+  }
+
+  /** The weight on key 0; 0 when masked or for a query that sees no key. */
+  public double firstKeyWeight(int h, int q) {
+    int i = row(h, q);
+    return rowSum[i] == 0.0 ? 0.0 : Math.exp(firstScore[i] - lse[i]);
+  }
+
+  /** {@code sum_j p_ij |q - j|}; 0 for a query that sees no key. */
+  public double meanDistance(int h, int q) {
+    int i = row(h, q);
+    return rowSum[i] == 0.0 ? 0.0 : weightedDistance[i] / rowSum[i];
+  }
+
+  /** The log-sum-exp of the row's scaled, masked scores; -infinity for a query that sees no key. */
+  public double lse(int h, int q) {
+    return lse[row(h, q)];
+  }
+
+  /** Keys kept for query q of head h: K, or fewer when it sees fewer keys. */
+  public int topCount(int h, int q) {
+    return topCount[row(h, q)];
+  }
+
+  /** The key of rank {@code rank} (0 the strongest) of query q of head h. */
+  public int topKey(int h, int q, int rank) {
+    return topKeys[row(h, q) * topK + rank];
+  }
+
+  /** The weight of rank {@code rank} of query q of head h. */
+  public double topWeight(int h, int q, int rank) {
+    int i = row(h, q);
+    return Math.exp(topScores[i * topK + rank] - lse[i]);
+  }
+
+  public int topK() {
+    return topK;
+  }
+}

@@ -1,0 +1,173 @@
+package org.sparkattention.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkattention.model.AttentionWeights;
+
+/**
+ * The per-query statistics of the forward pass against the same statistics computed from full maps:
+ * PyTorch's ({@code need_weights=True, average_attn_weights=False}, the golden cases) and the plain
+ * reference's (random shapes whose blocks take both softmax paths, fixed shift and running max).
+ * The log-sum-exp is checked by recomputing the map rows from it.
+ */
+class QueryStatisticsTest {
+  /** Statistics derived from map values: absolute error bound, a weight being at most 1. */
+  static final double TOLERANCE = 1e-12;
+
+  static Stream<Arguments> casesAndBlocks() {
+    return GoldenCase.all().stream()
+        .flatMap(c -> Stream.of(1, 3, 128).map(b -> Arguments.of(c, b)));
+  }
+
+  @ParameterizedTest(name = "{0} block {1}")
+  @MethodSource("casesAndBlocks")
+  void matchPyTorchsMaps(GoldenCase c, int blockSize) {
+    BlockedAttentionKernel kernel = new BlockedAttentionKernel(c.weights(), c.options(blockSize));
+    QueryStatistics stats = new QueryStatistics(3);
+    kernel.forward(
+        kernel.newWorkspace(),
+        c.matrix("query"),
+        c.matrix("key"),
+        c.matrix("value"),
+        c.keyPaddingMask(),
+        null,
+        stats);
+    int width = c.meta().get("map_width").asInt();
+    double[] maps = c.values("maps_heads");
+    int queryLen = maps.length / c.heads() / width;
+    assertAgainstMaps(stats, maps, c.heads(), queryLen, width, c.name());
+  }
+
+  @Test
+  void bothSoftmaxPathsMatchTheReference() {
+    Random rnd = new Random(11);
+    int e = 8;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, true);
+    for (double norm : new double[] {1, 60}) { // fixed shift, running max
+      DenseMatrix x = RandomAttention.matrix(rnd, 21, e, true);
+      double[] v = x.values();
+      for (int i = 0; i < v.length; i++) {
+        v[i] *= norm;
+      }
+      boolean[] padding = RandomAttention.mask(rnd, 21, 0.2);
+      for (boolean causal : new boolean[] {false, true}) {
+        AttentionOptions o = AttentionOptions.of(2).withCausal(causal).withBlockSize(4);
+        ReferenceAttention.Result expected = ReferenceAttention.compute(w, o, x, x, x, padding);
+        BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, o);
+        AttentionWorkspace ws = kernel.newWorkspace();
+        QueryStatistics stats = new QueryStatistics(5);
+        kernel.forward(ws, x, x, x, padding, null, stats);
+        assertEquals(norm > 1, ws.runningMaxBlocks > 0, "the softmax path of norm " + norm);
+        int width = expected.maps()[0][0].length;
+        assertAgainstMaps(
+            stats,
+            ReferenceAttention.flatten(expected.maps()),
+            2,
+            21,
+            width,
+            "norm " + norm + " causal " + causal);
+      }
+    }
+  }
+
+  /** Every statistic of every head and query against its map row {@code maps[h][q]}. */
+  static void assertAgainstMaps(
+      QueryStatistics stats, double[] maps, int heads, int queryLen, int width, String what) {
+    for (int h = 0; h < heads; h++) {
+      for (int q = 0; q < queryLen; q++) {
+        int at = (h * queryLen + q) * width;
+        String where = what + " head " + h + " query " + q;
+        double sum = 0;
+        double entropy = 0;
+        double distance = 0;
+        int argmax = -1;
+        for (int j = 0; j < width; j++) {
+          double p = maps[at + j];
+          if (Double.isNaN(p)) { // PyTorch's fully masked row
+            p = 0;
+          }
+          sum += p;
+          if (p > 0) {
+            entropy -= p * Math.log(p);
+            distance += p * Math.abs(q - j);
+          }
+          if (p > 0 && (argmax < 0 || p > maps[at + argmax] + TOLERANCE)) {
+            argmax = j;
+          }
+        }
+        if (sum == 0) {
+          assertTrue(!stats.seesKeys(h, q), where + " sees no key");
+          assertEquals(0.0, stats.entropy(h, q), where);
+          assertEquals(-1, stats.argmaxKey(h, q), where);
+          assertEquals(Double.NEGATIVE_INFINITY, stats.lse(h, q), where);
+          assertEquals(0, stats.topCount(h, q), where);
+          continue;
+        }
+        assertEquals(entropy, stats.entropy(h, q), TOLERANCE, where + " entropy");
+        assertEquals(maps[at + argmax], stats.maxWeight(h, q), TOLERANCE, where + " max weight");
+        assertEquals(
+            maps[at + argmax],
+            maps[at + stats.argmaxKey(h, q)],
+            TOLERANCE,
+            where + " argmax key " + stats.argmaxKey(h, q));
+        assertTrue(stats.argmaxKey(h, q) <= argmax, where + ": the lowest index on ties");
+        assertEquals(maps[at], stats.firstKeyWeight(h, q), TOLERANCE, where + " key 0");
+        assertEquals(distance, stats.meanDistance(h, q), 1e-10 * Math.max(1, distance), where);
+        // Top K: the K largest weights, in order, each the map's value at its key.
+        int visible = 0;
+        for (int j = 0; j < width; j++) {
+          visible += maps[at + j] > 0 ? 1 : 0;
+        }
+        int k = Math.min(stats.topK(), visible);
+        assertTrue(stats.topCount(h, q) >= k && stats.topCount(h, q) <= stats.topK(), where);
+        double previous = Double.POSITIVE_INFINITY;
+        for (int rank = 0; rank < k; rank++) {
+          int key = stats.topKey(h, q, rank);
+          double weight = stats.topWeight(h, q, rank);
+          assertEquals(maps[at + key], weight, TOLERANCE, where + " rank " + rank);
+          assertTrue(weight <= previous + TOLERANCE, where + " ranks in order");
+          previous = weight;
+          int larger = 0;
+          for (int j = 0; j < width; j++) {
+            larger += maps[at + j] > weight + TOLERANCE ? 1 : 0;
+          }
+          assertTrue(larger <= rank, where + " rank " + rank + ": " + larger + " keys weigh more");
+        }
+      }
+    }
+  }
+
+  @Test
+  void tiesGoToTheLowerKey() {
+    // Identical keys give identical scores: every weight ties, and the lowest keys rank first.
+    Random rnd = new Random(3);
+    int e = 4;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, false, false);
+    DenseMatrix query = RandomAttention.matrix(rnd, 2, e, true);
+    double[] same = new double[6 * e];
+    for (int i = 0; i < same.length; i++) {
+      same[i] = 0.5 + (i % e);
+    }
+    DenseMatrix key = new DenseMatrix(6, e, same, true);
+    QueryStatistics stats = new QueryStatistics(3);
+    BlockedAttentionKernel kernel =
+        new BlockedAttentionKernel(w, AttentionOptions.of(1).withBlockSize(2));
+    kernel.forward(kernel.newWorkspace(), query, key, key, null, null, stats);
+    for (int q = 0; q < 2; q++) {
+      assertEquals(0, stats.argmaxKey(0, q));
+      assertEquals(1.0 / 6, stats.maxWeight(0, q), 1e-15);
+      assertEquals(Math.log(6), stats.entropy(0, q), 1e-14);
+      for (int rank = 0; rank < 3; rank++) {
+        assertEquals(rank, stats.topKey(0, q, rank));
+      }
+    }
+  }
+}
