@@ -1,5 +1,6 @@
 package org.sparkattention.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,22 @@ public final class ConfigKeys {
       ConfigKey.choice("maps", MapsSetting.NONE, "attention maps to write", MapsSetting.class);
   public static final ConfigKey<String> MAPS_OUTPUT =
       ConfigKey.path("maps.output", null, "attention-map dataset path (required with maps)");
+  public static final ConfigKey<Integer> MAPS_TOPK =
+      new ConfigKey<>(
+          "maps.topk",
+          "8",
+          Integer::valueOf,
+          i -> i >= 1 && i <= 1024,
+          "a whole number from 1 to 1024",
+          "with maps=topk, the strongest keys written per query");
+  public static final ConfigKey<List<Integer>> MAPS_HEADS =
+      new ConfigKey<>(
+          "maps.heads",
+          null,
+          ConfigKeys::headList,
+          l -> !l.isEmpty(),
+          "comma-separated head indices from 0 (0,3,5)",
+          "the heads to write with maps=heads, summary or topk (default: every head)");
   public static final ConfigKey<Integer> BLOCK_SIZE =
       new ConfigKey<>(
           "block.size",
@@ -105,6 +122,8 @@ public final class ConfigKeys {
           SCALE,
           MAPS,
           MAPS_OUTPUT,
+          MAPS_TOPK,
+          MAPS_HEADS,
           BLOCK_SIZE,
           PARTITIONS,
           BAD_ROWS,
@@ -125,6 +144,19 @@ public final class ConfigKeys {
       m.put(k.name(), k);
     }
     return m;
+  }
+
+  /** "0, 3,5" as [0, 3, 5]: distinct indices of 0 or more, in the order given. */
+  private static List<Integer> headList(String value) {
+    List<Integer> heads = new ArrayList<>();
+    for (String part : value.split(",")) {
+      int h = Integer.parseInt(part.trim());
+      if (h < 0 || heads.contains(h)) {
+        return List.of();
+      }
+      heads.add(h);
+    }
+    return List.copyOf(heads);
   }
 
   /** The known key closest to {@code name} by edit distance. */

@@ -156,6 +156,14 @@ public final class JobConfig implements Serializable {
       throw UserErrors.outputWithoutItsSetting(
           "maps.output", "maps", "none", "maps=heads or maps=mean");
     }
+    if (maps() != MapsSetting.TOPK && !"default".equals(sourceOf(ConfigKeys.MAPS_TOPK))) {
+      throw UserErrors.settingWithoutItsMode("maps.topk", maps().configName(), "maps=topk");
+    }
+    if ((maps() == MapsSetting.NONE || maps() == MapsSetting.MEAN)
+        && isSet(ConfigKeys.MAPS_HEADS)) {
+      throw UserErrors.settingWithoutItsMode(
+          "maps.heads", maps().configName(), "maps=heads, summary or topk");
+    }
     if (badRows() == BadRowsPolicy.QUARANTINE && !isSet(ConfigKeys.BAD_ROWS_OUTPUT)) {
       throw UserErrors.badRowsOutputMissing();
     }

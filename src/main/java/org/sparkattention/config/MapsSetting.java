@@ -6,5 +6,14 @@ public enum MapsSetting implements Choice {
   /** One map per sequence and head. */
   HEADS,
   /** One map per sequence, the mean over heads. */
-  MEAN
+  MEAN,
+  /** Per sequence and head, statistics of every query's weights (no L x S' map). */
+  SUMMARY,
+  /** Per sequence, head and query, its {@code maps.topk} strongest keys and their weights. */
+  TOPK;
+
+  /** Whether the maps are full L x S' matrices, whose size the scan checks against executors. */
+  public boolean isMatrix() {
+    return this == HEADS || this == MEAN;
+  }
 }

@@ -111,6 +111,30 @@ public final class UserErrors {
   }
 
   /** A dataset path set while its setting says nothing is written there. */
+  public static AttentionException settingWithoutItsMode(String key, String maps, String modes) {
+    return config(
+        "'"
+            + key
+            + "' is set but 'maps' is '"
+            + maps
+            + "', which does not use it. Set "
+            + modes
+            + ", or remove "
+            + key
+            + ".");
+  }
+
+  public static AttentionException headOutOfRange(String heads, int numHeads) {
+    return config(
+        "maps.heads = "
+            + heads
+            + " names a head the layer does not have: heads are numbered 0 to "
+            + (numHeads - 1)
+            + " (heads = "
+            + numHeads
+            + "). Fix maps.heads.");
+  }
+
   public static AttentionException outputWithoutItsSetting(
       String outputKey, String settingKey, String setting, String fix) {
     return config(

@@ -3,7 +3,9 @@ package org.sparkattention.io;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -13,6 +15,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkattention.config.MapsSetting;
+import org.sparkattention.kernel.QueryStatistics;
 
 /**
  * The output, attention-map and bad-row schemas (README, "Output datasets") and their rows, built
@@ -27,14 +31,34 @@ public final class OutputRows implements Serializable {
   public static final String WEIGHTS = "weights";
   public static final String REASON = "reason";
 
+  // maps=summary: arrays of one value per query.
+  public static final String ENTROPY = "entropy";
+  public static final String MAX_WEIGHT = "max_weight";
+  public static final String ARGMAX_KEY = "argmax_key";
+  public static final String FIRST_KEY_WEIGHT = "first_key_weight";
+  public static final String MEAN_DISTANCE = "mean_distance";
+  public static final String LSE = "lse";
+
+  // maps=topk: one row per query and rank.
+  public static final String QUERY = "query";
+  public static final String RANK = "rank";
+  public static final String KEY = "key";
+  public static final String WEIGHT = "weight";
+
+  private static final org.apache.spark.sql.types.DataType FLOATS =
+      DataTypes.createArrayType(DataTypes.FloatType, false);
+
   /** {@code array<array<float>>}: one row of values per token. */
   public static final org.apache.spark.sql.types.DataType FLOAT_MATRIX =
       DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   private final InputLayout layout;
+  private final MapsSetting maps;
 
-  public OutputRows(InputLayout layout) {
+  /** {@code maps}: which map rows the run writes (their columns). */
+  public OutputRows(InputLayout layout, MapsSetting maps) {
     this.layout = layout;
+    this.maps = maps;
   }
 
   public StructType outputSchema() {
@@ -42,18 +66,41 @@ public final class OutputRows implements Serializable {
   }
 
   public StructType mapSchema() {
-    return withCarried(
-        DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
-        DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, false));
+    return withCarried(mapFields(maps).toArray(new StructField[0]));
   }
 
-  /**
-   * Outputs and maps in one dataset, as the compute stage hands them to the writer ({@code
-   * io.spark.MatrixParquetFormat.OUTPUT_AND_MAPS}): the carried columns, {@code output}, {@code
-   * head} and {@code weights}, the columns of the other kind null in each row.
-   */
-  public StructType outputAndMapSchema() {
-    return computedSchema(true, false);
+  /** The columns a map row adds to the carried ones, as its dataset has them. */
+  static List<StructField> mapFields(MapsSetting maps) {
+    return switch (maps) {
+      case NONE -> List.of();
+      case HEADS, MEAN ->
+          List.of(
+              DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
+              DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, false));
+      case SUMMARY ->
+          List.of(
+              DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
+              DataTypes.createStructField(ENTROPY, FLOATS, false),
+              DataTypes.createStructField(MAX_WEIGHT, FLOATS, false),
+              DataTypes.createStructField(
+                  ARGMAX_KEY, DataTypes.createArrayType(DataTypes.IntegerType, true), false),
+              DataTypes.createStructField(FIRST_KEY_WEIGHT, FLOATS, false),
+              DataTypes.createStructField(MEAN_DISTANCE, FLOATS, false),
+              DataTypes.createStructField(
+                  LSE, DataTypes.createArrayType(DataTypes.FloatType, true), false));
+      case TOPK ->
+          List.of(
+              DataTypes.createStructField(HEAD, DataTypes.IntegerType, true),
+              DataTypes.createStructField(QUERY, DataTypes.IntegerType, false),
+              DataTypes.createStructField(RANK, DataTypes.IntegerType, false),
+              DataTypes.createStructField(KEY, DataTypes.IntegerType, false),
+              DataTypes.createStructField(WEIGHT, DataTypes.FloatType, false));
+    };
+  }
+
+  /** The names of the columns the map rows add (none without maps). */
+  public List<String> mapColumns() {
+    return mapFields(maps).stream().map(StructField::name).toList();
   }
 
   /**
@@ -66,8 +113,9 @@ public final class OutputRows implements Serializable {
     List<StructField> added = new ArrayList<>();
     added.add(DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, true));
     if (maps) {
-      added.add(DataTypes.createStructField(HEAD, DataTypes.IntegerType, true));
-      added.add(DataTypes.createStructField(WEIGHTS, FLOAT_MATRIX, true));
+      for (StructField f : mapFields(this.maps)) {
+        added.add(DataTypes.createStructField(f.name(), f.dataType(), true));
+      }
     }
     if (badRows) {
       added.add(DataTypes.createStructField(REASON, DataTypes.StringType, true));
@@ -76,30 +124,43 @@ public final class OutputRows implements Serializable {
   }
 
   /**
-   * The output rows' part of an {@link #outputAndMapSchema} (less any partition columns, as a
-   * writer sees it): what {@link #outputSchema} is.
+   * The output rows' part of a {@link #computedSchema} (less any partition columns, as a writer
+   * sees it), whose map rows add {@code mapColumns}: what {@link #outputSchema} is.
    */
-  public static StructType outputPart(StructType outputAndMaps) {
-    return part(outputAndMaps, OUTPUT, HEAD, WEIGHTS, REASON);
+  public static StructType outputPart(StructType computed, List<String> mapColumns) {
+    return part(computed, List.of(OUTPUT), mapColumns, List.of(REASON));
   }
 
-  /** The map rows' part of an {@link #outputAndMapSchema}: what {@link #mapSchema} is. */
-  public static StructType mapPart(StructType outputAndMaps) {
-    return part(outputAndMaps, WEIGHTS, OUTPUT, REASON);
+  /** The map rows' part of a {@link #computedSchema}: what {@link #mapSchema} is. */
+  public static StructType mapPart(StructType computed, List<String> mapColumns) {
+    return part(computed, mapColumns, List.of(OUTPUT), List.of(REASON));
   }
 
   /** The bad rows' part of a {@link #computedSchema}: what {@link #badRowSchema} is. */
-  public static StructType badRowPart(StructType computed) {
-    return part(computed, REASON, OUTPUT, HEAD, WEIGHTS);
+  public static StructType badRowPart(StructType computed, List<String> mapColumns) {
+    return part(computed, List.of(REASON), List.of(OUTPUT), mapColumns);
   }
 
-  /** The fields without {@code dropped}, the {@code matrix} field not nullable. */
-  private static StructType part(StructType schema, String matrix, String... dropped) {
+  /**
+   * The carried fields and {@code kept} without {@code dropped}; a kept field takes its dataset's
+   * type and nullability (the computed rows have every added column nullable).
+   */
+  private static StructType part(
+      StructType computed, List<String> kept, List<String> dropped, List<String> alsoDropped) {
+    Map<String, StructField> own = new HashMap<>();
+    for (MapsSetting m : MapsSetting.values()) {
+      for (StructField f : mapFields(m)) {
+        own.putIfAbsent(f.name(), f);
+      }
+    }
+    own.put(OUTPUT, DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, false));
+    own.put(REASON, DataTypes.createStructField(REASON, DataTypes.StringType, false));
     List<StructField> fields = new ArrayList<>();
-    for (StructField f : schema.fields()) {
-      if (f.name().equals(matrix)) {
-        fields.add(DataTypes.createStructField(f.name(), f.dataType(), false));
-      } else if (!Arrays.asList(dropped).contains(f.name())) {
+    for (StructField f : computed.fields()) {
+      if (kept.contains(f.name())) {
+        StructField typed = own.get(f.name());
+        fields.add(DataTypes.createStructField(f.name(), typed.dataType(), typed.nullable()));
+      } else if (!dropped.contains(f.name()) && !alsoDropped.contains(f.name())) {
         fields.add(f);
       }
     }
@@ -121,49 +182,85 @@ public final class OutputRows implements Serializable {
     return row(in, floatMatrix(rowMajor, rows, cols));
   }
 
-  /** An output row of {@link #outputAndMapSchema}: the map columns null. */
-  public InternalRow outputWithMapColumns(InternalRow in, double[] rowMajor, int rows, int cols) {
-    return row(in, floatMatrix(rowMajor, rows, cols), null, null);
-  }
-
   /** An output row of {@link #computedSchema}: the other kinds' columns null. */
   public InternalRow computedOutput(
       InternalRow in, double[] rowMajor, int rows, int cols, boolean maps, boolean badRows) {
-    return computed(in, floatMatrix(rowMajor, rows, cols), null, null, null, maps, badRows);
+    return computed(in, floatMatrix(rowMajor, rows, cols), null, null, maps, badRows);
   }
 
   /**
-   * A map row of {@link #computedSchema}: {@code output} null, {@code head} (null for the mean),
-   * {@code weights}.
+   * A map row of {@link #computedSchema} (maps=heads or mean): {@code output} null, {@code head}
+   * (null for the mean), {@code weights}.
    */
   public InternalRow map(
       InternalRow in, Integer head, float[] rowMajor, int rows, int cols, boolean badRows) {
-    return computed(in, null, head, floatMatrix(rowMajor, rows, cols), null, true, badRows);
+    return computed(
+        in, null, new Object[] {head, floatMatrix(rowMajor, rows, cols)}, null, true, badRows);
+  }
+
+  /**
+   * A maps=summary row of {@link #computedSchema}: head {@code h}'s statistics, one value per
+   * query; a query that sees no key has a null argmax and lse.
+   */
+  public InternalRow summary(
+      InternalRow in, int h, QueryStatistics stats, int queries, boolean badRows) {
+    float[] entropy = new float[queries];
+    float[] maxWeight = new float[queries];
+    Object[] argmax = new Object[queries];
+    float[] firstKey = new float[queries];
+    float[] distance = new float[queries];
+    Object[] lse = new Object[queries];
+    for (int q = 0; q < queries; q++) {
+      entropy[q] = (float) stats.entropy(h, q);
+      maxWeight[q] = (float) stats.maxWeight(h, q);
+      firstKey[q] = (float) stats.firstKeyWeight(h, q);
+      distance[q] = (float) stats.meanDistance(h, q);
+      if (stats.seesKeys(h, q)) {
+        argmax[q] = stats.argmaxKey(h, q);
+        lse[q] = (float) stats.lse(h, q);
+      }
+    }
+    Object[] values = {
+      h,
+      UnsafeArrayData.fromPrimitiveArray(entropy),
+      UnsafeArrayData.fromPrimitiveArray(maxWeight),
+      new GenericArrayData(argmax),
+      UnsafeArrayData.fromPrimitiveArray(firstKey),
+      UnsafeArrayData.fromPrimitiveArray(distance),
+      new GenericArrayData(lse)
+    };
+    return computed(in, null, values, null, true, badRows);
+  }
+
+  /** A maps=topk row of {@link #computedSchema}: one key of one query of head {@code h}. */
+  public InternalRow topKey(
+      InternalRow in, int h, int query, int rank, int key, float weight, boolean badRows) {
+    return computed(in, null, new Object[] {h, query, rank, key, weight}, null, true, badRows);
   }
 
   /** A bad row of {@link #computedSchema}: only the carried columns and {@code reason}. */
   public InternalRow computedBadRow(InternalRow in, String reason, boolean maps) {
-    return computed(in, null, null, null, UTF8String.fromString(reason), maps, true);
+    return computed(in, null, null, UTF8String.fromString(reason), maps, true);
   }
 
+  /** The carried columns, {@code output}, the map columns (all null when null), the reason. */
   private InternalRow computed(
       InternalRow in,
       Object output,
-      Integer head,
-      Object weights,
+      Object[] mapValues,
       Object reason,
       boolean maps,
       boolean badRows) {
-    List<Object> added = new ArrayList<>(4);
-    added.add(output);
-    if (maps) {
-      added.add(head);
-      added.add(weights);
+    int mapColumns = maps ? mapFields(this.maps).size() : 0;
+    Object[] added = new Object[1 + mapColumns + (badRows ? 1 : 0)];
+    added[0] = output;
+    if (mapValues != null) {
+      System.arraycopy(mapValues, 0, added, 1, mapColumns);
     }
     if (badRows) {
-      added.add(reason);
+      added[added.length - 1] = reason;
     }
-    return row(in, added.toArray());
+    return row(in, added);
   }
 
   /**

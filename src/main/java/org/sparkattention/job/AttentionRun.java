@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.DoubleAccumulator;
 import org.sparkattention.commit.StagedDataset;
@@ -177,11 +179,15 @@ final class AttentionRun {
     double planned = plan.totalCost() / 1e9;
     int cores = Math.min(sc.defaultParallelism(), plan.tasks());
     double estimate = Math.max(planned / (speed * cores), plan.maxTaskCost() / 1e9 / speed);
+    int heads = mapHeads().length;
     long mapBytes =
         switch (config.maps()) {
           case NONE -> 0;
           case MEAN -> 4 * mapCells;
-          case HEADS -> 4 * mapCells * prepared.options().numHeads();
+          case HEADS -> 4 * mapCells * heads;
+          // six values per query; four ints and a float per kept key (at most maps.topk)
+          case SUMMARY -> 24 * queryTokens * heads;
+          case TOPK -> 20 * queryTokens * heads * config.get(ConfigKeys.MAPS_TOPK);
         };
     return new DryRunPlan(
         "dry run",
@@ -246,7 +252,12 @@ final class AttentionRun {
             w.kdim(),
             w.vdim());
     codec = new SequenceCodec(layout);
-    outputRows = new OutputRows(layout);
+    outputRows = new OutputRows(layout, config.maps());
+    for (StructField f : layout.carriedFields()) {
+      if (outputRows.mapColumns().stream().anyMatch(c -> c.equalsIgnoreCase(f.name()))) {
+        throw UserErrors.carriedColumnCollides(f.name(), outputRows.mapColumns());
+      }
+    }
     if (prepared.badRows() != null
         && Arrays.stream(layout.carriedFields())
             .anyMatch(f -> f.name().equalsIgnoreCase(OutputRows.REASON))) {
@@ -339,7 +350,15 @@ final class AttentionRun {
     boolean quarantine = prepared.badRows() != null;
     AttentionTask task =
         new AttentionTask(
-            weights, prepared.options(), codec, outputRows, config.maps(), quarantine, metrics);
+            weights,
+            prepared.options(),
+            codec,
+            outputRows,
+            config.maps(),
+            mapHeads(),
+            config.get(ConfigKeys.MAPS_TOPK),
+            quarantine,
+            metrics);
     JavaRDD<InternalRow> computed = routedRows().mapPartitions(task);
 
     long tRun = System.nanoTime();
@@ -360,6 +379,14 @@ final class AttentionRun {
               : "no row could be computed: the output is empty");
     }
     runSeconds = (System.nanoTime() - tRun) / 1e9;
+  }
+
+  /** maps.heads, or every head. */
+  private int[] mapHeads() {
+    List<Integer> chosen = config.get(ConfigKeys.MAPS_HEADS);
+    return chosen == null
+        ? IntStream.range(0, prepared.options().numHeads()).toArray()
+        : chosen.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**
@@ -540,6 +567,7 @@ final class AttentionRun {
             .mode(SaveMode.ErrorIfExists)
             .format(MatrixParquetFormat.class.getName())
             .option(MatrixParquetFormat.OUTPUT_AND_MAPS, outputAndMaps)
+            .option(MatrixParquetFormat.MAP_COLUMNS, String.join(",", outputRows.mapColumns()))
             .partitionBy(partitionBy),
         fileToken,
         target.stagingPath());

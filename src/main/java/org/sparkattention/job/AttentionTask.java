@@ -17,6 +17,7 @@ import org.sparkattention.kernel.AttentionMapConsumer;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.QueryStatistics;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -43,12 +44,20 @@ final class AttentionTask
 
   private final JobMetrics metrics;
 
+  /** The heads whose maps are written (maps.heads; every head by default). */
+  private final int[] mapHeads;
+
+  /** maps.topk: keys written per query with maps=topk. */
+  private final int topK;
+
   AttentionTask(
       Broadcast<AttentionWeights> weights,
       AttentionOptions options,
       SequenceCodec codec,
       OutputRows outputRows,
       MapsSetting mapMode,
+      int[] mapHeads,
+      int topK,
       boolean quarantine,
       JobMetrics metrics) {
     this.weights = weights;
@@ -56,6 +65,8 @@ final class AttentionTask
     this.codec = codec;
     this.outputRows = outputRows;
     this.mapMode = mapMode;
+    this.mapHeads = mapHeads;
+    this.topK = topK;
     this.quarantine = quarantine;
     this.metrics = metrics;
   }
@@ -88,7 +99,14 @@ final class AttentionTask
     /** With maps=mean, the current row's mean map, made by its forward pass. */
     private float[] meanMap;
 
+    /** With maps=summary or topk, the current row's statistics, made by its forward pass. */
+    private final QueryStatistics stats =
+        new QueryStatistics(mapMode == MapsSetting.TOPK ? topK : 0);
+
+    // The next map row of the current sequence: head (an index into mapHeads), query and rank.
     private int nextHead;
+    private int nextQuery;
+    private int nextRank;
     private int sequences;
 
     SequenceRows(
@@ -134,6 +152,8 @@ final class AttentionTask
         AttentionMapConsumer toMap = (q0, qn, kn, block) -> copy(block, q0, qn, kn, map);
         out = kernel.forward(ws, query, key, value, mask, toMap);
         meanMap = map;
+      } else if (mapMode == MapsSetting.SUMMARY || mapMode == MapsSetting.TOPK) {
+        out = kernel.forward(ws, query, key, value, mask, null, stats);
       } else {
         out = kernel.forward(ws, query, key, value, mask);
       }
@@ -168,6 +188,11 @@ final class AttentionTask
         // Held while its map rows are emitted: the input iterator may reuse the row object.
         current = row.copy();
         nextHead = 0;
+        nextQuery = 0;
+        nextRank = 0;
+        if (mapMode == MapsSetting.TOPK && !topKeyAhead()) {
+          current = null; // no query saw a key
+        }
       }
       return encoded;
     }
@@ -175,29 +200,76 @@ final class AttentionTask
     private InternalRow nextMap() {
       long t0 = System.nanoTime();
       int queryLen = codec.queryLen(current);
-      int keyCount = codec.keyLen(current) + kernel.extraKeys();
-      float[] map;
-      Integer head;
-      if (mapMode == MapsSetting.MEAN) {
-        map = meanMap;
-        meanMap = null;
-        head = null;
-      } else {
-        float[] headMap = new float[queryLen * keyCount];
-        kernel.headMap(ws, nextHead, (q0, qn, kn, block) -> copy(block, q0, qn, kn, headMap));
-        map = headMap;
-        head = nextHead;
-      }
+      InternalRow row =
+          switch (mapMode) {
+            case MEAN -> meanRow(queryLen);
+            case HEADS -> headRow(queryLen);
+            case SUMMARY ->
+                outputRows.summary(current, mapHeads[nextHead++], stats, queryLen, quarantine);
+            case TOPK -> topKeyRow();
+            case NONE -> throw new IllegalStateException("no maps");
+          };
       long t1 = System.nanoTime();
-      InternalRow encoded =
-          toUnsafe.apply(outputRows.map(current, head, map, queryLen, keyCount, quarantine)).copy();
-      long t2 = System.nanoTime();
-      metrics.mapRow(t1 - t0, t2 - t1);
-      nextHead++;
-      if (mapMode == MapsSetting.MEAN || nextHead == kernel.numHeads()) {
+      InternalRow encoded = toUnsafe.apply(row).copy();
+      metrics.mapRow(t1 - t0, System.nanoTime() - t1);
+      boolean more =
+          switch (mapMode) {
+            case MEAN -> false;
+            case HEADS, SUMMARY -> nextHead < mapHeads.length;
+            case TOPK -> topKeyAhead();
+            case NONE -> false;
+          };
+      if (!more) {
         current = null;
       }
       return encoded;
+    }
+
+    private InternalRow meanRow(int queryLen) {
+      int keyCount = codec.keyLen(current) + kernel.extraKeys();
+      float[] map = meanMap;
+      meanMap = null;
+      return outputRows.map(current, null, map, queryLen, keyCount, quarantine);
+    }
+
+    private InternalRow headRow(int queryLen) {
+      int keyCount = codec.keyLen(current) + kernel.extraKeys();
+      int h = mapHeads[nextHead++];
+      float[] map = new float[queryLen * keyCount];
+      kernel.headMap(ws, h, (q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
+      return outputRows.map(current, h, map, queryLen, keyCount, quarantine);
+    }
+
+    /** The top key at the cursor; the cursor moves on by one rank. */
+    private InternalRow topKeyRow() {
+      int h = mapHeads[nextHead];
+      InternalRow row =
+          outputRows.topKey(
+              current,
+              h,
+              nextQuery,
+              nextRank,
+              stats.topKey(h, nextQuery, nextRank),
+              (float) stats.topWeight(h, nextQuery, nextRank),
+              quarantine);
+      nextRank++;
+      return row;
+    }
+
+    /** Moves the cursor to the next kept key (skipping queries that saw none); false at the end. */
+    private boolean topKeyAhead() {
+      int queryLen = codec.queryLen(current);
+      while (nextHead < mapHeads.length) {
+        if (nextRank < stats.topCount(mapHeads[nextHead], nextQuery)) {
+          return true;
+        }
+        nextRank = 0;
+        if (++nextQuery == queryLen) {
+          nextQuery = 0;
+          nextHead++;
+        }
+      }
+      return false;
     }
   }
 

@@ -101,6 +101,10 @@ final class Preflight {
     if (weights.embedDim() % heads != 0) {
       throw UserErrors.headsDoNotDivide(heads, weights.embedDim(), config.get(ConfigKeys.WEIGHTS));
     }
+    List<Integer> mapHeads = config.get(ConfigKeys.MAPS_HEADS);
+    if (mapHeads != null && mapHeads.stream().anyMatch(h -> h >= heads)) {
+      throw UserErrors.headOutOfRange(config.asMap().get(ConfigKeys.MAPS_HEADS.name()), heads);
+    }
     Double scale = config.get(ConfigKeys.SCALE);
     AttentionOptions options =
         new AttentionOptions(

@@ -33,7 +33,7 @@ final class RowCheck implements Serializable {
   /** Why the row cannot be computed, or null for a good row. */
   String badReason(InternalRow row) {
     String reason = codec.badRowReason(row);
-    return reason == null && maps != MapsSetting.NONE ? mapTooLarge(row) : reason;
+    return reason == null && maps.isMatrix() ? mapTooLarge(row) : reason;
   }
 
   /**

@@ -62,6 +62,8 @@ class JobConfigTest {
             "scale",
             "maps",
             "maps.output",
+            "maps.topk",
+            "maps.heads",
             "block.size",
             "partitions",
             "bad.rows",
@@ -84,6 +86,8 @@ class JobConfigTest {
     assertNull(c.get(ConfigKeys.SCALE));
     assertEquals(MapsSetting.NONE, c.maps());
     assertEquals(256, c.get(ConfigKeys.BLOCK_SIZE), "the README's default, not a sentinel");
+    assertEquals(8, c.get(ConfigKeys.MAPS_TOPK));
+    assertNull(c.get(ConfigKeys.MAPS_HEADS), "every head");
     assertNull(c.get(ConfigKeys.PARTITIONS));
     assertEquals(BadRowsPolicy.FAIL, c.badRows());
     assertEquals("id", c.get(ConfigKeys.COLUMN_ID));
@@ -113,6 +117,34 @@ class JobConfigTest {
     assertEquals("the command line", c.sourceOf(ConfigKeys.HEADS));
     assertEquals(MapsSetting.MEAN, c.maps(), "from the file");
     assertEquals(InputFormat.PARQUET, c.get(ConfigKeys.INPUT_FORMAT), "default");
+  }
+
+  @Test
+  void mapSettingsBelongToTheirModes() {
+    String[] topk = with("--maps", "topk", "--maps.output", "m");
+    assertEquals(MapsSetting.TOPK, load(topk).maps());
+    assertEquals(3, load(topk, "--maps.topk", "3").get(ConfigKeys.MAPS_TOPK));
+    assertEquals(List.of(2, 0), load(topk, "--maps.heads", "2, 0").get(ConfigKeys.MAPS_HEADS));
+    String[] heads = with("--maps", "heads", "--maps.output", "m");
+    assertTrue(
+        refused(concat(heads, "--maps.topk", "3"), Map.of())
+            .getMessage()
+            .contains("'maps.topk' is set but 'maps' is 'heads'"));
+    assertTrue(
+        refused(with("--maps", "mean", "--maps.output", "m", "--maps.heads", "1"), Map.of())
+            .getMessage()
+            .contains("'maps.heads' is set but 'maps' is 'mean'"));
+    for (String bad : List.of("0,0", "-1", "a")) {
+      assertTrue(
+          refused(concat(heads, "--maps.heads", bad), Map.of())
+              .getMessage()
+              .contains("comma-separated head indices"),
+          bad);
+    }
+    assertTrue(
+        refused(concat(topk, "--maps.topk", "0"), Map.of())
+            .getMessage()
+            .contains("a whole number from 1 to 1024"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.sparkattention.io.spark;
 
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
@@ -31,10 +32,16 @@ public class MatrixParquetFormat extends ParquetFileFormat {
   private static final long serialVersionUID = 1L;
 
   /**
-   * Write option: the rows are {@link OutputRows#outputAndMapSchema} rows. Lower case: options may
+   * Write option: the rows are {@link OutputRows#computedSchema} rows. Lower case: options may
    * reach the format with their keys lower-cased.
    */
   public static final String OUTPUT_AND_MAPS = "spark_attention.output_and_maps";
+
+  /**
+   * Write option of an {@link #OUTPUT_AND_MAPS} write: the comma-separated columns its map rows add
+   * ({@link OutputRows#mapColumns}); none without maps.
+   */
+  public static final String MAP_COLUMNS = "spark_attention.map_columns";
 
   /** How the map files of an {@link #OUTPUT_AND_MAPS} write begin; readers skip such files. */
   public static final String MAPS_PREFIX = "_maps.";
@@ -52,7 +59,11 @@ public class MatrixParquetFormat extends ParquetFileFormat {
       scala.collection.immutable.Map<String, String> options,
       StructType dataSchema) {
     boolean outputAndMaps = options.get(OUTPUT_AND_MAPS).contains("true");
-    return new Factory(super.prepareWrite(session, job, options, dataSchema), outputAndMaps);
+    String mapColumns = options.get(MAP_COLUMNS).getOrElse(() -> "");
+    return new Factory(
+        super.prepareWrite(session, job, options, dataSchema),
+        outputAndMaps,
+        mapColumns.isEmpty() ? List.of() : List.of(mapColumns.split(",")));
   }
 
   /**
@@ -75,10 +86,12 @@ public class MatrixParquetFormat extends ParquetFileFormat {
     private static final long serialVersionUID = 1L;
     private final OutputWriterFactory parquet;
     private final boolean outputAndMaps;
+    private final List<String> mapColumns;
 
-    Factory(OutputWriterFactory parquet, boolean outputAndMaps) {
+    Factory(OutputWriterFactory parquet, boolean outputAndMaps, List<String> mapColumns) {
       this.parquet = parquet;
       this.outputAndMaps = outputAndMaps;
+      this.mapColumns = mapColumns;
     }
 
     @Override
@@ -89,7 +102,7 @@ public class MatrixParquetFormat extends ParquetFileFormat {
     @Override
     public OutputWriter newInstance(String path, StructType schema, TaskAttemptContext context) {
       return outputAndMaps
-          ? new OutputAndMapsWriter(path, schema, context)
+          ? new OutputAndMapsWriter(path, schema, mapColumns, context)
           : newWriter(path, schema, context);
     }
   }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,13 +77,12 @@ final class MatrixParquetWriter extends OutputWriter {
   private boolean failed;
 
   /**
-   * Whether this writer takes the dataset: it has a matrix column ({@link OutputRows#FLOAT_MATRIX},
-   * {@code array<array<float>>} without nulls inside) and no Parquet encryption.
+   * Whether this writer takes the dataset: without Parquet encryption, every dataset of the job
+   * (its matrix columns, {@link OutputRows#FLOAT_MATRIX}, a page at a time; other columns through
+   * Spark's write support; footers the same bytes for the same rows, see StableFooterFile).
    */
   static boolean handles(StructType schema, Configuration conf) {
-    return conf.get("parquet.crypto.factory.class") == null
-        && Arrays.stream(schema.fields())
-            .anyMatch(f -> f.dataType().equals(OutputRows.FLOAT_MATRIX));
+    return conf.get("parquet.crypto.factory.class") == null;
   }
 
   MatrixParquetWriter(String path, StructType schema, Configuration conf) {

@@ -1,5 +1,7 @@
 package org.sparkattention.io.spark;
 
+import java.util.Arrays;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -19,6 +21,7 @@ import org.sparkattention.io.OutputRows;
 final class OutputAndMapsWriter extends OutputWriter {
   private final String path;
   private final StructType schema;
+  private final List<String> mapColumns;
   private final TaskAttemptContext context;
   private final int outputOrdinal;
 
@@ -33,21 +36,23 @@ final class OutputAndMapsWriter extends OutputWriter {
   /** null until the task's first bad row. */
   private Part badRows;
 
-  OutputAndMapsWriter(String path, StructType schema, TaskAttemptContext context) {
+  OutputAndMapsWriter(
+      String path, StructType schema, List<String> mapColumns, TaskAttemptContext context) {
     this.path = path;
     this.schema = schema;
+    this.mapColumns = mapColumns;
     this.context = context;
     outputOrdinal = schema.fieldIndex(OutputRows.OUTPUT);
-    reasonOrdinal = java.util.Arrays.asList(schema.fieldNames()).indexOf(OutputRows.REASON);
-    outputs = new Part(path, schema, OutputRows.outputPart(schema), context);
+    reasonOrdinal = Arrays.asList(schema.fieldNames()).indexOf(OutputRows.REASON);
+    outputs = new Part(path, schema, OutputRows.outputPart(schema, mapColumns), context);
     Part m = null;
-    if (java.util.Arrays.asList(schema.fieldNames()).contains(OutputRows.WEIGHTS)) {
+    if (!mapColumns.isEmpty()) {
       try {
         m =
             new Part(
                 beside(MatrixParquetFormat.MAPS_PREFIX),
                 schema,
-                OutputRows.mapPart(schema),
+                OutputRows.mapPart(schema, mapColumns),
                 context);
       } catch (RuntimeException | Error e) {
         outputs.writer.close();
@@ -70,7 +75,7 @@ final class OutputAndMapsWriter extends OutputWriter {
             new Part(
                 beside(MatrixParquetFormat.BAD_ROWS_PREFIX),
                 schema,
-                OutputRows.badRowPart(schema),
+                OutputRows.badRowPart(schema, mapColumns),
                 context);
       }
       badRows.write(row);

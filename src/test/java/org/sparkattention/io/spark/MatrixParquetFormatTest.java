@@ -20,7 +20,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.crypto.EncryptionPropertiesFactory;
+import org.apache.parquet.crypto.FileEncryptionProperties;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkattention.SparkTest;
+import org.sparkattention.config.MapsSetting;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.parquet.ParquetCompat;
@@ -276,10 +280,12 @@ class MatrixParquetFormatTest {
                 List.of("day"),
                 2,
                 2,
-                2));
-    StructType both = outputRows.outputAndMapSchema();
-    assertEquals(outputRows.outputSchema(), OutputRows.outputPart(both));
-    assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both));
+                2),
+            MapsSetting.HEADS);
+    StructType both = outputRows.computedSchema(true, false);
+    List<String> mapColumns = outputRows.mapColumns();
+    assertEquals(outputRows.outputSchema(), OutputRows.outputPart(both, mapColumns));
+    assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both, mapColumns));
 
     List<Row> written = new ArrayList<>();
     for (long id = 0; id < 60; id++) {
@@ -299,6 +305,7 @@ class MatrixParquetFormatTest {
         .write()
         .format(MatrixParquetFormat.class.getName())
         .option(MatrixParquetFormat.OUTPUT_AND_MAPS, true)
+        .option(MatrixParquetFormat.MAP_COLUMNS, String.join(",", mapColumns))
         .partitionBy("day")
         .save(out.toString());
 
@@ -329,15 +336,28 @@ class MatrixParquetFormatTest {
     assertEquals(60, mapRows.filter("head = 1 and weights[0][0] = cast(id as float)").count());
   }
 
+  /** An encryption factory that encrypts nothing: Parquet encryption configured, plain files. */
+  public static final class NoEncryption implements EncryptionPropertiesFactory {
+    @Override
+    public FileEncryptionProperties getFileEncryptionProperties(
+        org.apache.hadoop.conf.Configuration conf,
+        org.apache.hadoop.fs.Path file,
+        WriteSupport.WriteContext context) {
+      return null;
+    }
+  }
+
   /**
-   * When the bulk writer does not take a file (Parquet encryption), Spark's writer does, with the
-   * schema of that file, not the write's.
+   * When the bulk writer does not take a file (Parquet encryption configured), Spark's writer does,
+   * with the schema of that file, not the write's.
    */
   @Test
   void sparksWriterTakesTheSchemaItIsGiven() throws Exception {
     SparkSession session = SparkTestSession.get();
     org.apache.hadoop.mapreduce.Job job =
-        org.apache.hadoop.mapreduce.Job.getInstance(session.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.mapreduce.Job.getInstance(
+            new org.apache.hadoop.conf.Configuration(session.sparkContext().hadoopConfiguration()));
+    job.getConfiguration().set("parquet.crypto.factory.class", NoEncryption.class.getName());
     scala.collection.immutable.Map<String, String> noOptions =
         scala.collection.immutable.Map$.MODULE$.empty();
     new MatrixParquetFormat().prepareWrite(session, job, noOptions, SCHEMA);
@@ -351,7 +371,7 @@ class MatrixParquetFormatTest {
         new org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl(
             job.getConfiguration(), new org.apache.hadoop.mapreduce.TaskAttemptID());
     var writer = MatrixParquetFormat.newWriter(file.toString(), part, context);
-    assertFalse(writer instanceof MatrixParquetWriter, "no matrix column: Spark's writer");
+    assertFalse(writer instanceof MatrixParquetWriter, "encryption configured: Spark's writer");
     writer.write(
         new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
             new Object[] {7L, org.apache.spark.unsafe.types.UTF8String.fromString("seven")}));
