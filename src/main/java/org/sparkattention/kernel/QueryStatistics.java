@@ -79,27 +79,41 @@ public final class QueryStatistics {
    * the largest score and its key, key 0's score, the top K, and a copy of the scores.
    */
   void scores(double[] tile, int h, int q0, int qn, int k0, int kn) {
-    System.arraycopy(tile, 0, scores, 0, qn * kn);
     for (int r = 0; r < qn; r++) {
       int i = h * queries + q0 + r;
       int at = r * kn;
       if (k0 == 0) {
         firstScore[i] = tile[at];
       }
+      double max = maxScore[i];
+      int arg = argmax[i];
+      // Keys come in increasing order: a later key ties an earlier one's score without beating
+      // it, so only a strictly larger score can enter a full heap (or be a new maximum).
+      double floor = topFloor(i);
       for (int c = 0; c < kn; c++) {
         double s = tile[at + c];
-        if (s == Double.NEGATIVE_INFINITY) {
-          continue;
+        // A masked key (-infinity) is kept as 0: its weight is 0, and 0 x -infinity is NaN.
+        scores[at + c] = s == Double.NEGATIVE_INFINITY ? 0.0 : s;
+        if (s > max) {
+          max = s;
+          arg = k0 + c;
         }
-        if (s > maxScore[i]) { // keys come in increasing order: the first maximum is kept
-          maxScore[i] = s;
-          argmax[i] = k0 + c;
-        }
-        if (topK > 0) {
+        if (s > floor) {
           offer(i, s, k0 + c);
+          floor = topFloor(i);
         }
       }
+      maxScore[i] = max;
+      argmax[i] = arg;
     }
+  }
+
+  /** The score a key must beat to enter row i's top K: -infinity while the heap has room. */
+  private double topFloor(int i) {
+    if (topK == 0) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK];
   }
 
   /** Row i's running sums times {@code alpha}: its running max moved. */
@@ -117,17 +131,27 @@ public final class QueryStatistics {
       int i = h * queries + q0 + r;
       int query = q0 + r;
       int at = r * kn;
-      double t = 0;
-      double d = 0;
-      for (int c = 0; c < kn; c++) {
-        double p = tile[at + c];
-        if (p != 0.0) { // a masked key: its score is -infinity, and 0 x -infinity is NaN
-          t += p * scores[at + c];
-          d += p * Math.abs(query - (k0 + c));
-        }
+      // Two chains each, so that the additions overlap (a fixed order: the same sums every run).
+      double t0 = 0;
+      double t1 = 0;
+      double d0 = 0;
+      double d1 = 0;
+      int c = 0;
+      for (; c + 1 < kn; c += 2) {
+        double p0 = tile[at + c];
+        double p1 = tile[at + c + 1];
+        t0 += p0 * scores[at + c];
+        t1 += p1 * scores[at + c + 1];
+        d0 += p0 * Math.abs(query - (k0 + c));
+        d1 += p1 * Math.abs(query - (k0 + c + 1));
       }
-      weightedScore[i] += t;
-      weightedDistance[i] += d;
+      if (c < kn) {
+        double p = tile[at + c];
+        t0 += p * scores[at + c];
+        d0 += p * Math.abs(query - (k0 + c));
+      }
+      weightedScore[i] += t0 + t1;
+      weightedDistance[i] += d0 + d1;
     }
   }
 
