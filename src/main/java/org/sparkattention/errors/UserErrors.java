@@ -111,6 +111,14 @@ public final class UserErrors {
   }
 
   /** A dataset path set while its setting says nothing is written there. */
+  public static AttentionException heatmapUsage(String problem) {
+    return config(problem + ". jobs/heatmap.sh --help lists the options.");
+  }
+
+  public static AttentionException heatmapNothingToDraw(String dir, String why) {
+    return input("nothing to draw from '" + dir + "': " + why + ".");
+  }
+
   public static AttentionException settingWithoutItsMode(String key, String maps, String modes) {
     return config(
         "'"
