@@ -111,6 +111,14 @@ public final class UserErrors {
   }
 
   /** A dataset path set while its setting says nothing is written there. */
+  public static AttentionException checkWithoutProvenance(String summary) {
+    return config(
+        "'"
+            + summary
+            + "' does not exist or holds no provenance: give the output of a finished run of"
+            + " this version (its summary names the input, weights and settings).");
+  }
+
   public static AttentionException heatmapUsage(String problem) {
     return config(problem + ". jobs/heatmap.sh --help lists the options.");
   }

@@ -517,8 +517,8 @@ final class AttentionRun {
 
   private RunSummary.Provenance provenance() {
     return new RunSummary.Provenance(
-        config.input(),
-        config.get(ConfigKeys.WEIGHTS),
+        prepared.inputPath(),
+        prepared.weightsPath(),
         prepared.weightsSha256(),
         new TreeMap<>(config.asMap()),
         BuildInfo.version(),

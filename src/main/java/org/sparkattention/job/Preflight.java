@@ -38,10 +38,13 @@ final class Preflight {
   }
 
   /**
-   * What is checked before any Spark stage: weights (and their file's SHA-256), kernel options,
-   * whether the input path is a glob pattern, output paths.
+   * What is checked before any Spark stage: the input and weights as qualified paths, the weights
+   * (and their file's SHA-256), kernel options, whether the input path is a glob pattern, output
+   * paths.
    */
   public record Prepared(
+      String inputPath,
+      String weightsPath,
       AttentionWeights weights,
       String weightsSha256,
       AttentionOptions options,
@@ -70,9 +73,12 @@ final class Preflight {
    */
   Prepared prepare(Configuration hadoopConf, RunGuard guard, boolean dryRun) {
     List<DatasetPaths.Named> paths = new ArrayList<>();
-    paths.add(named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, Role.INPUT));
-    paths.add(
-        named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, Role.INPUT));
+    DatasetPaths.Named input =
+        named(ConfigKeys.INPUT.name(), config.input(), hadoopConf, Role.INPUT);
+    DatasetPaths.Named weightsPath =
+        named(ConfigKeys.WEIGHTS.name(), config.get(ConfigKeys.WEIGHTS), hadoopConf, Role.INPUT);
+    paths.add(input);
+    paths.add(weightsPath);
     DatasetPaths.Named output =
         named(ConfigKeys.OUTPUT.name(), config.output(), hadoopConf, Role.OUTPUT);
     paths.add(output);
@@ -119,7 +125,15 @@ final class Preflight {
     StagedDataset mapsSet = maps == null ? null : guard.claim(maps, mode, hadoopConf, dryRun);
     StagedDataset badSet = bad == null ? null : guard.claim(bad, mode, hadoopConf, dryRun);
     return new Prepared(
-        weights, weightsFile.sha256(), options, inputIsPattern, outputSet, mapsSet, badSet);
+        input.resolved().toString(),
+        weightsPath.resolved().toString(),
+        weights,
+        weightsFile.sha256(),
+        options,
+        inputIsPattern,
+        outputSet,
+        mapsSet,
+        badSet);
   }
 
   /**

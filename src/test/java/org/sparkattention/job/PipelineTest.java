@@ -97,7 +97,8 @@ class PipelineTest {
     assertEquals(
         HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(weights)),
         p.get("weights_sha256"));
-    assertEquals(JobFeaturesTest.SAMPLES, p.get("input"));
+    assertEquals(
+        "file:" + Path.of(JobFeaturesTest.SAMPLES).toAbsolutePath(), p.get("input"), "qualified");
     Map<String, String> settings = (Map<String, String>) p.get("settings");
     assertEquals("4", settings.get("heads"));
     assertEquals("256", settings.get("block.size"), "defaults are listed");

@@ -73,7 +73,9 @@ class ScriptsIT {
             "generate.sh",
             "benchmark.sh",
             "kernel-benchmark.sh",
-            "spark-home.sh")) {
+            "spark-home.sh",
+            "heatmap.sh",
+            "check-torch.sh")) {
       Run r = run(script, "--help");
       assertEquals(0, r.code, script + ": " + r);
       assertTrue(r.stdout.contains("jobs/" + script), script + " names itself: " + r.stdout);
