@@ -236,21 +236,8 @@ final class AttentionRun {
 
   /** The input's columns against the configuration and weights, the outputs against theirs. */
   private void resolveLayout() {
-    AttentionWeights w = prepared.weights();
     new Preflight(config).requireConfiguredColumns(schema);
-    InputLayout layout =
-        InputLayout.resolve(
-            schema,
-            config.get(ConfigKeys.COLUMN_ID),
-            config.get(ConfigKeys.COLUMN_X),
-            config.get(ConfigKeys.COLUMN_QUERY),
-            config.get(ConfigKeys.COLUMN_KEY),
-            config.get(ConfigKeys.COLUMN_VALUE),
-            config.get(ConfigKeys.COLUMN_KEY_PADDING_MASK),
-            config.partitionBy(),
-            w.embedDim(),
-            w.kdim(),
-            w.vdim());
+    InputLayout layout = inputLayout(schema, config, prepared.weights());
     codec = new SequenceCodec(layout);
     outputRows = new OutputRows(layout, config.maps());
     for (StructField f : layout.carriedFields()) {
@@ -274,6 +261,22 @@ final class AttentionRun {
       DatasetLayouts.requireCompatible(
           spark, prepared.badRows(), outputRows.badRowSchema(), partitionBy);
     }
+  }
+
+  /** Where the configured columns are in {@code schema}, checked against the weights. */
+  static InputLayout inputLayout(StructType schema, JobConfig config, AttentionWeights w) {
+    return InputLayout.resolve(
+        schema,
+        config.get(ConfigKeys.COLUMN_ID),
+        config.get(ConfigKeys.COLUMN_X),
+        config.get(ConfigKeys.COLUMN_QUERY),
+        config.get(ConfigKeys.COLUMN_KEY),
+        config.get(ConfigKeys.COLUMN_VALUE),
+        config.get(ConfigKeys.COLUMN_KEY_PADDING_MASK),
+        config.partitionBy(),
+        w.embedDim(),
+        w.kdim(),
+        w.vdim());
   }
 
   /** Step 1: one scan of the input, every row checked, every good row's cost. */

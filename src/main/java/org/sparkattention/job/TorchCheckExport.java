@@ -95,19 +95,7 @@ public final class TorchCheckExport {
         df.withColumn(ID_TEXT, functions.col(idColumn).cast("string"))
             .orderBy(functions.hash(functions.col(idColumn)), functions.col(ID_TEXT))
             .limit(sample);
-    InputLayout layout =
-        InputLayout.resolve(
-            sampled.schema(),
-            idColumn,
-            config.get(ConfigKeys.COLUMN_X),
-            config.get(ConfigKeys.COLUMN_QUERY),
-            config.get(ConfigKeys.COLUMN_KEY),
-            config.get(ConfigKeys.COLUMN_VALUE),
-            config.get(ConfigKeys.COLUMN_KEY_PADDING_MASK),
-            config.partitionBy(),
-            w.embedDim(),
-            w.kdim(),
-            w.vdim());
+    InputLayout layout = AttentionRun.inputLayout(sampled.schema(), config, w);
     SequenceCodec codec = new SequenceCodec(layout);
     int idText = sampled.schema().fieldIndex(ID_TEXT);
     List<InternalRow> rows = SparkInternals.internalRows(sampled).map(InternalRow::copy).collect();

@@ -82,19 +82,14 @@ class DuckDbReadsOutputsTest {
       assertTrue(len > 0);
       assertEquals(4 * len, checked, "every query of every head");
     }
+    assertPartitionTypesReadBack(spark, out);
   }
 
   /**
    * A partition column comes back with a type inferred from its directory names (the string dates
    * as DATE); the README's recipes read it back as the string it was, in DuckDB and Spark.
    */
-  @Test
-  void partitionColumnsReadBackAsWrittenWithTheReadmesRecipes() throws Exception {
-    SparkSession spark = SparkTestSession.get();
-    Path out = dir.resolve("out");
-    JobRunner.succeed(
-        JobFeaturesTest.sampleArgs(
-            JobFeaturesTest.SAMPLES, out.toString(), "--partition.by", "date"));
+  private static void assertPartitionTypesReadBack(SparkSession spark, Path out) throws Exception {
     assertEquals(
         DataTypes.StringType,
         spark.read().parquet(JobFeaturesTest.SAMPLES).schema().apply("date").dataType());

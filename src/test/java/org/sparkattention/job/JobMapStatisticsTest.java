@@ -36,11 +36,7 @@ class JobMapStatisticsTest {
   }
 
   @ParameterizedTest(name = "{0} maps.heads={1}")
-  @CsvSource({
-    "bias_kv_zero_attn_padding, '1'",
-    "causal_fully_masked, ''",
-    "cross_long_query, '0'",
-  })
+  @CsvSource({"bias_kv_zero_attn_padding, '1'", "causal_fully_masked, ''"})
   void summaryAndTopKeysArePyTorchs(String name, String heads) {
     SparkSession spark = SparkTestSession.get();
     GoldenJob job = new GoldenJob(name);

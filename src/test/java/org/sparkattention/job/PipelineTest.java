@@ -224,8 +224,8 @@ class PipelineTest {
 
   @Test
   void aRerunWritesTheSameFilesUnderTheSameNames() throws Exception {
-    // In place, moved (shuffled) rows, and map rows without matrices.
-    for (String[] run : new String[][] {{"2", "mean"}, {"5", "mean"}, {"3", "summary"}}) {
+    // Moved (shuffled) rows with matrix maps, rows in place with map rows without matrices.
+    for (String[] run : new String[][] {{"5", "mean"}, {"2", "summary"}}) {
       String partitions = run[0];
       Path first = dir.resolve("first-" + partitions);
       Path second = dir.resolve("second-" + partitions);
