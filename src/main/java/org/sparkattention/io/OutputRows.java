@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -17,6 +18,7 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.sparkattention.config.MapsSetting;
 import org.sparkattention.kernel.QueryStatistics;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The output, attention-map and bad-row schemas (README, "Output datasets") and their rows, built
@@ -295,6 +297,23 @@ public final class OutputRows implements Serializable {
     }
     System.arraycopy(added, 0, values, carried.length, added.length);
     return new GenericInternalRow(values);
+  }
+
+  /**
+   * A read-back {@code array<array<float>>} column ({@link #FLOAT_MATRIX}: outputs, map weights) as
+   * float[rows][cols].
+   */
+  public static float[][] readFloatMatrix(Row row, String column) {
+    List<scala.collection.Seq<Object>> outer = row.getList(row.fieldIndex(column));
+    float[][] out = new float[outer.size()][];
+    for (int i = 0; i < out.length; i++) {
+      List<Object> inner = CollectionConverters.asJava(outer.get(i));
+      out[i] = new float[inner.size()];
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = ((Number) inner.get(j)).floatValue();
+      }
+    }
+    return out;
   }
 
   static GenericArrayData floatMatrix(double[] rowMajor, int rows, int cols) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.linalg.DenseMatrix;
@@ -26,11 +25,11 @@ import org.sparkattention.config.MapsSetting;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.InputLayout;
+import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SequenceCodec;
 import org.sparkattention.io.spark.SparkInternals;
 import org.sparkattention.model.AttentionWeights;
 import org.sparkattention.model.SafetensorsWriter;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The Java half of {@code jobs/check-torch.sh}: from a finished run's summary (its provenance: the
@@ -137,7 +136,11 @@ public final class TorchCheckExport {
     ids.forEach(n -> tensorOf.put(n.get("id").asText(), n.get("tensor").asText()));
     written(spark, output, idColumn, idTexts)
         .forEach(
-            r -> put(tensors, tensorOf.get(text(r, idColumn)) + ".output", matrix(r, "output")));
+            r ->
+                put(
+                    tensors,
+                    tensorOf.get(text(r, idColumn)) + ".output",
+                    OutputRows.readFloatMatrix(r, OutputRows.OUTPUT)));
     MapsSetting maps = config.maps();
     meta.put("maps", maps.configName());
     if (maps != MapsSetting.NONE && maps != MapsSetting.TOPK) {
@@ -153,7 +156,7 @@ public final class TorchCheckExport {
             tensors.put(base + ".summary." + head + "." + column, values, values.length);
           }
         } else {
-          put(tensors, base + ".map." + head, matrix(r, "weights"));
+          put(tensors, base + ".map." + head, OutputRows.readFloatMatrix(r, OutputRows.WEIGHTS));
         }
       }
     }
@@ -199,18 +202,16 @@ public final class TorchCheckExport {
     return String.valueOf(r.get(r.fieldIndex(idColumn)));
   }
 
-  /** A written float matrix as a row-major L x n matrix. */
-  private static DenseMatrix matrix(Row r, String column) {
-    List<scala.collection.Seq<Float>> rows = r.getList(r.fieldIndex(column));
-    int n = rows.isEmpty() ? 0 : rows.get(0).size();
-    double[] v = new double[rows.size() * n];
-    for (int i = 0; i < rows.size(); i++) {
-      Iterator<Float> it = CollectionConverters.asJava(rows.get(i)).iterator();
-      for (int j = 0; j < n; j++) {
-        v[i * n + j] = it.next();
+  /** A written float matrix ({@link OutputRows#readFloatMatrix}) as a row-major tensor. */
+  private static void put(SafetensorsWriter tensors, String name, float[][] m) {
+    int cols = m.length == 0 ? 0 : m[0].length;
+    double[] v = new double[m.length * cols];
+    for (int i = 0; i < m.length; i++) {
+      for (int j = 0; j < cols; j++) {
+        v[i * cols + j] = m[i][j];
       }
     }
-    return new DenseMatrix(rows.size(), n, v, true);
+    tensors.put(name, v, m.length, cols);
   }
 
   private static void put(SafetensorsWriter tensors, String name, DenseMatrix m) {

@@ -11,7 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.sparkattention.errors.AttentionException;
 import org.sparkattention.errors.UserErrors;
-import scala.jdk.javaapi.CollectionConverters;
+import org.sparkattention.io.OutputRows;
 
 /**
  * {@code jobs/heatmap.sh}: one sequence's maps as a heatmap PNG (a grid of heads, or one head, or
@@ -130,15 +130,7 @@ public final class HeatmapCommand {
     }
     List<Heatmap.Panel> panels = new ArrayList<>();
     for (Row r : rows) {
-      List<scala.collection.Seq<Float>> w = r.getList(r.fieldIndex("weights"));
-      float[][] m = new float[w.size()][];
-      for (int i = 0; i < m.length; i++) {
-        List<Float> row = CollectionConverters.asJava(w.get(i));
-        m[i] = new float[row.size()];
-        for (int j = 0; j < m[i].length; j++) {
-          m[i][j] = row.get(j);
-        }
-      }
+      float[][] m = OutputRows.readFloatMatrix(r, OutputRows.WEIGHTS);
       boolean mean = r.isNullAt(r.fieldIndex("head"));
       panels.add(new Heatmap.Panel(mean ? "mean over heads" : "head " + r.getAs("head"), m));
     }

@@ -22,8 +22,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.spark.SparkInternals;
-import scala.jdk.javaapi.CollectionConverters;
 
 /** Writing test inputs and reading written outputs and maps back as plain arrays. */
 final class TestDatasets {
@@ -98,16 +98,7 @@ final class TestDatasets {
 
   /** A row's {@code array<array<float>>} column as float[rows][cols]. */
   static float[][] floats(Row row, String column) {
-    List<scala.collection.Seq<Object>> outer = row.getList(row.fieldIndex(column));
-    float[][] out = new float[outer.size()][];
-    for (int i = 0; i < out.length; i++) {
-      List<Object> inner = CollectionConverters.asJava(outer.get(i));
-      out[i] = new float[inner.size()];
-      for (int j = 0; j < out[i].length; j++) {
-        out[i][j] = ((Number) inner.get(j)).floatValue();
-      }
-    }
-    return out;
+    return OutputRows.readFloatMatrix(row, column);
   }
 
   /** Output rows by id. */
