@@ -20,6 +20,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.sparkattention.kernel.AttentionOptions;
 import org.sparkattention.kernel.AttentionWorkspace;
 import org.sparkattention.kernel.BlockedAttentionKernel;
+import org.sparkattention.kernel.QueryStatistics;
 import org.sparkattention.model.AttentionWeights;
 
 /**
@@ -41,6 +42,7 @@ public class KernelBenchmark {
     @Param({"128", "1024", "4096"})
     public int seqLen;
 
+    /** none, heads (every head's map computed again), summary or topk (statistics, K = 8). */
     @Param({"none", "heads"})
     public String maps;
 
@@ -50,6 +52,7 @@ public class KernelBenchmark {
     BlockedAttentionKernel kernel;
     AttentionWorkspace ws;
     DenseMatrix x;
+    QueryStatistics stats;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -59,6 +62,9 @@ public class KernelBenchmark {
               randomWeights(rnd, EMBED_DIM), AttentionOptions.of(HEADS).withBlockSize(blockSize));
       ws = kernel.newWorkspace();
       x = randomMatrix(rnd, seqLen, EMBED_DIM);
+      if (maps.equals("summary") || maps.equals("topk")) {
+        stats = new QueryStatistics(maps.equals("topk") ? 8 : 0);
+      }
     }
   }
 
@@ -83,7 +89,10 @@ public class KernelBenchmark {
 
   @Benchmark
   public void attention(AttentionState s, Blackhole bh) {
-    DenseMatrix out = s.kernel.selfAttention(s.ws, s.x, null);
+    DenseMatrix out =
+        s.stats == null
+            ? s.kernel.selfAttention(s.ws, s.x, null)
+            : s.kernel.forward(s.ws, s.x, s.x, s.x, null, null, s.stats);
     bh.consume(out);
     if (s.maps.equals("heads")) {
       for (int h = 0; h < s.kernel.numHeads(); h++) {

@@ -45,7 +45,8 @@ public final class KernelBenchmarkReport {
         continue;
       }
       int len = Integer.parseInt(r.getParams().getParam("seqLen"));
-      boolean maps = !r.getParams().getParam("maps").equals("none");
+      // Only heads maps cost a second QK^T; statistics come from the forward pass.
+      boolean maps = r.getParams().getParam("maps").equals("heads");
       double ms = r.getPrimaryResult().getScore();
       double flops =
           new CostModel(

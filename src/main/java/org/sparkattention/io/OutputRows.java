@@ -57,10 +57,16 @@ public final class OutputRows implements Serializable {
   private final InputLayout layout;
   private final MapsSetting maps;
 
+  /** Readers of the carried columns, made on first use (where the rows are made). */
+  private transient SparkRows carriedColumns;
+
+  private final int mapColumnCount;
+
   /** {@code maps}: which map rows the run writes (their columns). */
   public OutputRows(InputLayout layout, MapsSetting maps) {
     this.layout = layout;
     this.maps = maps;
+    this.mapColumnCount = mapFields(maps).size();
   }
 
   public StructType outputSchema() {
@@ -181,13 +187,13 @@ public final class OutputRows implements Serializable {
 
   /** An output row: the carried columns of {@code in}, then {@code output} (L x E row-major). */
   public InternalRow output(InternalRow in, double[] rowMajor, int rows, int cols) {
-    return row(in, floatMatrix(rowMajor, rows, cols));
+    return row(carried(in), floatMatrix(rowMajor, rows, cols));
   }
 
   /** An output row of {@link #computedSchema}: the other kinds' columns null. */
   public InternalRow computedOutput(
       InternalRow in, double[] rowMajor, int rows, int cols, boolean maps, boolean badRows) {
-    return computed(in, floatMatrix(rowMajor, rows, cols), null, null, maps, badRows);
+    return computed(carried(in), floatMatrix(rowMajor, rows, cols), null, null, maps, badRows);
   }
 
   /**
@@ -195,9 +201,9 @@ public final class OutputRows implements Serializable {
    * (null for the mean), {@code weights}.
    */
   public InternalRow map(
-      InternalRow in, Integer head, float[] rowMajor, int rows, int cols, boolean badRows) {
+      Object[] carried, Integer head, float[] rowMajor, int rows, int cols, boolean badRows) {
     return computed(
-        in, null, new Object[] {head, floatMatrix(rowMajor, rows, cols)}, null, true, badRows);
+        carried, null, new Object[] {head, floatMatrix(rowMajor, rows, cols)}, null, true, badRows);
   }
 
   /**
@@ -205,7 +211,7 @@ public final class OutputRows implements Serializable {
    * query; a query that sees no key has a null argmax and lse.
    */
   public InternalRow summary(
-      InternalRow in, int h, QueryStatistics stats, int queries, boolean badRows) {
+      Object[] carried, int h, QueryStatistics stats, int queries, boolean badRows) {
     float[] entropy = new float[queries];
     float[] maxWeight = new float[queries];
     Object[] argmax = new Object[queries];
@@ -231,29 +237,29 @@ public final class OutputRows implements Serializable {
       UnsafeArrayData.fromPrimitiveArray(distance),
       new GenericArrayData(lse)
     };
-    return computed(in, null, values, null, true, badRows);
+    return computed(carried, null, values, null, true, badRows);
   }
 
   /** A maps=topk row of {@link #computedSchema}: one key of one query of head {@code h}. */
   public InternalRow topKey(
-      InternalRow in, int h, int query, int rank, int key, float weight, boolean badRows) {
-    return computed(in, null, new Object[] {h, query, rank, key, weight}, null, true, badRows);
+      Object[] carried, int h, int query, int rank, int key, float weight, boolean badRows) {
+    return computed(carried, null, new Object[] {h, query, rank, key, weight}, null, true, badRows);
   }
 
   /** A bad row of {@link #computedSchema}: only the carried columns and {@code reason}. */
   public InternalRow computedBadRow(InternalRow in, String reason, boolean maps) {
-    return computed(in, null, null, UTF8String.fromString(reason), maps, true);
+    return computed(carried(in), null, null, UTF8String.fromString(reason), maps, true);
   }
 
   /** The carried columns, {@code output}, the map columns (all null when null), the reason. */
   private InternalRow computed(
-      InternalRow in,
+      Object[] carried,
       Object output,
       Object[] mapValues,
       Object reason,
       boolean maps,
       boolean badRows) {
-    int mapColumns = maps ? mapFields(this.maps).size() : 0;
+    int mapColumns = maps ? mapColumnCount : 0;
     Object[] added = new Object[1 + mapColumns + (badRows ? 1 : 0)];
     added[0] = output;
     if (mapValues != null) {
@@ -262,7 +268,7 @@ public final class OutputRows implements Serializable {
     if (badRows) {
       added[added.length - 1] = reason;
     }
-    return row(in, added);
+    return row(carried, added);
   }
 
   /**
@@ -270,7 +276,7 @@ public final class OutputRows implements Serializable {
    * name is written as null (its reason says so), else the bad rows could not be written.
    */
   public InternalRow badRow(InternalRow in, String reason) {
-    InternalRow row = row(in, UTF8String.fromString(reason));
+    InternalRow row = row(carried(in), UTF8String.fromString(reason));
     int[] carried = layout.carriedOrdinals;
     for (int ord : layout.stringPartitionOrdinals) {
       if (!in.isNullAt(ord)
@@ -287,14 +293,18 @@ public final class OutputRows implements Serializable {
     return row;
   }
 
-  private InternalRow row(InternalRow in, Object... added) {
-    int[] carried = layout.carriedOrdinals;
-    Object[] values = new Object[carried.length + added.length];
-    StructField[] fields = layout.schema.fields();
-    for (int i = 0; i < carried.length; i++) {
-      int ord = carried[i];
-      values[i] = in.isNullAt(ord) ? null : in.get(ord, fields[ord].dataType());
+  /**
+   * The carried column values of an input row, in order: what every row made from it starts with.
+   */
+  public Object[] carried(InternalRow in) {
+    if (carriedColumns == null) {
+      carriedColumns = new SparkRows(layout.schema, layout.carriedOrdinals);
     }
+    return carriedColumns.values(in);
+  }
+
+  private static InternalRow row(Object[] carried, Object... added) {
+    Object[] values = Arrays.copyOf(carried, carried.length + added.length);
     System.arraycopy(added, 0, values, carried.length, added.length);
     return new GenericInternalRow(values);
   }

@@ -7,8 +7,6 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
-import org.apache.spark.sql.types.StructType;
 import org.sparkattention.config.MapsSetting;
 import org.sparkattention.errors.UserErrors;
 import org.sparkattention.io.OutputRows;
@@ -75,26 +73,25 @@ final class AttentionTask
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
     AttentionWorkspace ws = kernel.newWorkspace();
-    boolean maps = mapMode != MapsSetting.NONE;
-    StructType schema =
-        maps || quarantine
-            ? outputRows.computedSchema(maps, quarantine)
-            : outputRows.outputSchema();
-    return new SequenceRows(rows, kernel, ws, UnsafeProjection.create(schema), maps);
+    return new SequenceRows(rows, kernel, ws, mapMode != MapsSetting.NONE);
   }
 
   /**
    * A task's rows out: each input row's output row, then (with maps) its map rows, computed one
-   * sequence at a time.
+   * sequence at a time. The rows are generic, holding the floats as unsafe arrays: the scan that
+   * hands them to the writer turns each into an {@code UnsafeRow} (one copy, not two).
    */
   private final class SequenceRows implements Iterator<InternalRow> {
     private final Iterator<InternalRow> rows;
     private final BlockedAttentionKernel kernel;
     private final AttentionWorkspace ws;
-    private final UnsafeProjection toUnsafe;
     private final boolean maps;
 
-    private InternalRow current;
+    /** The carried column values of the sequence whose map rows are being emitted, or null. */
+    private Object[] current;
+
+    private int currentQueryLen;
+    private int currentKeyLen;
 
     /** With maps=mean, the current row's mean map, made by its forward pass. */
     private float[] meanMap;
@@ -113,12 +110,10 @@ final class AttentionTask
         Iterator<InternalRow> rows,
         BlockedAttentionKernel kernel,
         AttentionWorkspace ws,
-        UnsafeProjection toUnsafe,
         boolean maps) {
       this.rows = rows;
       this.kernel = kernel;
       this.ws = ws;
-      this.toUnsafe = toUnsafe;
       this.maps = maps;
     }
 
@@ -165,16 +160,13 @@ final class AttentionTask
         if (!quarantine) {
           throw UserErrors.badResult(codec.id(row), overflow);
         }
-        return toUnsafe.apply(outputRows.computedBadRow(row, overflow, maps)).copy();
+        return outputRows.computedBadRow(row, overflow, maps);
       }
       InternalRow encoded =
-          toUnsafe
-              .apply(
-                  maps || quarantine
-                      ? outputRows.computedOutput(
-                          row, out.values(), out.numRows(), out.numCols(), maps, quarantine)
-                      : outputRows.output(row, out.values(), out.numRows(), out.numCols()))
-              .copy();
+          maps || quarantine
+              ? outputRows.computedOutput(
+                  row, out.values(), out.numRows(), out.numCols(), maps, quarantine)
+              : outputRows.output(row, out.values(), out.numRows(), out.numCols());
       long t3 = System.nanoTime();
       // Work done: only the head maps take a pass of their own over the keys.
       metrics.sequence(
@@ -185,8 +177,11 @@ final class AttentionTask
           t3 - t2);
       FaultInjection.afterSequence(++sequences);
       if (maps) {
-        // Held while its map rows are emitted: the input iterator may reuse the row object.
-        current = row.copy();
+        // Held while its map rows are emitted (the input iterator may reuse the row object):
+        // only what the map rows carry, read once.
+        current = outputRows.carried(row);
+        currentQueryLen = codec.queryLen(row);
+        currentKeyLen = codec.keyLen(row);
         nextHead = 0;
         nextQuery = 0;
         nextRank = 0;
@@ -199,7 +194,7 @@ final class AttentionTask
 
     private InternalRow nextMap() {
       long t0 = System.nanoTime();
-      int queryLen = codec.queryLen(current);
+      int queryLen = currentQueryLen;
       InternalRow row =
           switch (mapMode) {
             case MEAN -> meanRow(queryLen);
@@ -209,9 +204,11 @@ final class AttentionTask
             case TOPK -> topKeyRow();
             case NONE -> throw new IllegalStateException("no maps");
           };
-      long t1 = System.nanoTime();
-      InternalRow encoded = toUnsafe.apply(row).copy();
-      metrics.mapRow(t1 - t0, System.nanoTime() - t1);
+      long nanos = System.nanoTime() - t0;
+      // Only a head's map is computed here (a second pass over its keys); the other kinds come
+      // from the forward pass, and making their rows is encoding.
+      boolean computed = mapMode == MapsSetting.HEADS;
+      metrics.mapRow(computed ? nanos : 0, computed ? 0 : nanos);
       boolean more =
           switch (mapMode) {
             case MEAN -> false;
@@ -222,18 +219,18 @@ final class AttentionTask
       if (!more) {
         current = null;
       }
-      return encoded;
+      return row;
     }
 
     private InternalRow meanRow(int queryLen) {
-      int keyCount = codec.keyLen(current) + kernel.extraKeys();
+      int keyCount = currentKeyLen + kernel.extraKeys();
       float[] map = meanMap;
       meanMap = null;
       return outputRows.map(current, null, map, queryLen, keyCount, quarantine);
     }
 
     private InternalRow headRow(int queryLen) {
-      int keyCount = codec.keyLen(current) + kernel.extraKeys();
+      int keyCount = currentKeyLen + kernel.extraKeys();
       int h = mapHeads[nextHead++];
       float[] map = new float[queryLen * keyCount];
       kernel.headMap(ws, h, (q0, qn, kn, block) -> copy(block, q0, qn, kn, map));
@@ -258,7 +255,7 @@ final class AttentionTask
 
     /** Moves the cursor to the next kept key (skipping queries that saw none); false at the end. */
     private boolean topKeyAhead() {
-      int queryLen = codec.queryLen(current);
+      int queryLen = currentQueryLen;
       while (nextHead < mapHeads.length) {
         if (nextRank < stats.topCount(mapHeads[nextHead], nextQuery)) {
           return true;

@@ -79,7 +79,7 @@ public final class BlockedAttentionKernel implements Serializable {
 
   /** How the softmax's exp runs: "vector" (Vector API) or "scalar" (Math.exp). */
   public static String expImplementation() {
-    return ExpFunctions.implementation();
+    return TileLoops.implementation();
   }
 
   public int embedDim() {

@@ -101,9 +101,9 @@ final class MapPasses implements Serializable {
               continue;
             }
             if (add) {
-              ExpFunctions.expShiftedAdd(t, r * kn, rows, r * keyTotal + k0, kn, lse);
+              TileLoops.expShiftedAdd(t, r * kn, rows, r * keyTotal + k0, kn, lse);
             } else {
-              ExpFunctions.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
+              TileLoops.expShifted(t, r * kn, rows, r * keyTotal + k0, kn, lse);
             }
           }
         });

@@ -63,16 +63,16 @@ final class OnlineSoftmax implements Serializable {
           }
           if (fixedShift) {
             for (int r = 0; r < qn; r++) {
-              l[r] += ExpFunctions.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r]);
+              l[r] +=
+                  stats == null
+                      ? TileLoops.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r])
+                      : stats.weights(ws.tile, r * kn, kn, h, q0 + r, k0, m[r]);
               if (keep) {
                 System.arraycopy(ws.tile, r * kn, ws.mapRows, r * keyTotal + k0, kn);
               }
             }
           } else {
-            step(ws, h * ws.queryLen + q0, qn, kn, ctxOffset, stats);
-          }
-          if (stats != null) {
-            stats.weights(ws.tile, h, q0, qn, k0, kn);
+            step(ws, h, q0, qn, k0, kn, ctxOffset, stats);
           }
           // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
           Gemm.gemm(
@@ -115,24 +115,29 @@ final class OnlineSoftmax implements Serializable {
 
   /**
    * Turns the score tile into unnormalised probabilities exp(S - m_new), updates m and l, and
-   * rescales the context accumulated so far (and the statistics' sums, rows from {@code row0}) by
-   * exp(m_old - m_new).
+   * rescales the context accumulated so far (and the statistics' sums) by exp(m_old - m_new).
    */
   private void step(
-      AttentionWorkspace ws, int row0, int qn, int kn, int ctxOffset, QueryStatistics stats) {
+      AttentionWorkspace ws,
+      int h,
+      int q0,
+      int qn,
+      int k0,
+      int kn,
+      int ctxOffset,
+      QueryStatistics stats) {
     double[] t = ws.tile;
     double[] m = ws.rowMax;
     double[] l = ws.rowSum;
     double[] ctx = ws.ctx;
     for (int r = 0; r < qn; r++) {
       int col = r * kn;
-      double mNew = Math.max(m[r], ExpFunctions.max(t, col, kn));
+      double mNew = Math.max(m[r], TileLoops.max(t, col, kn));
       if (mNew == Double.NEGATIVE_INFINITY) {
         // Nothing visible yet: contribute nothing (exp(-inf - -inf) would be NaN).
         Arrays.fill(t, col, col + kn, 0.0);
         continue;
       }
-      double sum = ExpFunctions.expShifted(t, col, t, col, kn, mNew);
       if (m[r] != mNew && l[r] != 0.0) {
         double alpha = Math.exp(m[r] - mNew);
         int base = ctxOffset + r * headDim;
@@ -141,10 +146,13 @@ final class OnlineSoftmax implements Serializable {
         }
         l[r] *= alpha;
         if (stats != null) {
-          stats.rescale(row0 + r, alpha);
+          stats.rescale(h * ws.queryLen + q0 + r, alpha);
         }
       }
-      l[r] += sum;
+      l[r] +=
+          stats == null
+              ? TileLoops.expShifted(t, col, t, col, kn, mNew)
+              : stats.weights(t, col, kn, h, q0 + r, k0, mNew);
       m[r] = mNew;
     }
   }

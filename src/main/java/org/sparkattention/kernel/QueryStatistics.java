@@ -25,12 +25,11 @@ public final class QueryStatistics {
   private int heads;
   private int queries;
 
-  // Per row i = h * queries + q.
+  // Per row i = h * queries + q; moments holds t at 2i and d at 2i + 1.
   private double[] maxScore = new double[0];
   private int[] argmax = new int[0];
   private double[] firstScore = new double[0];
-  private double[] weightedScore = new double[0];
-  private double[] weightedDistance = new double[0];
+  private double[] moments = new double[0];
   private double[] rowSum = new double[0];
   private double[] lse = new double[0];
 
@@ -58,8 +57,7 @@ public final class QueryStatistics {
     maxScore = AttentionWorkspace.ensure(maxScore, n);
     argmax = n > argmax.length ? new int[n] : argmax;
     firstScore = AttentionWorkspace.ensure(firstScore, n);
-    weightedScore = AttentionWorkspace.ensure(weightedScore, n);
-    weightedDistance = AttentionWorkspace.ensure(weightedDistance, n);
+    moments = AttentionWorkspace.ensure(moments, 2 * n);
     rowSum = AttentionWorkspace.ensure(rowSum, n);
     lse = AttentionWorkspace.ensure(lse, n);
     topCount = n > topCount.length ? new int[n] : topCount;
@@ -69,8 +67,7 @@ public final class QueryStatistics {
     Arrays.fill(maxScore, 0, n, Double.NEGATIVE_INFINITY);
     Arrays.fill(argmax, 0, n, -1);
     Arrays.fill(firstScore, 0, n, Double.NEGATIVE_INFINITY);
-    Arrays.fill(weightedScore, 0, n, 0.0);
-    Arrays.fill(weightedDistance, 0, n, 0.0);
+    Arrays.fill(moments, 0, 2 * n, 0.0);
     Arrays.fill(topCount, 0, n, 0);
   }
 
@@ -85,74 +82,47 @@ public final class QueryStatistics {
       if (k0 == 0) {
         firstScore[i] = tile[at];
       }
-      double max = maxScore[i];
-      int arg = argmax[i];
-      // Keys come in increasing order: a later key ties an earlier one's score without beating
-      // it, so only a strictly larger score can enter a full heap (or be a new maximum).
-      double floor = topFloor(i);
-      for (int c = 0; c < kn; c++) {
-        double s = tile[at + c];
-        // A masked key (-infinity) is kept as 0: its weight is 0, and 0 x -infinity is NaN.
-        scores[at + c] = s == Double.NEGATIVE_INFINITY ? 0.0 : s;
-        if (s > max) {
-          max = s;
-          arg = k0 + c;
-        }
-        if (s > floor) {
-          offer(i, s, k0 + c);
-          floor = topFloor(i);
+      System.arraycopy(tile, at, scores, at, kn);
+      // Keys come in increasing order: a later key that ties an earlier one's score does not
+      // beat it, so only a strictly larger score is a new maximum or enters a full heap.
+      double tileMax = TileLoops.max(tile, at, kn);
+      if (tileMax > maxScore[i]) {
+        maxScore[i] = tileMax;
+        argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
+      }
+      if (topK > 0) {
+        int c = TileLoops.firstAtLeast(tile, at, kn, entryScore(i));
+        while (c < kn) {
+          offer(i, tile[at + c], k0 + c);
+          c += 1 + TileLoops.firstAtLeast(tile, at + c + 1, kn - c - 1, entryScore(i));
         }
       }
-      maxScore[i] = max;
-      argmax[i] = arg;
     }
   }
 
-  /** The score a key must beat to enter row i's top K: -infinity while the heap has room. */
-  private double topFloor(int i) {
-    if (topK == 0) {
-      return Double.POSITIVE_INFINITY;
-    }
-    return topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK];
+  /**
+   * The least score that enters row i's top K: above the weakest kept one, or above -infinity (a
+   * masked key never enters) while the heap has room.
+   */
+  private double entryScore(int i) {
+    return Math.nextUp(topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK]);
   }
 
   /** Row i's running sums times {@code alpha}: its running max moved. */
   void rescale(int i, double alpha) {
-    weightedScore[i] *= alpha;
-    weightedDistance[i] *= alpha;
+    moments[2 * i] *= alpha;
+    moments[2 * i + 1] *= alpha;
   }
 
   /**
-   * The tile after its exp, {@code p = exp(s - shift)} with the row's current shift: adds {@code p
-   * s} and {@code p |i - j|} to the row's sums.
+   * Turns tile row {@code tile[at .. at + kn)} of query {@code query} of head h, keys k0.., into
+   * {@code p = exp(s - shift)} with the row's current shift, adding {@code p s} and {@code p |query
+   * - key|} to the row's sums; returns the sum of p.
    */
-  void weights(double[] tile, int h, int q0, int qn, int k0, int kn) {
-    for (int r = 0; r < qn; r++) {
-      int i = h * queries + q0 + r;
-      int query = q0 + r;
-      int at = r * kn;
-      // Two chains each, so that the additions overlap (a fixed order: the same sums every run).
-      double t0 = 0;
-      double t1 = 0;
-      double d0 = 0;
-      double d1 = 0;
-      int c = 0;
-      for (; c + 1 < kn; c += 2) {
-        double p0 = tile[at + c];
-        double p1 = tile[at + c + 1];
-        t0 += p0 * scores[at + c];
-        t1 += p1 * scores[at + c + 1];
-        d0 += p0 * Math.abs(query - (k0 + c));
-        d1 += p1 * Math.abs(query - (k0 + c + 1));
-      }
-      if (c < kn) {
-        double p = tile[at + c];
-        t0 += p * scores[at + c];
-        d0 += p * Math.abs(query - (k0 + c));
-      }
-      weightedScore[i] += t0 + t1;
-      weightedDistance[i] += d0 + d1;
-    }
+  double weights(double[] tile, int at, int kn, int h, int query, int k0, double shift) {
+    double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
+    TileLoops.moments(scores, at, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
+    return sum;
   }
 
   /** The rows' final sums l (same shift as t and d). */
@@ -267,7 +237,7 @@ public final class QueryStatistics {
       return 0.0;
     }
     // lse - E_p[s] = -sum p log p; rounding can leave a peaked row a hair below zero.
-    return Math.max(0.0, lse[i] - weightedScore[i] / rowSum[i]);
+    return Math.max(0.0, lse[i] - moments[2 * i] / rowSum[i]);
   }
 
   /** The largest weight; 0 for a query that sees no key. */
@@ -291,7 +261,7 @@ public final class QueryStatistics {
   /** {@code sum_j p_ij |q - j|}; 0 for a query that sees no key. */
   public double meanDistance(int h, int q) {
     int i = row(h, q);
-    return rowSum[i] == 0.0 ? 0.0 : weightedDistance[i] / rowSum[i];
+    return rowSum[i] == 0.0 ? 0.0 : moments[2 * i + 1] / rowSum[i];
   }
 
   /** The log-sum-exp of the row's scaled, masked scores; -infinity for a query that sees no key. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnWriteStore;
@@ -28,24 +29,27 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.sparkattention.io.OutputRows;
-import org.sparkattention.io.parquet.MatrixPage;
+import org.sparkattention.io.SparkRows;
+import org.sparkattention.io.parquet.ListPage;
 import org.sparkattention.io.parquet.ParquetCompat;
 import org.sparkattention.io.parquet.StableFooterFile;
 import org.sparkattention.io.parquet.WriterSettings;
 
 /**
- * Writes one Parquet file of rows with float matrices. The matrix columns are encoded a page at a
- * time by {@link MatrixPage}: repetition and definition levels as RLE runs (a few per matrix row),
- * the floats copied in bulk as PLAIN little-endian values. Every other column goes through Spark's
- * {@code ParquetWriteSupport} as usual. Schema, footer metadata, compression, page and row-group
- * sizes are those Spark's writer would use; pages end at row boundaries and carry an offset index.
- * Matrix values get no min/max statistics (no query filters on them).
+ * Writes one Parquet file of rows with float matrices and arrays. The matrix columns and the arrays
+ * of floats or ints (the summary statistics) are encoded a page at a time by {@link ListPage}:
+ * repetition and definition levels as RLE runs (a few per matrix row or array), the values copied
+ * in bulk as PLAIN little-endian values. Every other column goes through Spark's {@code
+ * ParquetWriteSupport} as usual. Schema, footer metadata, compression, page and row-group sizes are
+ * those Spark's writer would use; pages end at row boundaries and carry an offset index. Matrix and
+ * array values get no min/max statistics (no query filters on them).
  */
 final class MatrixParquetWriter extends OutputWriter {
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -64,22 +68,29 @@ final class MatrixParquetWriter extends OutputWriter {
   private final int rowGroupRows;
 
   private final int[] otherOrdinals;
-  private final DataType[] otherTypes;
+  private final SparkRows otherValues;
   private final MessageType otherSchema;
   private final ParquetWriteSupport otherSupport;
-  private final int[] matrixOrdinals;
-  private final MatrixPage[] matrices;
+  private final int[] listOrdinals;
+  private final ListPage[] lists;
+
+  /** Per list column: whether its values are ints (else floats). */
+  private final boolean[] intLists;
 
   private ColumnChunkPageWriteStore pages;
   private ColumnWriteStore otherColumns;
   private RecordConsumer otherConsumer;
   private long rowsInGroup;
+
+  /** When to measure the buffered bytes again: each row for matrices, rarely for small rows. */
+  private long nextSizeCheck;
+
   private boolean failed;
 
   /**
    * Whether this writer takes the dataset: without Parquet encryption, every dataset of the job
-   * (its matrix columns, {@link OutputRows#FLOAT_MATRIX}, a page at a time; other columns through
-   * Spark's write support; footers the same bytes for the same rows, see StableFooterFile).
+   * (its matrix and array columns, see {@link #isListOf4ByteValues}, a page at a time; others
+   * through Spark's write support; footers the same bytes for the same rows, see StableFooterFile).
    */
   static boolean handles(StructType schema, Configuration conf) {
     return conf.get("parquet.crypto.factory.class") == null;
@@ -98,19 +109,19 @@ final class MatrixParquetWriter extends OutputWriter {
 
       List<StructField> others = new ArrayList<>();
       List<Integer> otherOrds = new ArrayList<>();
-      List<Integer> matrixOrds = new ArrayList<>();
+      List<Integer> listOrds = new ArrayList<>();
       StructField[] fields = schema.fields();
       for (int i = 0; i < fields.length; i++) {
-        if (fields[i].dataType().equals(OutputRows.FLOAT_MATRIX)) {
-          matrixOrds.add(i);
+        if (isListOf4ByteValues(fields[i].dataType())) {
+          listOrds.add(i);
         } else {
           others.add(fields[i]);
           otherOrds.add(i);
         }
       }
       otherOrdinals = otherOrds.stream().mapToInt(Integer::intValue).toArray();
-      otherTypes = others.stream().map(StructField::dataType).toArray(DataType[]::new);
-      matrixOrdinals = matrixOrds.stream().mapToInt(Integer::intValue).toArray();
+      otherValues = new SparkRows(schema, otherOrdinals);
+      listOrdinals = listOrds.stream().mapToInt(Integer::intValue).toArray();
       if (others.isEmpty()) {
         otherSchema = null;
         otherSupport = null;
@@ -128,9 +139,12 @@ final class MatrixParquetWriter extends OutputWriter {
       props = WriterSettings.properties(conf);
       rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
       rowGroupRows = ParquetCompat.rowGroupRowCountLimit(conf);
-      matrices = new MatrixPage[matrixOrdinals.length];
-      for (int m = 0; m < matrices.length; m++) {
-        matrices[m] = new MatrixPage(fileSchema, fields[matrixOrdinals[m]].name());
+      lists = new ListPage[listOrdinals.length];
+      intLists = new boolean[listOrdinals.length];
+      for (int m = 0; m < lists.length; m++) {
+        lists[m] = new ListPage(fileSchema, fields[listOrdinals[m]].name());
+        intLists[m] =
+            ((ArrayType) fields[listOrdinals[m]].dataType()).elementType() == DataTypes.IntegerType;
       }
       codecs = new CodecFactory(conf, props.getPageSizeThreshold());
       compressor = codecs.getCompressor(ParquetOutputFormat.getCompression(conf));
@@ -169,29 +183,30 @@ final class MatrixParquetWriter extends OutputWriter {
       otherSupport.prepareForWrite(otherConsumer);
     }
     rowsInGroup = 0;
+    nextSizeCheck = 1;
   }
 
   @Override
   public void write(InternalRow row) {
     try {
       if (otherSupport != null) {
-        Object[] values = new Object[otherOrdinals.length];
-        for (int i = 0; i < values.length; i++) {
-          int ord = otherOrdinals[i];
-          values[i] = row.isNullAt(ord) ? null : row.get(ord, otherTypes[i]);
-        }
-        otherSupport.write(new GenericInternalRow(values));
+        otherSupport.write(new GenericInternalRow(otherValues.values(row)));
       }
-      for (int m = 0; m < matrices.length; m++) {
-        int ord = matrixOrdinals[m];
-        MatrixPage column = matrices[m];
-        add(column, row.isNullAt(ord) ? null : row.getArray(ord));
+      for (int m = 0; m < lists.length; m++) {
+        int ord = listOrdinals[m];
+        ListPage column = lists[m];
+        ArrayData list = row.isNullAt(ord) ? null : row.getArray(ord);
+        if (column.depth() == 2) {
+          addMatrix(column, list);
+        } else {
+          addList(column, list, intLists[m]);
+        }
         if (column.pageFull(props)) {
           column.writePage(pages);
         }
       }
       rowsInGroup++;
-      if (rowsInGroup >= rowGroupRows || bufferedBytes() >= rowGroupBytes) {
+      if (rowsInGroup >= rowGroupRows || (rowsInGroup >= nextSizeCheck && groupFull())) {
         endRowGroup();
         startRowGroup();
       }
@@ -204,8 +219,20 @@ final class MatrixParquetWriter extends OutputWriter {
     }
   }
 
-  /** One matrix into its column's page, the floats copied in bulk from Spark's unsafe array. */
-  private static void add(MatrixPage page, ArrayData matrix) {
+  /**
+   * Whether a column goes through {@link ListPage}: {@link OutputRows#FLOAT_MATRIX}, or an array of
+   * floats or ints (the summary statistics).
+   */
+  static boolean isListOf4ByteValues(DataType type) {
+    if (type.equals(OutputRows.FLOAT_MATRIX)) {
+      return true;
+    }
+    return type instanceof ArrayType a
+        && (a.elementType() == DataTypes.FloatType || a.elementType() == DataTypes.IntegerType);
+  }
+
+  /** One matrix into its column's page, each row's floats copied in bulk. */
+  private static void addMatrix(ListPage page, ArrayData matrix) {
     if (matrix == null) {
       page.addNull();
       return;
@@ -218,27 +245,83 @@ final class MatrixParquetWriter extends OutputWriter {
     for (int i = 0; i < rows; i++) {
       ArrayData row = matrix.getArray(i);
       int n = row.numElements();
-      int at = page.addRow(i == 0, n);
-      byte[] values = page.values();
-      if (LITTLE_ENDIAN && row instanceof UnsafeArrayData u) {
-        Platform.copyMemory(
-            u.getBaseObject(),
-            u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n),
-            values,
-            Platform.BYTE_ARRAY_OFFSET + at,
-            4L * n);
-      } else {
-        for (int j = 0; j < n; j++) {
-          MatrixPage.intLittleEndian(values, at + 4 * j, Float.floatToRawIntBits(row.getFloat(j)));
+      int at = page.addRow(i == 0, n); // may grow the buffer: ask for it after
+      copyValues(row, n, page.values(), at, false);
+    }
+    page.endRecord();
+  }
+
+  /** One array of floats or ints into its column's page: in bulk when it holds no null. */
+  private static void addList(ListPage page, ArrayData list, boolean ints) {
+    if (list == null) {
+      page.addNull();
+      return;
+    }
+    int n = list.numElements();
+    if (n == 0) {
+      page.addEmpty();
+      return;
+    }
+    boolean anyNull = false;
+    for (int i = 0; i < n && !anyNull; i++) {
+      anyNull = list.isNullAt(i);
+    }
+    if (!anyNull) {
+      int at = page.addRow(true, n);
+      copyValues(list, n, page.values(), at, ints);
+    } else {
+      for (int i = 0; i < n; i++) {
+        if (list.isNullAt(i)) {
+          page.addNullValue(i == 0);
+        } else {
+          int at = page.addRow(i == 0, 1);
+          ListPage.intLittleEndian(page.values(), at, ints ? list.getInt(i) : floatBits(list, i));
         }
       }
     }
-    page.endMatrix();
+    page.endRecord();
+  }
+
+  /** The n values of a null-free array as little-endian bytes at {@code out[at]}. */
+  private static void copyValues(ArrayData values, int n, byte[] out, int at, boolean ints) {
+    // Unsafe copies check no bounds.
+    Objects.checkFromIndexSize(at, 4 * n, out.length);
+    if (LITTLE_ENDIAN && values instanceof UnsafeArrayData u) {
+      Platform.copyMemory(
+          u.getBaseObject(),
+          u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n),
+          out,
+          Platform.BYTE_ARRAY_OFFSET + at,
+          4L * n);
+    } else {
+      for (int j = 0; j < n; j++) {
+        ListPage.intLittleEndian(out, at + 4 * j, ints ? values.getInt(j) : floatBits(values, j));
+      }
+    }
+  }
+
+  private static int floatBits(ArrayData values, int i) {
+    return Float.floatToRawIntBits(values.getFloat(i));
+  }
+
+  /**
+   * Whether the row group has reached its size; sets when to look again, as Parquet's own writer
+   * does: half way to the size at the rows' mean size so far, at most 10,000 rows on. Measuring
+   * walks every column's buffers, which costs more than writing a small row.
+   */
+  private boolean groupFull() {
+    long bytes = bufferedBytes();
+    if (bytes >= rowGroupBytes) {
+      return true;
+    }
+    long rowsToGo = (rowGroupBytes - bytes) * rowsInGroup / Math.max(1, bytes) / 2;
+    nextSizeCheck = rowsInGroup + Math.max(1, Math.min(10_000, rowsToGo));
+    return false;
   }
 
   private long bufferedBytes() {
     long bytes = otherColumns == null ? 0 : otherColumns.getBufferedSize();
-    for (MatrixPage column : matrices) {
+    for (ListPage column : lists) {
       bytes += column.bufferedBytes(pages);
     }
     return bytes;
@@ -253,7 +336,7 @@ final class MatrixParquetWriter extends OutputWriter {
         otherConsumer.flush();
         otherColumns.flush();
       }
-      for (MatrixPage column : matrices) {
+      for (ListPage column : lists) {
         column.writePage(pages);
       }
       file.startBlock(rowsInGroup);

@@ -7,9 +7,9 @@ import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.SparkRows;
 
 /**
  * One task's file of {@link OutputRows#computedSchema} rows, written as up to three Parquet files,
@@ -110,27 +110,21 @@ final class OutputAndMapsWriter extends OutputWriter {
   private static final class Part {
     final OutputWriter writer;
     final int[] sourceOrdinals;
-    final DataType[] types;
+    final SparkRows columns;
 
     Part(String path, StructType combined, StructType schema, TaskAttemptContext context) {
       String[] names = schema.fieldNames();
       sourceOrdinals = new int[names.length];
-      types = new DataType[names.length];
       for (int i = 0; i < names.length; i++) {
         sourceOrdinals[i] = combined.fieldIndex(names[i]);
-        types[i] = schema.fields()[i].dataType();
       }
+      columns = new SparkRows(combined, sourceOrdinals);
       writer = MatrixParquetFormat.newWriter(path, schema, context);
     }
 
     /** The row's columns of this file, by reference (no values are copied). */
     void write(InternalRow row) {
-      Object[] values = new Object[sourceOrdinals.length];
-      for (int i = 0; i < values.length; i++) {
-        int ord = sourceOrdinals[i];
-        values[i] = row.isNullAt(ord) ? null : row.get(ord, types[i]);
-      }
-      writer.write(new GenericInternalRow(values));
+      writer.write(new GenericInternalRow(columns.values(row)));
     }
   }
 }

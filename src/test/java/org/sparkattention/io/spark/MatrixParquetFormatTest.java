@@ -3,6 +3,7 @@ package org.sparkattention.io.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -68,7 +69,14 @@ class MatrixParquetFormatTest {
               DataTypes.createStructField("m", OutputRows.FLOAT_MATRIX, false),
               DataTypes.createStructField(
                   "tags", DataTypes.createArrayType(DataTypes.StringType), true),
-              DataTypes.createStructField("n", OutputRows.FLOAT_MATRIX, true)));
+              DataTypes.createStructField("n", OutputRows.FLOAT_MATRIX, true),
+              // Arrays of 4-byte values (the summary statistics' columns), with and without nulls.
+              DataTypes.createStructField(
+                  "f", DataTypes.createArrayType(DataTypes.FloatType, false), true),
+              DataTypes.createStructField(
+                  "k", DataTypes.createArrayType(DataTypes.IntegerType, true), false),
+              DataTypes.createStructField(
+                  "g", DataTypes.createArrayType(DataTypes.FloatType, true), true)));
 
   @BeforeAll
   static void writeBothWays() {
@@ -95,6 +103,17 @@ class MatrixParquetFormatTest {
                   new Object[] {
                     ArraySeq.unsafeWrapArray(new Object[] {(float) id, -0.0f, Float.MIN_VALUE})
                   });
+      // One array longer than a page buffer's first size (64 KB), which must grow for it.
+      int len = id % 10 == 2 ? 0 : id == 13 ? 20_000 : random.nextInt(30);
+      Object[] f = new Object[len];
+      Object[] k = new Object[len];
+      Object[] g = new Object[len];
+      for (int j = 0; j < len; j++) {
+        f[j] = random.nextFloat();
+        // Nulls first, last, in runs, or every value (id % 4 == 1).
+        k[j] = id % 4 == 1 || (id % 4 == 2 && (j == 0 || j % 5 > 2)) ? null : random.nextInt();
+        g[j] = id % 4 == 3 && j == len - 1 ? null : (Object) (float) j;
+      }
       rows.add(
           RowFactory.create(
               id,
@@ -103,7 +122,10 @@ class MatrixParquetFormatTest {
               id % 6 == 0 ? null : new BigDecimal(id).movePointLeft(3),
               ArraySeq.unsafeWrapArray(m),
               id % 9 == 0 ? null : ArraySeq.unsafeWrapArray(new Object[] {"a" + id, "b"}),
-              n));
+              n,
+              id % 8 == 1 ? null : ArraySeq.unsafeWrapArray(f),
+              ArraySeq.unsafeWrapArray(k),
+              id % 7 == 4 ? null : ArraySeq.unsafeWrapArray(g)));
     }
     Dataset<Row> df = session.createDataFrame(rows, SCHEMA).repartition(2);
     bulk = dir.resolve("bulk");
@@ -154,7 +176,7 @@ class MatrixParquetFormatTest {
         Statement st = db.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT id, len(m), flatten(m), amount FROM read_parquet('"
+                "SELECT id, len(m), flatten(m), amount, k, g FROM read_parquet('"
                     + bulk
                     + "/*.parquet') ORDER BY id")) {
       int i = 0;
@@ -168,6 +190,18 @@ class MatrixParquetFormatTest {
         Object[] duck = (Object[]) rs.getArray(3).getArray();
         assertArrayEquals(flat.toArray(), duck, "values of m, id " + row.getLong(0));
         assertEquals(row.getDecimal(3), rs.getBigDecimal(4));
+        assertArrayEquals(
+            row.getList(8).toArray(),
+            (Object[]) rs.getArray(5).getArray(),
+            "k (ints, nulls), id " + row.getLong(0));
+        if (row.isNullAt(9)) {
+          assertNull(rs.getArray(6), "g, id " + row.getLong(0));
+        } else {
+          assertArrayEquals(
+              row.getList(9).toArray(),
+              (Object[]) rs.getArray(6).getArray(),
+              "g (floats, nulls), id " + row.getLong(0));
+        }
       }
       assertEquals(rows.size(), i);
     }
@@ -203,7 +237,10 @@ class MatrixParquetFormatTest {
           for (ColumnChunkMetaData chunk : block.getColumns()) {
             String column = chunk.getPath().toDotString();
             if (column.startsWith("m.")) {
-              assertTrue(reader.readOffsetIndex(chunk).getPageCount() > 1, "pages of m");
+              // A row group of one row (the long arrays' row) has one page of m.
+              assertTrue(
+                  block.getRowCount() == 1 || reader.readOffsetIndex(chunk).getPageCount() > 1,
+                  "pages of m");
               assertFalse(chunk.getStatistics().hasNonNullValue(), "no min/max for matrices");
             }
             if (column.equals("id")) {

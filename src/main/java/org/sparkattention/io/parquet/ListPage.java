@@ -13,18 +13,24 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
- * The page being built for one {@code array<array<float>>} column: repetition and definition levels
- * as RLE runs (a few per matrix row), the floats as PLAIN little-endian values that the caller
- * copies in bulk. Matrices (records, repetition level 0) start pages; the levels follow the file
- * schema's list layout, standard or legacy. A full page goes to the row group's page store with
- * empty statistics (no min/max, as a column written with statistics disabled).
+ * The page being built for one list column of 4-byte values: {@code array<array<float>>} (depth 2,
+ * a matrix per record) or {@code array<float>} / {@code array<int>} (depth 1). Repetition and
+ * definition levels are RLE runs (a few per list of values); the values are PLAIN little-endian,
+ * copied in bulk by the caller. Records start pages; the levels follow the file schema's list
+ * layout, standard or legacy. A full page goes to the row group's page store with empty statistics
+ * (no min/max, as a column written with statistics disabled).
  */
-public final class MatrixPage {
+public final class ListPage {
   private final ColumnDescriptor descriptor;
+  private final int depth;
   private final int maxDef;
   private final int defNull;
   private final int defEmpty;
   private final int defEmptyRow;
+
+  /** The level of a null value: -1 when values are required. */
+  private final int defNullValue;
+
   private final LevelRuns repetition;
   private final LevelRuns definition;
   private byte[] values = new byte[1 << 16];
@@ -32,7 +38,7 @@ public final class MatrixPage {
   private int valueCount;
   private int rowCount;
 
-  public MatrixPage(MessageType fileSchema, String name) {
+  public ListPage(MessageType fileSchema, String name) {
     ColumnDescriptor found = null;
     for (ColumnDescriptor c : fileSchema.getColumns()) {
       if (c.getPath()[0].equals(name)) {
@@ -67,18 +73,28 @@ public final class MatrixPage {
         def++;
       }
     }
-    if (repeatedSeen != 2 || descriptor.getMaxRepetitionLevel() != 2) {
-      throw new IllegalStateException("not a list of lists: " + fileSchema);
+    if (repeatedSeen < 1
+        || repeatedSeen > 2
+        || descriptor.getMaxRepetitionLevel() != repeatedSeen) {
+      throw new IllegalStateException("not a list or a list of lists: " + fileSchema);
     }
+    depth = repeatedSeen;
     maxDef = descriptor.getMaxDefinitionLevel();
     defNull = topOptional ? 0 : -1;
     defEmpty = beforeFirstRepeated;
     defEmptyRow = beforeSecondRepeated;
-    repetition = new LevelRuns(2);
+    defNullValue =
+        fileSchema.getType(path).isRepetition(Type.Repetition.OPTIONAL) ? maxDef - 1 : -1;
+    repetition = new LevelRuns(depth);
     definition = new LevelRuns(maxDef);
   }
 
-  /** A null matrix (a record). */
+  /** 1 for a list of values, 2 for a list of lists. */
+  public int depth() {
+    return depth;
+  }
+
+  /** A null record. */
   public void addNull() {
     if (defNull < 0) {
       throw new IllegalStateException(descriptor + " is required but the row holds null");
@@ -87,25 +103,31 @@ public final class MatrixPage {
     rowCount++;
   }
 
-  /** An empty matrix (a record). */
+  /** An empty list (a record). */
   public void addEmpty() {
     level(0, defEmpty, 1);
     rowCount++;
   }
 
   /**
-   * A matrix row of {@code n} floats: the first of its matrix when {@code first}. Returns the
-   * offset in {@link #values()} where the caller puts its 4n little-endian bytes; after a matrix's
-   * last row, call {@link #endMatrix()}.
+   * {@code n} values of a record: a row of its matrix (depth 2; its first row when {@code first}),
+   * or its values (depth 1; all at once, or a run at a time with {@code first} on the first run).
+   * Returns the offset in {@link #values()} where the caller puts their 4n little-endian bytes;
+   * after a record's last values, call {@link #endRecord()}.
    */
   public int addRow(boolean first, int n) {
+    // Depth 2: a row after the first repeats the matrix (1); depth 1: a run after the first
+    // continues the list (1).
     int rep = first ? 0 : 1;
     if (n == 0) {
+      if (depth == 1) {
+        return valueBytes; // nothing to add to a list of values
+      }
       level(rep, defEmptyRow, 1);
       return valueBytes;
     }
     repetition.add(rep, 1);
-    repetition.add(2, n - 1);
+    repetition.add(depth, n - 1);
     definition.add(maxDef, n);
     valueCount += n;
     int bytes = Math.multiplyExact(n, 4);
@@ -117,13 +139,21 @@ public final class MatrixPage {
     return at;
   }
 
+  /** A null value of a list of values (depth 1), its first when {@code first}. */
+  public void addNullValue(boolean first) {
+    if (depth != 1 || defNullValue < 0) {
+      throw new IllegalStateException(descriptor + " holds no null values");
+    }
+    level(first ? 0 : 1, defNullValue, 1);
+  }
+
   /** The value buffer {@link #addRow} reserved space in; valid until the next addRow. */
   public byte[] values() {
     return values;
   }
 
-  /** Ends a non-empty matrix (a record) begun with {@link #addRow}. */
-  public void endMatrix() {
+  /** Ends a non-empty record begun with {@link #addRow} or {@link #addNullValue}. */
+  public void endRecord() {
     rowCount++;
   }
 

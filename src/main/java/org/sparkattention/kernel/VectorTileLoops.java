@@ -5,11 +5,20 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API implementation of {@link ExpFunctions}; loaded by reflection only when the {@code
+ * The Vector API implementation of {@link TileLoops}; loaded by reflection only when the {@code
  * jdk.incubator.vector} module is present.
  */
-final class VectorExp implements ExpFunctions.Kernel {
+final class VectorTileLoops implements TileLoops.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
+
+  /** 0, 1, .. one vector's lane indices. */
+  private static final double[] LANES = new double[SPECIES.length()];
+
+  static {
+    for (int i = 0; i < LANES.length; i++) {
+      LANES[i] = i;
+    }
+  }
 
   @Override
   public double expShifted(
@@ -30,6 +39,36 @@ final class VectorExp implements ExpFunctions.Kernel {
       sum += p;
     }
     return sum;
+  }
+
+  /** Apart from the exp: its intrinsic is a call, around which live vectors are spilled. */
+  @Override
+  public void moments(
+      double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] moments, int at) {
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    DoubleVector scoreAcc = DoubleVector.zero(SPECIES);
+    DoubleVector distanceAcc = DoubleVector.zero(SPECIES);
+    DoubleVector distance = DoubleVector.fromArray(SPECIES, LANES, 0).add(distance0);
+    for (; i < bound; i += SPECIES.length()) {
+      DoubleVector score = DoubleVector.fromArray(SPECIES, s, sOff + i);
+      DoubleVector weight = DoubleVector.fromArray(SPECIES, p, pOff + i);
+      // A masked score's p is 0, and 0 x -infinity would be NaN.
+      DoubleVector visible =
+          score.blend(0.0, score.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
+      scoreAcc = weight.fma(visible, scoreAcc);
+      distanceAcc = weight.fma(distance.abs(), distanceAcc);
+      distance = distance.add(SPECIES.length());
+    }
+    double scoreSum = scoreAcc.reduceLanes(VectorOperators.ADD);
+    double distanceSum = distanceAcc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      double score = s[sOff + i];
+      scoreSum += score == Double.NEGATIVE_INFINITY ? 0.0 : p[pOff + i] * score;
+      distanceSum += p[pOff + i] * Math.abs(distance0 + i);
+    }
+    moments[at] += scoreSum;
+    moments[at + 1] += distanceSum;
   }
 
   @Override
@@ -63,6 +102,17 @@ final class VectorExp implements ExpFunctions.Kernel {
       m = Math.max(m, a[off + i]);
     }
     return m;
+  }
+
+  @Override
+  public int firstAtLeast(double[] a, int off, int n, double x) {
+    // A plain loop: on Java 17 with 512-bit vectors, a mask's anyTrue cost more than it saved.
+    for (int i = 0; i < n; i++) {
+      if (a[off + i] >= x) {
+        return i;
+      }
+    }
+    return n;
   }
 
   @Override

@@ -1,17 +1,25 @@
 package org.sparkattention.kernel;
 
 /**
- * exp over contiguous runs of a tile, the softmax's hot loop (one exp per query-key pair, as many
- * as the FLOPs of a head-width dot product). Uses the Vector API's lanewise EXP (an intrinsic,
- * about 4x faster than {@link Math#exp} here) when the JVM runs with {@code --add-modules
- * jdk.incubator.vector}, plain {@link Math#exp} otherwise.
+ * The loops over contiguous runs of a score tile: the softmax's exp (one per query-key pair, as
+ * many as the FLOPs of a head-width dot product) and the scans the per-query statistics add to it.
+ * Uses the Vector API (lanewise EXP is an intrinsic, about 4x faster than {@link Math#exp} here)
+ * when the JVM runs with {@code --add-modules jdk.incubator.vector}, plain loops otherwise.
  */
-final class ExpFunctions {
+final class TileLoops {
   private static final Kernel IMPL = choose();
 
   interface Kernel {
     /** dst[dstOff + i] = exp(src[srcOff + i] - shift) for i < n; returns their sum. */
     double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
+
+    /**
+     * Adds {@code sum p_i s_i} to {@code moments[at]} and {@code sum p_i |distance0 + i|} to {@code
+     * moments[at + 1]}, for i < n, with {@code s_i = s[sOff + i]} and {@code p_i = p[pOff + i]}; a
+     * masked score (-infinity, its p is 0) counts as 0.
+     */
+    void moments(
+        double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] moments, int at);
 
     /** dst[dstOff + i] += exp(src[srcOff + i] - shift) for i < n. */
     void expShiftedAdd(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
@@ -19,14 +27,22 @@ final class ExpFunctions {
     /** max of a[off .. off + n), -infinity when empty. */
     double max(double[] a, int off, int n);
 
+    /** The first i < n with {@code a[off + i] >= x}, or n when there is none. */
+    int firstAtLeast(double[] a, int off, int n, double x);
+
     String name();
   }
 
-  private ExpFunctions() {}
+  private TileLoops() {}
 
   static double expShifted(
       double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     return IMPL.expShifted(src, srcOff, dst, dstOff, n, shift);
+  }
+
+  static void moments(
+      double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] moments, int at) {
+    IMPL.moments(s, sOff, p, pOff, n, distance0, moments, at);
   }
 
   static void expShiftedAdd(
@@ -36,6 +52,10 @@ final class ExpFunctions {
 
   static double max(double[] a, int off, int n) {
     return IMPL.max(a, off, n);
+  }
+
+  static int firstAtLeast(double[] a, int off, int n, double x) {
+    return IMPL.firstAtLeast(a, off, n, x);
   }
 
   /** "vector" or "scalar": which implementation this JVM uses. */
@@ -48,17 +68,17 @@ final class ExpFunctions {
         && !Boolean.getBoolean("sparkattention.scalarExp")) {
       try {
         return (Kernel)
-            Class.forName("org.sparkattention.kernel.VectorExp")
+            Class.forName("org.sparkattention.kernel.VectorTileLoops")
                 .getDeclaredConstructor()
                 .newInstance();
       } catch (ReflectiveOperationException | LinkageError e) {
-        // The module is there but unusable: fall back to the scalar loop.
+        // The module is there but unusable: fall back to the scalar loops.
       }
     }
-    return new ScalarExp();
+    return new ScalarTileLoops();
   }
 
-  static final class ScalarExp implements Kernel {
+  static final class ScalarTileLoops implements Kernel {
     @Override
     public double expShifted(
         double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
@@ -69,6 +89,27 @@ final class ExpFunctions {
         sum += p;
       }
       return sum;
+    }
+
+    @Override
+    public void moments(
+        double[] s,
+        int sOff,
+        double[] p,
+        int pOff,
+        int n,
+        int distance0,
+        double[] moments,
+        int at) {
+      double scoreSum = 0;
+      double distanceSum = 0;
+      for (int i = 0; i < n; i++) {
+        double score = s[sOff + i];
+        scoreSum += score == Double.NEGATIVE_INFINITY ? 0.0 : p[pOff + i] * score;
+        distanceSum += p[pOff + i] * Math.abs(distance0 + i);
+      }
+      moments[at] += scoreSum;
+      moments[at + 1] += distanceSum;
     }
 
     @Override
@@ -86,6 +127,16 @@ final class ExpFunctions {
         m = Math.max(m, a[off + i]);
       }
       return m;
+    }
+
+    @Override
+    public int firstAtLeast(double[] a, int off, int n, double x) {
+      for (int i = 0; i < n; i++) {
+        if (a[off + i] >= x) {
+          return i;
+        }
+      }
+      return n;
     }
 
     @Override

@@ -1,0 +1,87 @@
+package org.sparkattention.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Both exp implementations against Math.exp, on lengths that end at a fraction of a vector. */
+class TileLoopsTest {
+  /** Vector EXP is within a few ulps of Math.exp; the sums add such values. */
+  private static final double EXP_RELATIVE = 1e-14;
+
+  @Test
+  void testsRunWithTheVectorImplementation() {
+    // Surefire's argLine adds jdk.incubator.vector: the fast path is what the tests exercise.
+    assertEquals("vector", TileLoops.implementation());
+  }
+
+  @Test
+  void firstAtLeastFindsTheFirstIndexOnly() {
+    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
+    for (int n = 0; n < 23; n++) {
+      double[] a = new double[n + 2];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = i % 3 == 0 ? Double.NEGATIVE_INFINITY : i;
+      }
+      for (TileLoops.Kernel impl : impls) {
+        for (double x = -1; x <= n + 3; x += 0.5) {
+          int expected = 0;
+          while (expected < n && !(a[2 + expected] >= x)) {
+            expected++;
+          }
+          assertEquals(
+              expected, impl.firstAtLeast(a, 2, n, x), impl.name() + " n " + n + " x " + x);
+        }
+        assertEquals(n, impl.firstAtLeast(a, 2, n, Double.POSITIVE_INFINITY), impl.name());
+      }
+    }
+  }
+
+  @Test
+  void vectorAndScalarAgreeWithMathExp() {
+    Random rnd = new Random(17);
+    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
+    for (int n = 0; n < 40; n++) {
+      double[] src = new double[n + 3];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = rnd.nextInt(5) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextGaussian() * 30;
+      }
+      double shift = rnd.nextGaussian();
+      for (TileLoops.Kernel impl : impls) {
+        double[] dst = new double[n + 5];
+        double sum = impl.expShifted(src, 3, dst, 2, n, shift);
+        double expectedSum = 0;
+        double expectedMax = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+          double expected = Math.exp(src[3 + i] - shift);
+          assertEquals(expected, dst[2 + i], expected * EXP_RELATIVE, impl.name() + " exp");
+          expectedSum += expected;
+          expectedMax = Math.max(expectedMax, src[3 + i]);
+        }
+        assertEquals(expectedSum, sum, expectedSum * EXP_RELATIVE, impl.name() + " sum");
+        assertEquals(expectedMax, impl.max(src, 3, n), 0.0, impl.name() + " max");
+
+        // The moments of those weights: sum p s (masked scores as 0) and sum p |d0 + i|.
+        double[] moments = {1.5, -2.5, 7};
+        int distance0 = rnd.nextInt(20) - 10;
+        impl.moments(src, 3, dst, 2, n, distance0, moments, 1);
+        double expectedScores = 0;
+        double expectedDistances = 0;
+        double scale = 0;
+        for (int i = 0; i < n; i++) {
+          double s = src[3 + i];
+          if (s != Double.NEGATIVE_INFINITY) {
+            expectedScores += dst[2 + i] * s;
+            scale += dst[2 + i] * Math.abs(s);
+          }
+          expectedDistances += dst[2 + i] * Math.abs(distance0 + i);
+        }
+        assertEquals(1.5, moments[0], 0.0, impl.name() + " moments before at");
+        assertEquals(-2.5 + expectedScores, moments[1], scale * EXP_RELATIVE + 1e-15, impl.name());
+        assertEquals(
+            7 + expectedDistances, moments[2], (7 + expectedDistances) * EXP_RELATIVE, impl.name());
+      }
+    }
+  }
+}
