@@ -2,6 +2,7 @@
 # JMH benchmark of the attention kernel beside plain dgemm, one thread, reported in GFLOP/s.
 #   jobs/kernel-benchmark.sh                        # L in {128, 1024, 4096}, maps none/heads
 #   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none -p blockSize=64,128,256
+#   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none,summary,topk  # the statistics' cost
 #   jobs/kernel-benchmark.sh --shapes                  # the kernel's dgemm shapes alone, GFLOP/s
 #   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
 #   jobs/kernel-benchmark.sh --write [rows L E rounds] # Parquet writers on float matrices, local[2]
