@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Whole-job benchmark against torch.nn.MultiheadAttention on the same cores, in one run:
 #   jobs/benchmark.sh              # all workloads, then BENCHMARKS.md and BENCHMARKS.png
-#   jobs/benchmark.sh headline     # only the named workloads (headline long short skewed)
+#   jobs/benchmark.sh headline     # only the named workloads (headline headline-1file long short
+#                                  # skewed tiny)
 #   RUNS=5 jobs/benchmark.sh       # runs of the job per workload with maps off (default 3; the
 #                                  # median is reported; maps=mean runs once)
 #   jobs/benchmark.sh headline long short skewed headline-x8
 #                                  # also the headline at 8x the sequences (only when named: it
 #                                  # adds about 15 minutes; maps off only)
 # Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
-# on it (Parquet in, Parquet out; maps off, then maps=mean), times torch (Debian's python3-torch,
-# eval, need_weights=False, float64 and float32, 2 threads, batches of 4) on in-memory tensors of
-# the same shapes, and prints the table and the targets as pass/fail lines.
+# on it (Parquet in, Parquet out; maps off, then maps=mean), times torch at its best (Debian's
+# python3-torch, eval, need_weights=False, float64 and float32, 2 threads, sequences sorted by
+# length in batches of 256 padded with a key_padding_mask, of 4 from L = 1024 on) on in-memory
+# tensors of the same shapes, and prints the table and the targets as pass/fail lines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
@@ -37,7 +39,8 @@ need_apt python3-matplotlib /usr/bin/python3 -c "import matplotlib"
 
 echo "[benchmark] building" >&2
 source jobs/lib.sh
-mvn_quiet -DskipTests package test-compile dependency:build-classpath \
+# -Pbench: the dgemm baseline is one of the benchmark classes.
+mvn_quiet -Pbench -DskipTests package test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # The launcher records its class-data archive in the first run of a build: not a timed one.
 jobs/attention.sh --config conf/attention.properties --output "$BENCH/warm-up/out" \
@@ -45,12 +48,16 @@ jobs/attention.sh --config conf/attention.properties --output "$BENCH/warm-up/ou
 flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
 export OPENBLAS_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1
 
-# name | generate.sh arguments | heads | maps modes | run without being named
+# name | generate.sh arguments | heads | maps modes | run without being named | driver heap
 WORKLOADS=(
   "headline|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none mean|yes"
+  # The headline as DuckDB, pyarrow or Polars write a small table: one file, one row group.
+  "headline-1file|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 1 --row-group-mb 1024|8|none|yes"
   "long|--sequences 8 --min-len 4096 --max-len 4096 --embed-dim 256 --files 4|8|none mean|yes"
   "short|--sequences 20000 --min-len 8 --max-len 64 --embed-dim 256 --files 8|8|none mean|yes"
   "skewed|--sequences 3000 --min-len 16 --max-len 128 --long-sequences 6 --long-len 3072 --embed-dim 256 --files 8|8|none mean|yes"
+  # Ten million one- or two-token rows in one file, with a 512 MB driver: the per-row costs.
+  "tiny|--sequences 10000000 --min-len 1 --max-len 2 --embed-dim 4 --files 1|1|none|yes|512m"
   # The headline's shapes with Spark's fixed costs (start, planning) spread over 8x the work.
   "headline-x8|--sequences 1536 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none|no"
 )
@@ -64,7 +71,8 @@ dd if=/dev/zero of="$BENCH/dd.tmp" bs=1M count=512 conv=fdatasync 2>&1 | tail -1
 rm -f "$BENCH/dd.tmp"
 
 for w in "${WORKLOADS[@]}"; do
-  IFS='|' read -r name genargs heads mapmodes default <<<"$w"
+  IFS='|' read -r name genargs heads mapmodes default driver_memory <<<"$w"
+  embed_dim=$(sed -n 's/.*--embed-dim \([0-9]*\).*/\1/p' <<<"$genargs")
   if [ "${#selected[@]}" -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then continue; fi
   if [ "${#selected[@]}" -eq 0 ] && [ "$default" != yes ]; then continue; fi
   data="$BENCH/data/$name"
@@ -84,7 +92,8 @@ for w in "${WORKLOADS[@]}"; do
       if [ "$maps" != none ]; then mapargs=(--maps "$maps" --maps.output "$out-maps"); fi
       echo "[benchmark] job $name maps=$maps, run $run of $runs" >&2
       start=$(date +%s.%N)
-      SPARK_MASTER="local[2]" jobs/attention.sh --input "$data/input" --weights "$data/weights.safetensors" \
+      SPARK_MASTER="local[2]" SPARK_DRIVER_MEMORY="${driver_memory:-${SPARK_DRIVER_MEMORY:-}}" \
+        jobs/attention.sh --input "$data/input" --weights "$data/weights.safetensors" \
         --heads "$heads" --output "$out" "${mapargs[@]}" >"$BENCH/results/$name.$maps.stdout" \
         2>"$BENCH/results/$name.$maps.stderr"
       end=$(date +%s.%N)
@@ -102,8 +111,9 @@ PY
     done
   done
   echo "[benchmark] torch $name" >&2
-  /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file "$data/lengths.txt" --embed-dim 256 \
-    --heads "$heads" --threads 2 --batch 4 >"$BENCH/results/$name.torch.jsonl"
+  /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file "$data/lengths.txt" \
+    --embed-dim "$embed_dim" --heads "$heads" --threads 2 --batch 256 --long-batch 4 \
+    --long-from 1024 >"$BENCH/results/$name.torch.jsonl"
 done
 
 /usr/bin/python3 jobs/bench/report.py "$BENCH/results" "$ROOT/BENCHMARKS.md" "$ROOT/BENCHMARKS.png" \

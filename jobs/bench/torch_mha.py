@@ -3,9 +3,10 @@
 same shapes as a benchmark workload; prints one JSON line per dtype.
 
     /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file L.txt --embed-dim 256 --heads 8 \
-        --threads 2 --batch 4 --dtypes float64,float32
+        --threads 2 --batch 256 --long-batch 4 --long-from 1024 --dtypes float64,float32
 
-Sequences are sorted by length and batched 4 at a time; a batch is padded to its longest
+Torch at its best: sequences sorted by length, batched --batch at a time (--long-batch from
+length --long-from on, where a batch's L x L scores are large); a batch is padded to its longest
 sequence with a key_padding_mask (that is how variable lengths reach PyTorch). GFLOP/s count the
 real (unpadded) work with the job's own formula, so the two are comparable.
 """
@@ -27,7 +28,9 @@ def main():
     ap.add_argument("--embed-dim", type=int, default=256)
     ap.add_argument("--heads", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--long-batch", type=int, default=4)
+    ap.add_argument("--long-from", type=int, default=1024)
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
@@ -40,15 +43,16 @@ def main():
         torch.manual_seed(0)
         mha = nn.MultiheadAttention(a.embed_dim, a.heads, batch_first=True, dtype=dtype).eval()
         batches = []
-        for i in range(0, len(lengths), a.batch):
-            ls = lengths[i:i + a.batch]
-            longest = max(ls)
+        i = 0
+        while i < len(lengths):
+            size = a.long_batch if lengths[i] >= a.long_from else a.batch
+            ls = lengths[i:i + size]
+            i += len(ls)
+            longest = ls[-1]  # sorted
             x = torch.randn(len(ls), longest, a.embed_dim, dtype=dtype)
             mask = None
-            if min(ls) != longest:
-                mask = torch.zeros(len(ls), longest, dtype=torch.bool)
-                for j, l in enumerate(ls):
-                    mask[j, l:] = True
+            if ls[0] != longest:
+                mask = torch.arange(longest)[None, :] >= torch.tensor(ls)[:, None]
             batches.append((x, mask))
         mha(batches[0][0], batches[0][0], batches[0][0], key_padding_mask=batches[0][1],
             need_weights=False)  # warm-up
@@ -63,7 +67,8 @@ def main():
         print(json.dumps({
             "dtype": name, "sequences": len(lengths), "seconds": median,
             "gflops_per_second": total_flops / median / 1e9, "threads": a.threads,
-            "batch": a.batch, "torch": torch.__version__, "repeats": a.repeats}))
+            "batch": a.batch, "long_batch": a.long_batch, "long_from": a.long_from,
+            "torch": torch.__version__, "repeats": a.repeats}))
 
 
 if __name__ == "__main__":

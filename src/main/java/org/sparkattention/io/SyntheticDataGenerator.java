@@ -7,6 +7,8 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -38,8 +40,22 @@ public final class SyntheticDataGenerator {
       int longLen,
       int embedDim,
       long seed,
-      int files)
+      int files,
+      int rowGroupMb)
       implements java.io.Serializable {
+    /** Spark's row-group size (parquet.block.size, 128 MB). */
+    public Spec(
+        int sequences,
+        int minLen,
+        int maxLen,
+        int longSequences,
+        int longLen,
+        int embedDim,
+        long seed,
+        int files) {
+      this(sequences, minLen, maxLen, longSequences, longLen, embedDim, seed, files, 0);
+    }
+
     /** Long sequences are spread evenly through the ids, so input files are skewed as in life. */
     boolean isLong(int id) {
       if (longSequences == 0) {
@@ -65,6 +81,9 @@ public final class SyntheticDataGenerator {
         --embed-dim E         embedding dimension (default 64)
         --seed S              random seed: the same seed gives the same data (default 7)
         --files F             Parquet files to write, 0 for Spark's choice (default 0)
+        --row-group-mb M      row-group size in MiB, 0 for Spark's 128 (default 0); a size
+                              above the file's makes one row group per file, as DuckDB,
+                              pyarrow and Polars write a small table
         --help                this text
       """;
 
@@ -82,6 +101,7 @@ public final class SyntheticDataGenerator {
     int embedDim = 64;
     long seed = 7;
     int files = 0;
+    int rowGroupMb = 0;
     if (args.length % 2 != 0) {
       usage("option " + args[args.length - 1] + " has no value");
     }
@@ -97,6 +117,7 @@ public final class SyntheticDataGenerator {
         case "--embed-dim" -> embedDim = number(args[i], v);
         case "--seed" -> seed = number(args[i], v);
         case "--files" -> files = number(args[i], v);
+        case "--row-group-mb" -> rowGroupMb = number(args[i], v);
         default -> usage("unknown option " + args[i]);
       }
     }
@@ -106,7 +127,8 @@ public final class SyntheticDataGenerator {
     SparkSession spark = SparkSession.builder().appName("spark-attention-generate").getOrCreate();
     try {
       Spec spec =
-          new Spec(sequences, minLen, maxLen, longSequences, longLen, embedDim, seed, files);
+          new Spec(
+              sequences, minLen, maxLen, longSequences, longLen, embedDim, seed, files, rowGroupMb);
       write(spark, spec, out);
       System.out.printf(
           "wrote %d sequences (lengths %d..%d, %d of length %d), E = %d, to %s/input and"
@@ -167,10 +189,14 @@ public final class SyntheticDataGenerator {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    SparkInternals.createDataFrame(spark, rows.rdd(), schema())
-        .write()
-        .mode(SaveMode.Overwrite)
-        .parquet(Path.of(dir, "input").toString());
+    DataFrameWriter<Row> writer =
+        SparkInternals.createDataFrame(spark, rows.rdd(), schema())
+            .write()
+            .mode(SaveMode.Overwrite);
+    if (spec.rowGroupMb() > 0) {
+      writer = writer.option("parquet.block.size", spec.rowGroupMb() * (1L << 20));
+    }
+    writer.parquet(Path.of(dir, "input").toString());
   }
 
   /** Sequence {@code id}'s length: the first draw of its own random stream. */
