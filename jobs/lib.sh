@@ -118,6 +118,9 @@ submit() {
   local memory=()
   if [ -n "${SPARK_DRIVER_MEMORY:-}" ]; then
     memory=(--driver-memory "$SPARK_DRIVER_MEMORY")
+  else
+    # Set but empty, Spark's own reading of it fails: "Driver memory must be a positive number".
+    unset SPARK_DRIVER_MEMORY
   fi
   if [ -n "${SPARK_HOME:-}" ]; then
     # shellcheck disable=SC2086
