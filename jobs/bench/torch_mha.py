@@ -45,8 +45,10 @@ def main():
         batches = []
         i = 0
         while i < len(lengths):
-            size = a.long_batch if lengths[i] >= a.long_from else a.batch
-            ls = lengths[i:i + size]
+            long = lengths[i] >= a.long_from
+            ls = lengths[i:i + (a.long_batch if long else a.batch)]
+            if not long:  # a batch of short sequences stops before the first long one
+                ls = [l for l in ls if l < a.long_from]
             i += len(ls)
             longest = ls[-1]  # sorted
             x = torch.randn(len(ls), longest, a.embed_dim, dtype=dtype)
