@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorTileLoops implements TileLoops.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
 
+  /** For what is left after the last whole vector, and where vectors do not pay. */
+  private static final TileLoops.ScalarTileLoops SCALAR = new TileLoops.ScalarTileLoops();
+
   /** 0, 1, .. one vector's lane indices. */
   private static final double[] LANES = new double[SPECIES.length()];
 
@@ -60,15 +63,9 @@ final class VectorTileLoops implements TileLoops.Kernel {
       distanceAcc = weight.fma(distance.abs(), distanceAcc);
       distance = distance.add(SPECIES.length());
     }
-    double scoreSum = scoreAcc.reduceLanes(VectorOperators.ADD);
-    double distanceSum = distanceAcc.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
-      double score = s[sOff + i];
-      scoreSum += score == Double.NEGATIVE_INFINITY ? 0.0 : p[pOff + i] * score;
-      distanceSum += p[pOff + i] * Math.abs(distance0 + i);
-    }
-    moments[at] += scoreSum;
-    moments[at + 1] += distanceSum;
+    moments[at] += scoreAcc.reduceLanes(VectorOperators.ADD);
+    moments[at + 1] += distanceAcc.reduceLanes(VectorOperators.ADD);
+    SCALAR.moments(s, sOff + i, p, pOff + i, n - i, distance0 + i, moments, at);
   }
 
   @Override
@@ -106,13 +103,8 @@ final class VectorTileLoops implements TileLoops.Kernel {
 
   @Override
   public int firstAtLeast(double[] a, int off, int n, double x) {
-    // A plain loop: on Java 17 with 512-bit vectors, a mask's anyTrue cost more than it saved.
-    for (int i = 0; i < n; i++) {
-      if (a[off + i] >= x) {
-        return i;
-      }
-    }
-    return n;
+    // The plain loop: on Java 17 with 512-bit vectors, a mask's anyTrue made top-k slower.
+    return SCALAR.firstAtLeast(a, off, n, x);
   }
 
   @Override
