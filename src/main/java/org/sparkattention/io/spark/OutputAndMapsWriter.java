@@ -109,12 +109,11 @@ final class OutputAndMapsWriter extends OutputWriter {
   /** One of the two files: its writer, and where its columns are in the combined rows. */
   private static final class Part {
     final OutputWriter writer;
-    final int[] sourceOrdinals;
     final SparkRows columns;
 
     Part(String path, StructType combined, StructType schema, TaskAttemptContext context) {
       String[] names = schema.fieldNames();
-      sourceOrdinals = new int[names.length];
+      int[] sourceOrdinals = new int[names.length];
       for (int i = 0; i < names.length; i++) {
         sourceOrdinals[i] = combined.fieldIndex(names[i]);
       }
