@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -47,11 +48,17 @@ public final class OutputRows implements Serializable {
   public static final String KEY = "key";
   public static final String WEIGHT = "weight";
 
-  private static final org.apache.spark.sql.types.DataType FLOATS =
-      DataTypes.createArrayType(DataTypes.FloatType, false);
+  /**
+   * The maps=topk columns that {@link #computedSchema} holds as arrays, one element per key of a
+   * (sequence, head): one computed row per head, not per key, goes through Spark's row machinery.
+   * The map dataset has them as single values, one row per element.
+   */
+  public static final List<String> PER_KEY = List.of(QUERY, RANK, KEY, WEIGHT);
+
+  private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType, false);
 
   /** {@code array<array<float>>}: one row of values per token. */
-  public static final org.apache.spark.sql.types.DataType FLOAT_MATRIX =
+  public static final DataType FLOAT_MATRIX =
       DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   private final InputLayout layout;
@@ -122,7 +129,11 @@ public final class OutputRows implements Serializable {
     added.add(DataTypes.createStructField(OUTPUT, FLOAT_MATRIX, true));
     if (maps) {
       for (StructField f : mapFields(this.maps)) {
-        added.add(DataTypes.createStructField(f.name(), f.dataType(), true));
+        DataType type =
+            PER_KEY.contains(f.name())
+                ? DataTypes.createArrayType(f.dataType(), false)
+                : f.dataType();
+        added.add(DataTypes.createStructField(f.name(), type, true));
       }
     }
     if (badRows) {
@@ -240,10 +251,30 @@ public final class OutputRows implements Serializable {
     return computed(carried, null, values, null, true, badRows);
   }
 
-  /** A maps=topk row of {@link #computedSchema}: one key of one query of head {@code h}. */
-  public InternalRow topKey(
-      Object[] carried, int h, int query, int rank, int key, float weight, boolean badRows) {
-    return computed(carried, null, new Object[] {h, query, rank, key, weight}, null, true, badRows);
+  /**
+   * A maps=topk row of {@link #computedSchema}: the first {@code n} kept keys of head {@code h}, by
+   * query and rank; the map dataset has one row per key (the writer expands it, see {@link
+   * #PER_KEY}).
+   */
+  public InternalRow topKeys(
+      Object[] carried,
+      int h,
+      int[] query,
+      int[] rank,
+      int[] key,
+      float[] weight,
+      int n,
+      boolean badRows) {
+    Object[] values = {h, ints(query, n), ints(rank, n), ints(key, n), floats(weight, n)};
+    return computed(carried, null, values, null, true, badRows);
+  }
+
+  private static UnsafeArrayData ints(int[] values, int n) {
+    return UnsafeArrayData.fromPrimitiveArray(values, Platform.INT_ARRAY_OFFSET, n, 4);
+  }
+
+  private static UnsafeArrayData floats(float[] values, int n) {
+    return UnsafeArrayData.fromPrimitiveArray(values, Platform.FLOAT_ARRAY_OFFSET, n, 4);
   }
 
   /** A bad row of {@link #computedSchema}: only the carried columns and {@code reason}. */

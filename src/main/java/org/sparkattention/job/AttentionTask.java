@@ -100,11 +100,16 @@ final class AttentionTask
     private final QueryStatistics stats =
         new QueryStatistics(mapMode == MapsSetting.TOPK ? topK : 0);
 
-    // The next map row of the current sequence: head (an index into mapHeads), query and rank.
+    /** The next map row of the current sequence: its head, an index into mapHeads. */
     private int nextHead;
-    private int nextQuery;
-    private int nextRank;
+
     private int sequences;
+
+    // With maps=topk, one head's kept keys by query and rank, reused (the rows copy them).
+    private int[] topQuery = new int[0];
+    private int[] topRank = new int[0];
+    private int[] topKey = new int[0];
+    private float[] topWeight = new float[0];
 
     SequenceRows(
         Iterator<InternalRow> rows,
@@ -183,11 +188,6 @@ final class AttentionTask
         currentQueryLen = codec.queryLen(row);
         currentKeyLen = codec.keyLen(row);
         nextHead = 0;
-        nextQuery = 0;
-        nextRank = 0;
-        if (mapMode == MapsSetting.TOPK && !topKeyAhead()) {
-          current = null; // no query saw a key
-        }
       }
       return encoded;
     }
@@ -195,28 +195,34 @@ final class AttentionTask
     private InternalRow nextMap() {
       long t0 = System.nanoTime();
       int queryLen = currentQueryLen;
-      InternalRow row =
-          switch (mapMode) {
-            case MEAN -> meanRow(queryLen);
-            case HEADS -> headRow(queryLen);
-            case SUMMARY ->
-                outputRows.summary(current, mapHeads[nextHead++], stats, queryLen, quarantine);
-            case TOPK -> topKeyRow();
-            case NONE -> throw new IllegalStateException("no maps");
-          };
+      long datasetRows = 1;
+      InternalRow row;
+      switch (mapMode) {
+        case MEAN -> row = meanRow(queryLen);
+        case HEADS -> row = headRow(queryLen);
+        case SUMMARY ->
+            row = outputRows.summary(current, mapHeads[nextHead++], stats, queryLen, quarantine);
+        case TOPK -> {
+          datasetRows = collectTopKeys(mapHeads[nextHead], queryLen);
+          row =
+              outputRows.topKeys(
+                  current,
+                  mapHeads[nextHead++],
+                  topQuery,
+                  topRank,
+                  topKey,
+                  topWeight,
+                  (int) datasetRows,
+                  quarantine);
+        }
+        default -> throw new IllegalStateException("no maps");
+      }
       long nanos = System.nanoTime() - t0;
       // Only a head's map is computed here (a second pass over its keys); the other kinds come
       // from the forward pass, and making their rows is encoding.
       boolean computed = mapMode == MapsSetting.HEADS;
-      metrics.mapRow(computed ? nanos : 0, computed ? 0 : nanos);
-      boolean more =
-          switch (mapMode) {
-            case MEAN -> false;
-            case HEADS, SUMMARY -> nextHead < mapHeads.length;
-            case TOPK -> topKeyAhead();
-            case NONE -> false;
-          };
-      if (!more) {
+      metrics.mapRows(datasetRows, computed ? nanos : 0, computed ? 0 : nanos);
+      if (mapMode == MapsSetting.MEAN || nextHead == mapHeads.length) {
         current = null;
       }
       return row;
@@ -237,36 +243,29 @@ final class AttentionTask
       return outputRows.map(current, h, map, queryLen, keyCount, quarantine);
     }
 
-    /** The top key at the cursor; the cursor moves on by one rank. */
-    private InternalRow topKeyRow() {
-      int h = mapHeads[nextHead];
-      InternalRow row =
-          outputRows.topKey(
-              current,
-              h,
-              nextQuery,
-              nextRank,
-              stats.topKey(h, nextQuery, nextRank),
-              (float) stats.topWeight(h, nextQuery, nextRank),
-              quarantine);
-      nextRank++;
-      return row;
-    }
-
-    /** Moves the cursor to the next kept key (skipping queries that saw none); false at the end. */
-    private boolean topKeyAhead() {
-      int queryLen = currentQueryLen;
-      while (nextHead < mapHeads.length) {
-        if (nextRank < stats.topCount(mapHeads[nextHead], nextQuery)) {
-          return true;
-        }
-        nextRank = 0;
-        if (++nextQuery == queryLen) {
-          nextQuery = 0;
-          nextHead++;
+    /**
+     * Head h's kept keys into the top-key buffers, by query then rank (a query that saw no key has
+     * none); returns how many.
+     */
+    private int collectTopKeys(int h, int queryLen) {
+      int most = queryLen * stats.topK();
+      if (topKey.length < most) {
+        topQuery = new int[most];
+        topRank = new int[most];
+        topKey = new int[most];
+        topWeight = new float[most];
+      }
+      int n = 0;
+      for (int q = 0; q < queryLen; q++) {
+        int kept = stats.topCount(h, q);
+        for (int r = 0; r < kept; r++, n++) {
+          topQuery[n] = q;
+          topRank[n] = r;
+          topKey[n] = stats.topKey(h, q, r);
+          topWeight[n] = (float) stats.topWeight(h, q, r);
         }
       }
-      return false;
+      return n;
     }
   }
 

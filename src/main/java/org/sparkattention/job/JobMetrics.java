@@ -41,8 +41,9 @@ final class JobMetrics implements Serializable {
     encodeNanos.add(encode);
   }
 
-  void mapRow(long compute, long encode) {
-    mapRows.add(1);
+  /** Map rows of the map dataset made at once (a top-k row holds a head's keys). */
+  void mapRows(long rows, long compute, long encode) {
+    mapRows.add(rows);
     computeNanos.add(compute);
     encodeNanos.add(encode);
   }

@@ -72,8 +72,18 @@ public class MatrixParquetFormat extends ParquetFileFormat {
    * two).
    */
   static OutputWriter newWriter(String path, StructType schema, TaskAttemptContext context) {
+    return newWriter(path, schema, new int[0], context);
+  }
+
+  /**
+   * As {@link #newWriter(String, StructType, TaskAttemptContext)}; the bulk writer takes rows whose
+   * columns at {@code perElement} are arrays of their type, one file row per element (Spark's
+   * writer takes one row per element).
+   */
+  static OutputWriter newWriter(
+      String path, StructType schema, int[] perElement, TaskAttemptContext context) {
     if (MatrixParquetWriter.handles(schema, context.getConfiguration())) {
-      return new MatrixParquetWriter(path, schema, context.getConfiguration());
+      return new MatrixParquetWriter(path, schema, perElement, context.getConfiguration());
     }
     Configuration conf = new Configuration(context.getConfiguration());
     ParquetWriteSupport.setSchema(schema, conf);

@@ -5,12 +5,16 @@ import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory.BytesInputCompressor;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -23,6 +27,7 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -74,6 +79,14 @@ final class MatrixParquetWriter extends OutputWriter {
   private final int[] listOrdinals;
   private final ListPage[] lists;
 
+  // Columns taken as arrays, one file row per element (see the constructor); null for none.
+  private final int[] elementOrdinals;
+  private final MessageType elementSchema;
+  private final ColumnDescriptor[] elementColumns;
+  private final boolean[] floatElements;
+  private ColumnWriteStore elementStore;
+  private ColumnWriter[] elementWriters;
+
   /** Per list column: whether its values are ints (else floats). */
   private final boolean[] intLists;
 
@@ -97,6 +110,16 @@ final class MatrixParquetWriter extends OutputWriter {
   }
 
   MatrixParquetWriter(String path, StructType schema, Configuration conf) {
+    this(path, schema, new int[0], conf);
+  }
+
+  /**
+   * A writer whose rows hold, at {@code perElement}, arrays of those columns' types (int or float):
+   * each such row is one file row per element, its other columns repeated (the long-format top-k
+   * maps: one row per key, made a head at a time). The elements go to Parquet's column writers
+   * directly (encodings and statistics as Spark's writer makes them), not through a row each.
+   */
+  MatrixParquetWriter(String path, StructType schema, int[] perElement, Configuration conf) {
     this.path = path;
     try {
       // Spark's write support, given the whole schema, says what Spark's writer would put in
@@ -111,8 +134,22 @@ final class MatrixParquetWriter extends OutputWriter {
       List<Integer> otherOrds = new ArrayList<>();
       List<Integer> listOrds = new ArrayList<>();
       StructField[] fields = schema.fields();
+      Set<Integer> elements = new HashSet<>();
+      for (int i : perElement) {
+        elements.add(i);
+      }
       for (int i = 0; i < fields.length; i++) {
-        if (isListOf4ByteValues(fields[i].dataType())) {
+        if (elements.contains(i)) {
+          DataType type = fields[i].dataType();
+          if (type != DataTypes.IntegerType && type != DataTypes.FloatType) {
+            throw new IllegalArgumentException(
+                "column "
+                    + fields[i].name()
+                    + " is "
+                    + type
+                    + ": one row per element takes ints and floats");
+          }
+        } else if (isListOf4ByteValues(fields[i].dataType())) {
           listOrds.add(i);
         } else {
           others.add(fields[i]);
@@ -122,6 +159,21 @@ final class MatrixParquetWriter extends OutputWriter {
       otherOrdinals = otherOrds.stream().mapToInt(Integer::intValue).toArray();
       otherValues = new SparkRows(schema, otherOrdinals);
       listOrdinals = listOrds.stream().mapToInt(Integer::intValue).toArray();
+      if (perElement.length > 0 && !listOrds.isEmpty()) {
+        throw new IllegalArgumentException("rows of one row per element hold no matrices");
+      }
+      elementOrdinals = perElement.clone();
+      elementColumns = new ColumnDescriptor[perElement.length];
+      floatElements = new boolean[perElement.length];
+      List<Type> elementTypes = new ArrayList<>();
+      for (int c = 0; c < perElement.length; c++) {
+        String name = fields[perElement[c]].name();
+        elementTypes.add(fileSchema.getType(name));
+        elementColumns[c] = fileSchema.getColumnDescription(new String[] {name});
+        floatElements[c] = fields[perElement[c]].dataType() == DataTypes.FloatType;
+      }
+      elementSchema =
+          elementTypes.isEmpty() ? null : new MessageType(fileSchema.getName(), elementTypes);
       if (others.isEmpty()) {
         otherSchema = null;
         otherSupport = null;
@@ -182,6 +234,15 @@ final class MatrixParquetWriter extends OutputWriter {
           new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
       otherSupport.prepareForWrite(otherConsumer);
     }
+    if (elementSchema != null) {
+      elementStore =
+          props.newColumnWriteStore(
+              elementSchema, pages::getPageWriter, pages::getBloomFilterWriter);
+      elementWriters = new ColumnWriter[elementColumns.length];
+      for (int c = 0; c < elementColumns.length; c++) {
+        elementWriters[c] = elementStore.getColumnWriter(elementColumns[c]);
+      }
+    }
     rowsInGroup = 0;
     nextSizeCheck = 1;
   }
@@ -189,6 +250,10 @@ final class MatrixParquetWriter extends OutputWriter {
   @Override
   public void write(InternalRow row) {
     try {
+      if (elementSchema != null) {
+        writeElements(row);
+        return;
+      }
       if (otherSupport != null) {
         otherSupport.write(new GenericInternalRow(otherValues.values(row)));
       }
@@ -205,17 +270,58 @@ final class MatrixParquetWriter extends OutputWriter {
           column.writePage(pages);
         }
       }
-      rowsInGroup++;
-      if (rowsInGroup >= rowGroupRows || (rowsInGroup >= nextSizeCheck && groupFull())) {
-        endRowGroup();
-        startRowGroup();
-      }
+      rowWritten();
     } catch (IOException e) {
       failed = true;
       throw new UncheckedIOException("cannot write Parquet file " + path, e);
     } catch (RuntimeException | Error e) {
       failed = true;
       throw e;
+    }
+  }
+
+  /** One file row per element of the row's arrays, its other columns repeated. */
+  private void writeElements(InternalRow row) throws IOException {
+    ArrayData[] arrays = new ArrayData[elementOrdinals.length];
+    for (int c = 0; c < arrays.length; c++) {
+      arrays[c] = row.getArray(elementOrdinals[c]);
+      if (arrays[c].numElements() != arrays[0].numElements()) {
+        throw new IllegalArgumentException(
+            "arrays of one row per element differ in length: "
+                + arrays[0].numElements()
+                + " and "
+                + arrays[c].numElements());
+      }
+    }
+    GenericInternalRow others =
+        otherSupport == null ? null : new GenericInternalRow(otherValues.values(row));
+    int n = arrays.length == 0 ? 0 : arrays[0].numElements();
+    for (int i = 0; i < n; i++) {
+      if (others != null) {
+        otherSupport.write(others);
+      }
+      for (int c = 0; c < arrays.length; c++) {
+        ColumnWriter w = elementWriters[c];
+        int defined = elementColumns[c].getMaxDefinitionLevel();
+        if (arrays[c].isNullAt(i)) {
+          w.writeNull(0, defined - 1);
+        } else if (floatElements[c]) {
+          w.write(arrays[c].getFloat(i), 0, defined);
+        } else {
+          w.write(arrays[c].getInt(i), 0, defined);
+        }
+      }
+      elementStore.endRecord();
+      rowWritten();
+    }
+  }
+
+  /** Counts a file row; ends the row group when it is full. */
+  private void rowWritten() throws IOException {
+    rowsInGroup++;
+    if (rowsInGroup >= rowGroupRows || (rowsInGroup >= nextSizeCheck && groupFull())) {
+      endRowGroup();
+      startRowGroup();
     }
   }
 
@@ -321,6 +427,9 @@ final class MatrixParquetWriter extends OutputWriter {
 
   private long bufferedBytes() {
     long bytes = otherColumns == null ? 0 : otherColumns.getBufferedSize();
+    if (elementStore != null) {
+      bytes += elementStore.getBufferedSize();
+    }
     for (ListPage column : lists) {
       bytes += column.bufferedBytes(pages);
     }
@@ -336,6 +445,9 @@ final class MatrixParquetWriter extends OutputWriter {
         otherConsumer.flush();
         otherColumns.flush();
       }
+      if (elementStore != null) {
+        elementStore.flush();
+      }
       for (ListPage column : lists) {
         column.writePage(pages);
       }
@@ -345,6 +457,9 @@ final class MatrixParquetWriter extends OutputWriter {
     } finally {
       if (otherColumns != null) {
         otherColumns.close();
+      }
+      if (elementStore != null) {
+        elementStore.close();
       }
       pages.close();
     }

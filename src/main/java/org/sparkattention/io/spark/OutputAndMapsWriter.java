@@ -1,12 +1,16 @@
 package org.sparkattention.io.spark;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SparkRows;
@@ -106,24 +110,56 @@ final class OutputAndMapsWriter extends OutputWriter {
     return path;
   }
 
-  /** One of the two files: its writer, and where its columns are in the combined rows. */
+  /** One of the files: its writer, and where its columns are in the combined rows. */
   private static final class Part {
     final OutputWriter writer;
     final SparkRows columns;
 
+    /**
+     * Positions of the columns that this file has as single values and the combined rows as arrays
+     * ({@link OutputRows#PER_KEY}): a combined row is one file row per element.
+     */
+    final int[] perElement;
+
+    final DataType[] elementTypes;
+
     Part(String path, StructType combined, StructType schema, TaskAttemptContext context) {
       String[] names = schema.fieldNames();
       int[] sourceOrdinals = new int[names.length];
+      List<Integer> expanded = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
         sourceOrdinals[i] = combined.fieldIndex(names[i]);
+        DataType own = schema.fields()[i].dataType();
+        if (combined.fields()[sourceOrdinals[i]].dataType() instanceof ArrayType a
+            && a.elementType().equals(own)
+            && !(own instanceof ArrayType)) {
+          expanded.add(i);
+        }
       }
       columns = new SparkRows(combined, sourceOrdinals);
-      writer = MatrixParquetFormat.newWriter(path, schema, context);
+      perElement = expanded.stream().mapToInt(Integer::intValue).toArray();
+      elementTypes = new DataType[perElement.length];
+      for (int c = 0; c < perElement.length; c++) {
+        elementTypes[c] = schema.fields()[perElement[c]].dataType();
+      }
+      writer = MatrixParquetFormat.newWriter(path, schema, perElement, context);
     }
 
     /** The row's columns of this file, by reference (no values are copied). */
     void write(InternalRow row) {
-      writer.write(new GenericInternalRow(columns.values(row)));
+      Object[] values = columns.values(row);
+      if (perElement.length == 0 || writer instanceof MatrixParquetWriter) {
+        writer.write(new GenericInternalRow(values)); // the bulk writer expands arrays itself
+        return;
+      }
+      int n = ((ArrayData) values[perElement[0]]).numElements();
+      for (int i = 0; i < n; i++) {
+        Object[] one = values.clone();
+        for (int c = 0; c < perElement.length; c++) {
+          one[perElement[c]] = ((ArrayData) values[perElement[c]]).get(i, elementTypes[c]);
+        }
+        writer.write(new GenericInternalRow(one));
+      }
     }
   }
 }

@@ -377,6 +377,143 @@ class MatrixParquetFormatTest {
     assertEquals(60, mapRows.filter("head = 1 and weights[0][0] = cast(id as float)").count());
   }
 
+  /**
+   * maps=topk: a computed map row holds one (sequence, head)'s keys as arrays; its map file has one
+   * row per key, with Parquet's encodings and statistics, whether the bulk writer expands it (row
+   * groups cut in the middle of a head's keys) or Spark's writer does (Parquet encryption on).
+   */
+  @Test
+  void topKeyRowsBecomeOneFileRowPerKey() throws Exception {
+    SparkSession session = SparkTestSession.get();
+    StructType input =
+        DataTypes.createStructType(
+            List.of(
+                DataTypes.createStructField("id", DataTypes.LongType, false),
+                DataTypes.createStructField("x", OutputRows.FLOAT_MATRIX, false)));
+    OutputRows outputRows =
+        new OutputRows(
+            InputLayout.resolve(
+                input, "id", "x", "query", "key", "value", "key_padding_mask", List.of(), 2, 2, 2),
+            MapsSetting.TOPK);
+    StructType both = outputRows.computedSchema(true, false);
+    List<String> mapColumns = outputRows.mapColumns();
+    assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both, mapColumns));
+
+    List<Row> written = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    Object m =
+        ArraySeq.unsafeWrapArray(new Object[] {ArraySeq.unsafeWrapArray(new Object[] {1f, 2f})});
+    for (long id = 0; id < 300; id++) {
+      written.add(RowFactory.create(id, m, null, null, null, null, null));
+      for (int head = 0; head < 2; head++) {
+        int n = (int) ((id * 7 + head) % 11); // 0 to 10 keys, 0 for some heads
+        Object[] query = new Object[n];
+        Object[] rank = new Object[n];
+        Object[] key = new Object[n];
+        Object[] weight = new Object[n];
+        for (int j = 0; j < n; j++) {
+          query[j] = j / 3;
+          rank[j] = j % 3;
+          key[j] = (int) id + j;
+          weight[j] = j / 16f;
+          expected.add(
+              id + "," + head + "," + query[j] + "," + rank[j] + "," + key[j] + "," + weight[j]);
+        }
+        written.add(
+            RowFactory.create(
+                id,
+                null,
+                head,
+                ArraySeq.unsafeWrapArray(query),
+                ArraySeq.unsafeWrapArray(rank),
+                ArraySeq.unsafeWrapArray(key),
+                ArraySeq.unsafeWrapArray(weight)));
+      }
+    }
+    expected.sort(null);
+    for (boolean encrypted : new boolean[] {false, true}) {
+      Path out = dir.resolve("topk-" + encrypted);
+      var write =
+          session
+              .createDataFrame(written, both)
+              .repartition(2)
+              .write()
+              .format(MatrixParquetFormat.class.getName())
+              .option(MatrixParquetFormat.OUTPUT_AND_MAPS, true)
+              .option(MatrixParquetFormat.MAP_COLUMNS, String.join(",", mapColumns))
+              .option(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "97");
+      if (encrypted) {
+        write = write.option("parquet.crypto.factory.class", NoEncryption.class.getName());
+      }
+      write.save(out.toString());
+      Path maps = dir.resolve("topk-maps-" + encrypted);
+      Files.createDirectories(maps);
+      int rowGroups = 0;
+      for (Path f : parquetFiles(out)) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(MatrixParquetFormat.MAPS_PREFIX)) {
+          Path to = maps.resolve(name.substring(MatrixParquetFormat.MAPS_PREFIX.length()));
+          Files.copy(f, to);
+          try (ParquetFileReader reader =
+              ParquetFileReader.open(
+                  HadoopInputFile.fromPath(
+                      new org.apache.hadoop.fs.Path(to.toUri()), new Configuration()))) {
+            for (BlockMetaData block : reader.getFooter().getBlocks()) {
+              rowGroups++;
+              assertTrue(block.getRowCount() <= 97, "rows in a row group: " + block.getRowCount());
+              for (ColumnChunkMetaData chunk : block.getColumns()) {
+                assertTrue(
+                    chunk.getStatistics().hasNonNullValue(),
+                    "statistics of " + chunk.getPath().toDotString());
+              }
+            }
+          }
+        }
+      }
+      assertTrue(rowGroups > 4, "row groups: " + rowGroups);
+      Dataset<Row> mapRows = session.read().parquet(maps.toString());
+      assertEquals(
+          List.of("id", "head", "query", "rank", "key", "weight"),
+          List.of(mapRows.schema().fieldNames()));
+      List<String> back = new ArrayList<>();
+      for (Row r : mapRows.collectAsList()) {
+        back.add(
+            r.getLong(0)
+                + ","
+                + r.getInt(1)
+                + ","
+                + r.getInt(2)
+                + ","
+                + r.getInt(3)
+                + ","
+                + r.getInt(4)
+                + ","
+                + r.getFloat(5));
+      }
+      back.sort(null);
+      assertEquals(expected, back, "encryption configured: " + encrypted);
+      try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+          Statement st = db.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*), sum(key - id), sum(weight) FROM read_parquet('"
+                      + maps
+                      + "/*.parquet')")) {
+        assertTrue(rs.next());
+        assertEquals(expected.size(), rs.getLong(1));
+        long keyOffsets = 0;
+        double weights = 0;
+        for (String e : expected) {
+          String[] v = e.split(",");
+          keyOffsets += Long.parseLong(v[4]) - Long.parseLong(v[0]);
+          weights += Float.parseFloat(v[5]);
+        }
+        assertEquals(keyOffsets, rs.getLong(2));
+        assertEquals(weights, rs.getDouble(3), 1e-6);
+      }
+    }
+  }
+
   /** An encryption factory that encrypts nothing: Parquet encryption configured, plain files. */
   public static final class NoEncryption implements EncryptionPropertiesFactory {
     @Override
