@@ -13,9 +13,9 @@ import java.util.Arrays;
  * s} and {@code d = sum exp(s - m) |i - j|} are rescaled with the context whenever the running max
  * m moves, so no L x S' matrix and no second {@code QK^T} is needed. At the end, with {@code lse =
  * m + log l}: entropy {@code = lse - t / l}, mean distance {@code = d / l}, a weight {@code = exp(s
- * - lse)}. The top K keys by score are the top K by weight (exp is monotone), kept in a bounded
- * heap per query row. A query that sees no key has entropy 0, weights 0, no argmax, no lse and no
- * top keys.
+ * - lse)}. The top K keys by score are the top K by weight (exp is monotone), kept in rank order
+ * per query row. A query that sees no key has entropy 0, weights 0, no argmax, no lse and no top
+ * keys.
  *
  * <p>Thread-confined, reused from sequence to sequence like a workspace.
  */
@@ -33,7 +33,7 @@ public final class QueryStatistics {
   private double[] rowSum = new double[0];
   private double[] lse = new double[0];
 
-  // Top K per row: a min-heap by (score, then higher key first) in slots i * topK ..
+  // Top K per row in rank order (highest score first, lower key first on ties), slots i * topK ..
   private double[] topScores = new double[0];
   private int[] topKeys = new int[0];
   private int[] topCount = new int[0];
@@ -84,7 +84,7 @@ public final class QueryStatistics {
       }
       System.arraycopy(tile, at, scores, at, kn);
       // Keys come in increasing order: a later key that ties an earlier one's score does not
-      // beat it, so only a strictly larger score is a new maximum or enters a full heap.
+      // beat it, so only a strictly larger score is a new maximum or enters a full top K.
       double tileMax = TileLoops.max(tile, at, kn);
       if (tileMax > maxScore[i]) {
         maxScore[i] = tileMax;
@@ -102,10 +102,11 @@ public final class QueryStatistics {
 
   /**
    * The least score that enters row i's top K: above the weakest kept one, or above -infinity (a
-   * masked key never enters) while the heap has room.
+   * masked key never enters) while the top K has room.
    */
   private double entryScore(int i) {
-    return Math.nextUp(topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK]);
+    return Math.nextUp(
+        topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK + topK - 1]);
   }
 
   /** Row i's running sums times {@code alpha}: its running max moved. */
@@ -133,92 +134,34 @@ public final class QueryStatistics {
   /** The forward pass's log-sum-exp per head and query (H x L, head-major). */
   void finish(double[] forwardLse) {
     System.arraycopy(forwardLse, 0, lse, 0, heads * queries);
-    for (int i = 0; i < heads * queries; i++) {
-      sortTop(i);
-    }
   }
 
+  /**
+   * Enters (s, key) into row i's top K, kept in rank order: a sorted insertion moves about K / 2
+   * entries and mispredicts one branch, a heap's sift about log K unpredictable ones.
+   */
   private void offer(int i, double s, int key) {
     int base = i * topK;
     int n = topCount[i];
+    int at;
     if (n < topK) {
-      topScores[base + n] = s;
-      topKeys[base + n] = key;
+      at = n;
       topCount[i] = n + 1;
-      siftUp(base, n);
-    } else if (worse(topScores[base], topKeys[base], s, key)) {
-      topScores[base] = s;
-      topKeys[base] = key;
-      siftDown(base, topK);
+    } else {
+      at = topK - 1; // the weakest kept one leaves
     }
+    while (at > 0 && worse(topScores[base + at - 1], topKeys[base + at - 1], s, key)) {
+      topScores[base + at] = topScores[base + at - 1];
+      topKeys[base + at] = topKeys[base + at - 1];
+      at--;
+    }
+    topScores[base + at] = s;
+    topKeys[base + at] = key;
   }
 
   /** Whether (s1, k1) ranks below (s2, k2): a lower score, or the same score and a higher key. */
   private static boolean worse(double s1, int k1, double s2, int k2) {
     return s1 < s2 || (s1 == s2 && k1 > k2);
-  }
-
-  private void siftUp(int base, int at) {
-    while (at > 0) {
-      int parent = (at - 1) / 2;
-      if (!worse(
-          topScores[base + at],
-          topKeys[base + at],
-          topScores[base + parent],
-          topKeys[base + parent])) {
-        return;
-      }
-      swap(base + at, base + parent);
-      at = parent;
-    }
-  }
-
-  private void siftDown(int base, int n) {
-    int at = 0;
-    while (true) {
-      int worst = at;
-      for (int child = 2 * at + 1; child <= 2 * at + 2 && child < n; child++) {
-        if (worse(
-            topScores[base + child],
-            topKeys[base + child],
-            topScores[base + worst],
-            topKeys[base + worst])) {
-          worst = child;
-        }
-      }
-      if (worst == at) {
-        return;
-      }
-      swap(base + at, base + worst);
-      at = worst;
-    }
-  }
-
-  private void swap(int a, int b) {
-    double s = topScores[a];
-    topScores[a] = topScores[b];
-    topScores[b] = s;
-    int k = topKeys[a];
-    topKeys[a] = topKeys[b];
-    topKeys[b] = k;
-  }
-
-  /** Row i's kept keys in rank order: highest score first, lower key first on ties. */
-  private void sortTop(int i) {
-    int base = i * topK;
-    int n = topCount[i];
-    for (int a = 1; a < n; a++) { // insertion sort: K is small
-      for (int b = a;
-          b > 0
-              && worse(
-                  topScores[base + b - 1],
-                  topKeys[base + b - 1],
-                  topScores[base + b],
-                  topKeys[base + b]);
-          b--) {
-        swap(base + b - 1, base + b);
-      }
-    }
   }
 
   private int row(int h, int q) {
