@@ -44,6 +44,7 @@ import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SparkRows;
 import org.sparkattention.io.parquet.ListPage;
 import org.sparkattention.io.parquet.ParquetCompat;
+import org.sparkattention.io.parquet.RecordedWrites;
 import org.sparkattention.io.parquet.StableFooterFile;
 import org.sparkattention.io.parquet.WriterSettings;
 
@@ -76,6 +77,12 @@ final class MatrixParquetWriter extends OutputWriter {
   private final SparkRows otherValues;
   private final MessageType otherSchema;
   private final ParquetWriteSupport otherSupport;
+
+  /** Writes the other columns into {@link #otherWrites}; null unless they are replayed. */
+  private final ParquetWriteSupport recordingSupport;
+
+  private final RecordConsumer recordingConsumer;
+
   private final int[] listOrdinals;
   private final ListPage[] lists;
 
@@ -86,6 +93,14 @@ final class MatrixParquetWriter extends OutputWriter {
   private final boolean[] floatElements;
   private ColumnWriteStore elementStore;
   private ColumnWriter[] elementWriters;
+
+  /**
+   * With columns taken one row per element: the other columns' writes, made once per row by a
+   * second write support and replayed per element into {@link #otherWriters}.
+   */
+  private final RecordedWrites otherWrites;
+
+  private ColumnWriter[] otherWriters;
 
   /** Per list column: whether its values are ints (else floats). */
   private final boolean[] intLists;
@@ -174,11 +189,11 @@ final class MatrixParquetWriter extends OutputWriter {
       }
       elementSchema =
           elementTypes.isEmpty() ? null : new MessageType(fileSchema.getName(), elementTypes);
+      Configuration otherConf = new Configuration(conf);
       if (others.isEmpty()) {
         otherSchema = null;
         otherSupport = null;
       } else {
-        Configuration otherConf = new Configuration(conf);
         ParquetWriteSupport.setSchema(DataTypes.createStructType(others), otherConf);
         otherSupport = new ParquetWriteSupport();
         otherSchema = otherSupport.init(otherConf).getSchema();
@@ -186,6 +201,18 @@ final class MatrixParquetWriter extends OutputWriter {
         if (model != null) {
           footer.put(ParquetWriter.OBJECT_MODEL_NAME_PROP, model);
         }
+      }
+      if (otherSchema != null && perElement.length > 0) {
+        otherWrites = new RecordedWrites(otherSchema);
+        recordingSupport = new ParquetWriteSupport();
+        recordingSupport.init(otherConf);
+        recordingConsumer =
+            new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherWrites);
+        recordingSupport.prepareForWrite(recordingConsumer);
+      } else {
+        otherWrites = null;
+        recordingSupport = null;
+        recordingConsumer = null;
       }
 
       props = WriterSettings.properties(conf);
@@ -233,6 +260,12 @@ final class MatrixParquetWriter extends OutputWriter {
       otherConsumer =
           new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
       otherSupport.prepareForWrite(otherConsumer);
+    }
+    if (otherWrites != null) {
+      otherWriters = new ColumnWriter[otherWrites.columns().size()];
+      for (int c = 0; c < otherWriters.length; c++) {
+        otherWriters[c] = otherColumns.getColumnWriter(otherWrites.columns().get(c));
+      }
     }
     if (elementSchema != null) {
       elementStore =
@@ -293,12 +326,17 @@ final class MatrixParquetWriter extends OutputWriter {
                 + arrays[c].numElements());
       }
     }
-    GenericInternalRow others =
-        otherSupport == null ? null : new GenericInternalRow(otherValues.values(row));
+    if (otherWrites != null) {
+      // The same values for every element: converted once, their column writes replayed.
+      otherWrites.clear();
+      recordingSupport.write(new GenericInternalRow(otherValues.values(row)));
+      recordingConsumer.flush(); // the nulls of absent groups it holds back until a flush
+    }
     int n = arrays.length == 0 ? 0 : arrays[0].numElements();
     for (int i = 0; i < n; i++) {
-      if (others != null) {
-        otherSupport.write(others);
+      if (otherWrites != null) {
+        otherWrites.replay(otherWriters);
+        otherColumns.endRecord();
       }
       for (int c = 0; c < arrays.length; c++) {
         ColumnWriter w = elementWriters[c];

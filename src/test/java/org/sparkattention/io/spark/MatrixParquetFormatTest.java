@@ -389,6 +389,12 @@ class MatrixParquetFormatTest {
         DataTypes.createStructType(
             List.of(
                 DataTypes.createStructField("id", DataTypes.LongType, false),
+                // Carried columns of every kind of Parquet write: strings, nulls, decimals
+                // (Spark reuses one buffer for them), nested lists.
+                DataTypes.createStructField("label", DataTypes.StringType, true),
+                DataTypes.createStructField("amount", DataTypes.createDecimalType(20, 3), true),
+                DataTypes.createStructField(
+                    "tags", DataTypes.createArrayType(DataTypes.StringType), true),
                 DataTypes.createStructField("x", OutputRows.FLOAT_MATRIX, false)));
     OutputRows outputRows =
         new OutputRows(
@@ -404,7 +410,12 @@ class MatrixParquetFormatTest {
     Object m =
         ArraySeq.unsafeWrapArray(new Object[] {ArraySeq.unsafeWrapArray(new Object[] {1f, 2f})});
     for (long id = 0; id < 300; id++) {
-      written.add(RowFactory.create(id, m, null, null, null, null, null));
+      String label = id % 5 == 0 ? null : "label-" + id;
+      BigDecimal amount = id % 6 == 0 ? null : new BigDecimal(id * 1000 + 7).movePointLeft(3);
+      Object tags =
+          id % 4 == 0 ? null : ArraySeq.unsafeWrapArray(new Object[] {"t" + id, null, "u"});
+      String carried = label + "," + amount + "," + (tags == null ? null : "t" + id + ",null,u");
+      written.add(RowFactory.create(id, label, amount, tags, m, null, null, null, null, null));
       for (int head = 0; head < 2; head++) {
         int n = (int) ((id * 7 + head) % 11); // 0 to 10 keys, 0 for some heads
         Object[] query = new Object[n];
@@ -417,11 +428,15 @@ class MatrixParquetFormatTest {
           key[j] = (int) id + j;
           weight[j] = j / 16f;
           expected.add(
-              id + "," + head + "," + query[j] + "," + rank[j] + "," + key[j] + "," + weight[j]);
+              id + "," + carried + "," + head + "," + query[j] + "," + rank[j] + "," + key[j] + ","
+                  + weight[j]);
         }
         written.add(
             RowFactory.create(
                 id,
+                label,
+                amount,
+                tags,
                 null,
                 head,
                 ArraySeq.unsafeWrapArray(query),
@@ -473,22 +488,32 @@ class MatrixParquetFormatTest {
       assertTrue(rowGroups > 4, "row groups: " + rowGroups);
       Dataset<Row> mapRows = session.read().parquet(maps.toString());
       assertEquals(
-          List.of("id", "head", "query", "rank", "key", "weight"),
+          List.of("id", "label", "amount", "tags", "head", "query", "rank", "key", "weight"),
           List.of(mapRows.schema().fieldNames()));
       List<String> back = new ArrayList<>();
       for (Row r : mapRows.collectAsList()) {
+        String tags =
+            r.isNullAt(3)
+                ? null
+                : String.join(",", r.getList(3).stream().map(String::valueOf).toList());
         back.add(
             r.getLong(0)
                 + ","
-                + r.getInt(1)
+                + r.getString(1)
                 + ","
-                + r.getInt(2)
+                + r.getDecimal(2)
                 + ","
-                + r.getInt(3)
+                + tags
                 + ","
                 + r.getInt(4)
                 + ","
-                + r.getFloat(5));
+                + r.getInt(5)
+                + ","
+                + r.getInt(6)
+                + ","
+                + r.getInt(7)
+                + ","
+                + r.getFloat(8));
       }
       back.sort(null);
       assertEquals(expected.size(), back.size(), "rows, encryption configured: " + encrypted);
@@ -508,8 +533,8 @@ class MatrixParquetFormatTest {
         double weights = 0;
         for (String e : expected) {
           String[] v = e.split(",");
-          keyOffsets += Long.parseLong(v[4]) - Long.parseLong(v[0]);
-          weights += Float.parseFloat(v[5]);
+          keyOffsets += Long.parseLong(v[v.length - 2]) - Long.parseLong(v[0]);
+          weights += Float.parseFloat(v[v.length - 1]);
         }
         assertEquals(keyOffsets, rs.getLong(2));
         assertEquals(weights, rs.getDouble(3), 1e-6);
