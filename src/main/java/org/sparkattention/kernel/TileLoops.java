@@ -131,14 +131,7 @@ final class TileLoops {
 
     @Override
     public int firstAtLeast(double[] a, int off, int n, double x) {
-      int i = 0;
-      // Four at a time with one branch (non-short-circuit |): the scan is a run of misses.
-      for (; i + 4 <= n; i += 4) {
-        if (a[off + i] >= x | a[off + i + 1] >= x | a[off + i + 2] >= x | a[off + i + 3] >= x) {
-          break;
-        }
-      }
-      for (; i < n; i++) {
+      for (int i = 0; i < n; i++) {
         if (a[off + i] >= x) {
           return i;
         }

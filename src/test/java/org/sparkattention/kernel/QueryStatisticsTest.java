@@ -170,4 +170,59 @@ class QueryStatisticsTest {
       }
     }
   }
+
+  /**
+   * The top K straight from score tiles against a full sort (score descending, lower key first):
+   * tiles wide and narrow (the chunk-maxima floor of a first tile, the four-at-a-time scan and its
+   * tail), scores drawn from a few values (ties everywhere) with masked keys (-infinity), K from 1
+   * to more than a row's keys.
+   */
+  @Test
+  void topKeysAreExactOnAnyTiles() {
+    Random rnd = new Random(11);
+    for (int trial = 0; trial < 300; trial++) {
+      int topK = 1 + rnd.nextInt(trial % 3 == 0 ? 3 : 12);
+      int rows = 1 + rnd.nextInt(4);
+      int tiles = 1 + rnd.nextInt(5);
+      int values = 1 + rnd.nextInt(trial % 2 == 0 ? 4 : 1000);
+      int[] widths = new int[tiles];
+      int keys = 0;
+      for (int t = 0; t < tiles; t++) {
+        widths[t] = 1 + rnd.nextInt(rnd.nextBoolean() ? 9 : 300);
+        keys += widths[t];
+      }
+      double[][] scores = new double[rows][keys];
+      for (double[] row : scores) {
+        for (int j = 0; j < keys; j++) {
+          row[j] = rnd.nextInt(8) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextInt(values) - 2.5;
+        }
+      }
+      QueryStatistics stats = new QueryStatistics(topK);
+      stats.start(1, rows, rows * 300);
+      int k0 = 0;
+      for (int t = 0; t < tiles; t++) {
+        int kn = widths[t];
+        double[] tile = new double[rows * kn];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(scores[r], k0, tile, r * kn, kn);
+        }
+        stats.scores(tile, 0, 0, rows, k0, kn);
+        k0 += kn;
+      }
+      for (int r = 0; r < rows; r++) {
+        double[] row = scores[r];
+        Integer[] order =
+            java.util.stream.IntStream.range(0, keys)
+                .filter(j -> row[j] > Double.NEGATIVE_INFINITY)
+                .boxed()
+                .sorted((a, b) -> row[a] != row[b] ? Double.compare(row[b], row[a]) : a - b)
+                .toArray(Integer[]::new);
+        String where = "trial " + trial + " row " + r + " K " + topK;
+        assertEquals(Math.min(topK, order.length), stats.topCount(0, r), where);
+        for (int rank = 0; rank < stats.topCount(0, r); rank++) {
+          assertEquals(order[rank], stats.topKey(0, r, rank), where + " rank " + rank);
+        }
+      }
+    }
+  }
 }
