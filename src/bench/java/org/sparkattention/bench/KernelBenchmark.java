@@ -63,7 +63,7 @@ public class KernelBenchmark {
       ws = kernel.newWorkspace();
       x = randomMatrix(rnd, seqLen, EMBED_DIM);
       if (maps.equals("summary") || maps.equals("topk")) {
-        stats = new QueryStatistics(maps.equals("topk") ? 8 : 0);
+        stats = maps.equals("topk") ? new QueryStatistics(8, false) : new QueryStatistics(0);
       }
     }
   }

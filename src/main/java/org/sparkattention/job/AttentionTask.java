@@ -98,7 +98,7 @@ final class AttentionTask
 
     /** With maps=summary or topk, the current row's statistics, made by its forward pass. */
     private final QueryStatistics stats =
-        new QueryStatistics(mapMode == MapsSetting.TOPK ? topK : 0);
+        mapMode == MapsSetting.TOPK ? new QueryStatistics(topK, false) : new QueryStatistics(0);
 
     /** The next map row of the current sequence: its head, an index into mapHeads. */
     private int nextHead;

@@ -21,6 +21,7 @@ import java.util.Arrays;
  */
 public final class QueryStatistics {
   private final int topK;
+  private final boolean summaries;
 
   private int heads;
   private int queries;
@@ -41,12 +42,21 @@ public final class QueryStatistics {
   /** The current tile's scores, kept before the softmax's exp overwrites them. */
   private double[] scores = new double[0];
 
-  /** {@code topK}: keys kept per query row, 0 for none. */
+  /** {@code topK}: keys kept per query row, 0 for none; every other statistic too. */
   public QueryStatistics(int topK) {
+    this(topK, true);
+  }
+
+  /**
+   * {@code topK} keys per query row; the other statistics (entropy, argmax, key 0, distance) only
+   * with {@code summaries}: without them no score is copied and no sum taken beside the softmax's.
+   */
+  public QueryStatistics(int topK, boolean summaries) {
     if (topK < 0) {
       throw new IllegalArgumentException("topK is " + topK + ", expected 0 or more");
     }
     this.topK = topK;
+    this.summaries = summaries;
   }
 
   /** Resets for a forward pass of {@code heads} heads and {@code queries} queries. */
@@ -79,14 +89,16 @@ public final class QueryStatistics {
     for (int r = 0; r < qn; r++) {
       int i = h * queries + q0 + r;
       int at = r * kn;
-      if (k0 == 0) {
-        firstScore[i] = tile[at];
-      }
-      System.arraycopy(tile, at, scores, at, kn);
       // Keys come in increasing order: a later key that ties an earlier one's score does not
       // beat it, so only a strictly larger score is a new maximum or enters a full top K.
       double tileMax = TileLoops.max(tile, at, kn);
-      if (tileMax > maxScore[i]) {
+      if (summaries) {
+        if (k0 == 0) {
+          firstScore[i] = tile[at];
+        }
+        System.arraycopy(tile, at, scores, at, kn);
+      }
+      if (tileMax > maxScore[i] && summaries) {
         maxScore[i] = tileMax;
         argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
       }
@@ -150,7 +162,9 @@ public final class QueryStatistics {
    */
   double weights(double[] tile, int at, int kn, int h, int query, int k0, double shift) {
     double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
-    TileLoops.moments(scores, at, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
+    if (summaries) {
+      TileLoops.moments(scores, at, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
+    }
     return sum;
   }
 
@@ -203,6 +217,7 @@ public final class QueryStatistics {
 
   /** Entropy of the weights in nats; 0 for a query that sees no key. */
   public double entropy(int h, int q) {
+    requireSummaries();
     int i = row(h, q);
     if (rowSum[i] == 0.0) {
       return 0.0;
@@ -213,24 +228,28 @@ public final class QueryStatistics {
 
   /** The largest weight; 0 for a query that sees no key. */
   public double maxWeight(int h, int q) {
+    requireSummaries();
     int i = row(h, q);
     return rowSum[i] == 0.0 ? 0.0 : Math.exp(maxScore[i] - lse[i]);
   }
 
   /** The key of the largest weight (lowest index on ties); -1 for a query that sees no key. */
   public int argmaxKey(int h, int q) {
+    requireSummaries();
     int i = row(h, q);
     return rowSum[i] == 0.0 ? -1 : argmax[i];
   }
 
   /** The weight on key 0; 0 when masked or for a query that sees no key. */
   public double firstKeyWeight(int h, int q) {
+    requireSummaries();
     int i = row(h, q);
     return rowSum[i] == 0.0 ? 0.0 : Math.exp(firstScore[i] - lse[i]);
   }
 
   /** {@code sum_j p_ij |q - j|}; 0 for a query that sees no key. */
   public double meanDistance(int h, int q) {
+    requireSummaries();
     int i = row(h, q);
     return rowSum[i] == 0.0 ? 0.0 : moments[2 * i + 1] / rowSum[i];
   }
@@ -254,6 +273,12 @@ public final class QueryStatistics {
   public double topWeight(int h, int q, int rank) {
     int i = row(h, q);
     return Math.exp(topScores[i * topK + rank] - lse[i]);
+  }
+
+  private void requireSummaries() {
+    if (!summaries) {
+      throw new IllegalStateException("statistics made for the top keys only");
+    }
   }
 
   public int topK() {

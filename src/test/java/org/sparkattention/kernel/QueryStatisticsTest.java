@@ -1,6 +1,7 @@
 package org.sparkattention.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -44,6 +45,27 @@ class QueryStatisticsTest {
     double[] maps = c.values("maps_heads");
     int queryLen = maps.length / c.heads() / width;
     assertAgainstMaps(stats, maps, c.heads(), queryLen, width, c.name());
+
+    // The top keys alone (maps=topk) are the same keys and weights, bit for bit.
+    QueryStatistics topOnly = new QueryStatistics(3, false);
+    kernel.forward(
+        kernel.newWorkspace(),
+        c.matrix("query"),
+        c.matrix("key"),
+        c.matrix("value"),
+        c.keyPaddingMask(),
+        null,
+        topOnly);
+    for (int h = 0; h < c.heads(); h++) {
+      for (int q = 0; q < queryLen; q++) {
+        assertEquals(stats.topCount(h, q), topOnly.topCount(h, q));
+        for (int rank = 0; rank < stats.topCount(h, q); rank++) {
+          assertEquals(stats.topKey(h, q, rank), topOnly.topKey(h, q, rank));
+          assertEquals(stats.topWeight(h, q, rank), topOnly.topWeight(h, q, rank));
+        }
+      }
+    }
+    assertThrows(IllegalStateException.class, () -> topOnly.entropy(0, 0));
   }
 
   @Test
