@@ -504,6 +504,7 @@ final class AttentionRun {
             round(computeWall),
             round(runSeconds - computeWall)),
         new RunSummary.TaskSeconds(round(decode), round(compute), round(encode), round(taskTotal)),
+        RunSummary.TaskMicrosPerRow.of(compute, taskTotal, sequences),
         round(flops / 1e9),
         round(flops / 1e9 / Math.max(runSeconds, 1e-9)),
         round(flops / 1e9 / Math.max(compute, 1e-9)),

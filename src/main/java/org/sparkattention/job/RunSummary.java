@@ -29,6 +29,7 @@ public record RunSummary(
     double wallSeconds,
     WallSplit wallSplitSeconds,
     TaskSeconds taskSeconds,
+    TaskMicrosPerRow taskMicrosecondsPerRow,
     double attentionGflop,
     double attentionGflopsPerSecond,
     double kernelGflopsPerCoreSecond,
@@ -112,6 +113,21 @@ public record RunSummary(
 
   /** Task time summed over tasks. */
   public record TaskSeconds(double decode, double compute, double encode, double allTasks) {}
+
+  /**
+   * Task time per input row: in the kernel, and outside it (reading, checking, routing, shuffling,
+   * decoding, encoding, writing: what a row costs besides its attention).
+   */
+  public record TaskMicrosPerRow(double kernel, double outsideKernel) {
+    static TaskMicrosPerRow of(double kernelSeconds, double allTaskSeconds, long rows) {
+      if (rows == 0) {
+        return new TaskMicrosPerRow(0, 0);
+      }
+      return new TaskMicrosPerRow(
+          round(kernelSeconds * 1e6 / rows),
+          round(Math.max(0, allTaskSeconds - kernelSeconds) * 1e6 / rows));
+    }
+  }
 
   private static final ObjectMapper JSON =
       new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);

@@ -77,6 +77,15 @@ class JobFeaturesTest {
         }) {
       assertTrue(summary.containsKey(key), "summary has " + key);
     }
+    // Task time per row: the kernel's share and the rest, which add up to all the tasks' time.
+    Map<?, ?> tasks = (Map<?, ?>) summary.get("task_seconds");
+    Map<?, ?> perRow = (Map<?, ?>) summary.get("task_microseconds_per_row");
+    double kernel = ((Number) perRow.get("kernel")).doubleValue();
+    double outside = ((Number) perRow.get("outside_kernel")).doubleValue();
+    assertEquals(((Number) tasks.get("compute")).doubleValue() * 1e6 / 300, kernel, 2.0);
+    assertTrue(outside > 0, "rows cost time outside the kernel: " + perRow);
+    assertEquals(
+        ((Number) tasks.get("all_tasks")).doubleValue() * 1e6 / 300, kernel + outside, 4.0);
 
     Map<Long, Row> in = TestDatasets.byId(spark, SAMPLES);
     Map<Long, Row> written = TestDatasets.byId(spark, out.toString());
