@@ -89,6 +89,10 @@ def main():
                            f"{wall:.1f} s end to end (target: all, <= 60 s); "
                            f"torch f64 {t64['seconds']:.1f} s, f32 {t32['seconds']:.1f} s",
                            written and wall <= 60))
+            per_row = off["task_microseconds_per_row"]
+            checks.append((f"tiny: {per_row['outside_kernel']:.1f} us of task time per row outside "
+                           f"the kernel (target <= 5), {per_row['kernel']:.1f} us in it",
+                           per_row["outside_kernel"] <= 5))
         if name == "headline":
             checks.append((f"headline kernel phase {kernel_gflops:.1f} GFLOP/s = "
                            f"{100 * kernel_gflops / dgemm_gflops:.0f}% of 2-core dgemm "
