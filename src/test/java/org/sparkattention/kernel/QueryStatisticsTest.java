@@ -33,14 +33,7 @@ class QueryStatisticsTest {
   void matchPyTorchsMaps(GoldenCase c, int blockSize) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(c.weights(), c.options(blockSize));
     QueryStatistics stats = new QueryStatistics(3);
-    kernel.forward(
-        kernel.newWorkspace(),
-        c.matrix("query"),
-        c.matrix("key"),
-        c.matrix("value"),
-        c.keyPaddingMask(),
-        null,
-        stats);
+    forward(kernel, c, stats);
     int width = c.meta().get("map_width").asInt();
     double[] maps = c.values("maps_heads");
     int queryLen = maps.length / c.heads() / width;
@@ -48,14 +41,7 @@ class QueryStatisticsTest {
 
     // The top keys alone (maps=topk) are the same keys and weights, bit for bit.
     QueryStatistics topOnly = new QueryStatistics(3, false);
-    kernel.forward(
-        kernel.newWorkspace(),
-        c.matrix("query"),
-        c.matrix("key"),
-        c.matrix("value"),
-        c.keyPaddingMask(),
-        null,
-        topOnly);
+    forward(kernel, c, topOnly);
     for (int h = 0; h < c.heads(); h++) {
       for (int q = 0; q < queryLen; q++) {
         assertEquals(stats.topCount(h, q), topOnly.topCount(h, q));
@@ -66,6 +52,17 @@ class QueryStatisticsTest {
       }
     }
     assertThrows(IllegalStateException.class, () -> topOnly.entropy(0, 0));
+  }
+
+  private static void forward(BlockedAttentionKernel kernel, GoldenCase c, QueryStatistics stats) {
+    kernel.forward(
+        kernel.newWorkspace(),
+        c.matrix("query"),
+        c.matrix("key"),
+        c.matrix("value"),
+        c.keyPaddingMask(),
+        null,
+        stats);
   }
 
   @Test
