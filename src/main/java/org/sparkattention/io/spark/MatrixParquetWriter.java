@@ -55,7 +55,8 @@ import org.sparkattention.io.parquet.WriterSettings;
  * in bulk as PLAIN little-endian values. Every other column goes through Spark's {@code
  * ParquetWriteSupport} as usual. Schema, footer metadata, compression, page and row-group sizes are
  * those Spark's writer would use; pages end at row boundaries and carry an offset index. Matrix and
- * array values get no min/max statistics (no query filters on them).
+ * array values get no min/max statistics (no query filters on them). Given columns to take one row
+ * per element (the top-k maps), a row holding arrays of them becomes as many file rows.
  */
 final class MatrixParquetWriter extends OutputWriter {
   private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -86,7 +87,8 @@ final class MatrixParquetWriter extends OutputWriter {
   private final int[] listOrdinals;
   private final ListPage[] lists;
 
-  // Columns taken as arrays, one file row per element (see the constructor); null for none.
+  // Columns taken as arrays, one file row per element (see the constructor); without them the
+  // ordinals are empty and the rest null.
   private final int[] elementOrdinals;
   private final MessageType elementSchema;
   private final ColumnDescriptor[] elementColumns;
