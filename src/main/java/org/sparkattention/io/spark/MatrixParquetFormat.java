@@ -1,18 +1,26 @@
 package org.sparkattention.io.spark;
 
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.hadoop.mapreduce.task.TaskAttemptContextImpl;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.execution.datasources.OutputWriterFactory;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetOutputWriter;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.SparkRows;
 
 /**
  * Spark's Parquet data source, except that a dataset with float matrices ({@code
@@ -76,9 +84,8 @@ public class MatrixParquetFormat extends ParquetFileFormat {
   }
 
   /**
-   * As {@link #newWriter(String, StructType, TaskAttemptContext)}; the bulk writer takes rows whose
-   * columns at {@code perElement} are arrays of their type, one file row per element (Spark's
-   * writer takes one row per element).
+   * As {@link #newWriter(String, StructType, TaskAttemptContext)}, for rows whose columns at {@code
+   * perElement} are arrays of their type: each such row is one file row per element.
    */
   static OutputWriter newWriter(
       String path, StructType schema, int[] perElement, TaskAttemptContext context) {
@@ -87,8 +94,61 @@ public class MatrixParquetFormat extends ParquetFileFormat {
     }
     Configuration conf = new Configuration(context.getConfiguration());
     ParquetWriteSupport.setSchema(schema, conf);
-    return new ParquetOutputWriter(
-        path, new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+    OutputWriter spark =
+        new ParquetOutputWriter(path, new TaskAttemptContextImpl(conf, context.getTaskAttemptID()));
+    return perElement.length == 0 ? spark : new RowPerElement(spark, schema, perElement);
+  }
+
+  /** Spark's writer given one row per element of the arrays at {@code perElement}. */
+  private static final class RowPerElement extends OutputWriter {
+    private final OutputWriter writer;
+    private final SparkRows columns;
+    private final int[] perElement;
+    private final DataType[] elementTypes;
+
+    RowPerElement(OutputWriter writer, StructType schema, int[] perElement) {
+      this.writer = writer;
+      this.perElement = perElement.clone();
+      // The rows as they come: the per-element columns hold arrays.
+      StructField[] fields = schema.fields().clone();
+      elementTypes = new DataType[perElement.length];
+      for (int c = 0; c < perElement.length; c++) {
+        StructField f = fields[perElement[c]];
+        elementTypes[c] = f.dataType();
+        fields[perElement[c]] =
+            DataTypes.createStructField(
+                f.name(), DataTypes.createArrayType(f.dataType(), false), f.nullable());
+      }
+      int[] all = new int[fields.length];
+      Arrays.setAll(all, i -> i);
+      columns = new SparkRows(DataTypes.createStructType(fields), all);
+    }
+
+    @Override
+    public void write(InternalRow row) {
+      Object[] values = columns.values(row);
+      ArrayData[] arrays = new ArrayData[perElement.length];
+      for (int c = 0; c < arrays.length; c++) {
+        arrays[c] = row.getArray(perElement[c]);
+      }
+      for (int i = 0; i < arrays[0].numElements(); i++) {
+        Object[] one = values.clone();
+        for (int c = 0; c < arrays.length; c++) {
+          one[perElement[c]] = arrays[c].get(i, elementTypes[c]);
+        }
+        writer.write(new GenericInternalRow(one));
+      }
+    }
+
+    @Override
+    public void close() {
+      writer.close();
+    }
+
+    @Override
+    public String path() {
+      return writer.path();
+    }
   }
 
   /** Spark's Parquet writer factory (its file names), matrix datasets to the bulk writer. */

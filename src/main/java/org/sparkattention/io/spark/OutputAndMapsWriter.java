@@ -7,7 +7,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.mapreduce.TaskAttemptContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.datasources.OutputWriter;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -115,51 +114,30 @@ final class OutputAndMapsWriter extends OutputWriter {
     final OutputWriter writer;
     final SparkRows columns;
 
-    /**
-     * Positions of the columns that this file has as single values and the combined rows as arrays
-     * ({@link OutputRows#PER_KEY}): a combined row is one file row per element.
-     */
-    final int[] perElement;
-
-    final DataType[] elementTypes;
-
     Part(String path, StructType combined, StructType schema, TaskAttemptContext context) {
       String[] names = schema.fieldNames();
       int[] sourceOrdinals = new int[names.length];
-      List<Integer> expanded = new ArrayList<>();
+      // Columns this file has as single values and the combined rows as arrays
+      // (OutputRows.PER_KEY): a combined row is one file row per element.
+      List<Integer> perElement = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
         sourceOrdinals[i] = combined.fieldIndex(names[i]);
         DataType own = schema.fields()[i].dataType();
         if (combined.fields()[sourceOrdinals[i]].dataType() instanceof ArrayType a
             && a.elementType().equals(own)
             && !(own instanceof ArrayType)) {
-          expanded.add(i);
+          perElement.add(i);
         }
       }
       columns = new SparkRows(combined, sourceOrdinals);
-      perElement = expanded.stream().mapToInt(Integer::intValue).toArray();
-      elementTypes = new DataType[perElement.length];
-      for (int c = 0; c < perElement.length; c++) {
-        elementTypes[c] = schema.fields()[perElement[c]].dataType();
-      }
-      writer = MatrixParquetFormat.newWriter(path, schema, perElement, context);
+      writer =
+          MatrixParquetFormat.newWriter(
+              path, schema, perElement.stream().mapToInt(Integer::intValue).toArray(), context);
     }
 
     /** The row's columns of this file, by reference (no values are copied). */
     void write(InternalRow row) {
-      Object[] values = columns.values(row);
-      if (perElement.length == 0 || writer instanceof MatrixParquetWriter) {
-        writer.write(new GenericInternalRow(values)); // the bulk writer expands arrays itself
-        return;
-      }
-      int n = ((ArrayData) values[perElement[0]]).numElements();
-      for (int i = 0; i < n; i++) {
-        Object[] one = values.clone();
-        for (int c = 0; c < perElement.length; c++) {
-          one[perElement[c]] = ((ArrayData) values[perElement[c]]).get(i, elementTypes[c]);
-        }
-        writer.write(new GenericInternalRow(one));
-      }
+      writer.write(new GenericInternalRow(columns.values(row)));
     }
   }
 }
