@@ -79,11 +79,6 @@ final class MatrixParquetWriter extends OutputWriter {
   private final MessageType otherSchema;
   private final ParquetWriteSupport otherSupport;
 
-  /** Writes the other columns into {@link #otherWrites}; null unless they are replayed. */
-  private final ParquetWriteSupport recordingSupport;
-
-  private final RecordConsumer recordingConsumer;
-
   private final int[] listOrdinals;
   private final ListPage[] lists;
 
@@ -97,10 +92,13 @@ final class MatrixParquetWriter extends OutputWriter {
   private ColumnWriter[] elementWriters;
 
   /**
-   * With columns taken one row per element: the other columns' writes, made once per row by a
-   * second write support and replayed per element into {@link #otherWriters}.
+   * With columns taken one row per element: the other columns' writes, made once per row by {@link
+   * #otherSupport} through {@link #recordingConsumer} and replayed per element into {@link
+   * #otherWriters}; null otherwise.
    */
   private final RecordedWrites otherWrites;
+
+  private final RecordConsumer recordingConsumer;
 
   private ColumnWriter[] otherWriters;
 
@@ -206,14 +204,11 @@ final class MatrixParquetWriter extends OutputWriter {
       }
       if (otherSchema != null && perElement.length > 0) {
         otherWrites = new RecordedWrites(otherSchema);
-        recordingSupport = new ParquetWriteSupport();
-        recordingSupport.init(otherConf);
         recordingConsumer =
             new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherWrites);
-        recordingSupport.prepareForWrite(recordingConsumer);
+        otherSupport.prepareForWrite(recordingConsumer);
       } else {
         otherWrites = null;
-        recordingSupport = null;
         recordingConsumer = null;
       }
 
@@ -259,14 +254,15 @@ final class MatrixParquetWriter extends OutputWriter {
       // The other columns' writers feed the file's page store: same column paths.
       otherColumns =
           props.newColumnWriteStore(otherSchema, pages::getPageWriter, pages::getBloomFilterWriter);
-      otherConsumer =
-          new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
-      otherSupport.prepareForWrite(otherConsumer);
-    }
-    if (otherWrites != null) {
-      otherWriters = new ColumnWriter[otherWrites.columns().size()];
-      for (int c = 0; c < otherWriters.length; c++) {
-        otherWriters[c] = otherColumns.getColumnWriter(otherWrites.columns().get(c));
+      if (otherWrites == null) {
+        otherConsumer =
+            new ColumnIOFactory(false).getColumnIO(otherSchema).getRecordWriter(otherColumns);
+        otherSupport.prepareForWrite(otherConsumer);
+      } else {
+        otherWriters = new ColumnWriter[otherWrites.columns().size()];
+        for (int c = 0; c < otherWriters.length; c++) {
+          otherWriters[c] = otherColumns.getColumnWriter(otherWrites.columns().get(c));
+        }
       }
     }
     if (elementSchema != null) {
@@ -331,7 +327,7 @@ final class MatrixParquetWriter extends OutputWriter {
     if (otherWrites != null) {
       // The same values for every element: converted once, their column writes replayed.
       otherWrites.clear();
-      recordingSupport.write(new GenericInternalRow(otherValues.values(row)));
+      otherSupport.write(new GenericInternalRow(otherValues.values(row)));
       recordingConsumer.flush(); // the nulls of absent groups it holds back until a flush
     }
     int n = arrays.length == 0 ? 0 : arrays[0].numElements();
@@ -483,6 +479,8 @@ final class MatrixParquetWriter extends OutputWriter {
       }
       if (otherConsumer != null) {
         otherConsumer.flush();
+      }
+      if (otherColumns != null) {
         otherColumns.flush();
       }
       if (elementStore != null) {
