@@ -195,7 +195,7 @@ final class AttentionTask
     private InternalRow nextMap() {
       long t0 = System.nanoTime();
       int queryLen = currentQueryLen;
-      long datasetRows = 1;
+      int datasetRows = 1;
       InternalRow row;
       switch (mapMode) {
         case MEAN -> row = meanRow(queryLen);
@@ -212,7 +212,7 @@ final class AttentionTask
                   topRank,
                   topKey,
                   topWeight,
-                  (int) datasetRows,
+                  datasetRows,
                   quarantine);
         }
         default -> throw new IllegalStateException("no maps");

@@ -308,21 +308,7 @@ class MatrixParquetFormatTest {
                 DataTypes.createStructField("id", DataTypes.LongType, false),
                 DataTypes.createStructField("day", DataTypes.StringType, true),
                 DataTypes.createStructField("x", OutputRows.FLOAT_MATRIX, false)));
-    OutputRows outputRows =
-        new OutputRows(
-            InputLayout.resolve(
-                input,
-                "id",
-                "x",
-                "query",
-                "key",
-                "value",
-                "key_padding_mask",
-                List.of("day"),
-                2,
-                2,
-                2),
-            MapsSetting.HEADS);
+    OutputRows outputRows = outputRows(input, List.of("day"), MapsSetting.HEADS);
     StructType both = outputRows.computedSchema(true, false);
     List<String> mapColumns = outputRows.mapColumns();
     assertEquals(outputRows.outputSchema(), OutputRows.outputPart(both, mapColumns));
@@ -396,11 +382,7 @@ class MatrixParquetFormatTest {
                 DataTypes.createStructField(
                     "tags", DataTypes.createArrayType(DataTypes.StringType), true),
                 DataTypes.createStructField("x", OutputRows.FLOAT_MATRIX, false)));
-    OutputRows outputRows =
-        new OutputRows(
-            InputLayout.resolve(
-                input, "id", "x", "query", "key", "value", "key_padding_mask", List.of(), 2, 2, 2),
-            MapsSetting.TOPK);
+    OutputRows outputRows = outputRows(input, List.of(), MapsSetting.TOPK);
     StructType both = outputRows.computedSchema(true, false);
     List<String> mapColumns = outputRows.mapColumns();
     assertEquals(outputRows.mapSchema(), OutputRows.mapPart(both, mapColumns));
@@ -540,6 +522,17 @@ class MatrixParquetFormatTest {
         assertEquals(weights, rs.getDouble(3), 1e-6);
       }
     }
+  }
+
+  /**
+   * The job's rows for self-attention inputs of {@code input} (id {@code id}, sequence {@code x}).
+   */
+  private static OutputRows outputRows(
+      StructType input, List<String> partitionBy, MapsSetting maps) {
+    return new OutputRows(
+        InputLayout.resolve(
+            input, "id", "x", "query", "key", "value", "key_padding_mask", partitionBy, 2, 2, 2),
+        maps);
   }
 
   /** An encryption factory that encrypts nothing: Parquet encryption configured, plain files. */
