@@ -89,16 +89,21 @@ public final class QueryStatistics {
     for (int r = 0; r < qn; r++) {
       int i = h * queries + q0 + r;
       int at = r * kn;
+      if (!summaries) {
+        // The scan passes a tile below the entry score as fast as a max would rule it out.
+        if (topK > 0) {
+          offerTile(tile, at, kn, i, k0);
+        }
+        continue;
+      }
       // Keys come in increasing order: a later key that ties an earlier one's score does not
       // beat it, so only a strictly larger score is a new maximum or enters a full top K.
       double tileMax = TileLoops.max(tile, at, kn);
-      if (summaries) {
-        if (k0 == 0) {
-          firstScore[i] = tile[at];
-        }
-        System.arraycopy(tile, at, scores, at, kn);
+      if (k0 == 0) {
+        firstScore[i] = tile[at];
       }
-      if (tileMax > maxScore[i] && summaries) {
+      System.arraycopy(tile, at, scores, at, kn);
+      if (tileMax > maxScore[i]) {
         maxScore[i] = tileMax;
         argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
       }
@@ -110,9 +115,10 @@ public final class QueryStatistics {
 
   /**
    * Offers row i's scores {@code t[at .. at + kn)} (keys k0..) to its top K. Most scores are below
-   * the entry score: they are passed four to a branch. While the top K is not full, the least of K
-   * chunk maxima is a floor too: K scores of the tile (the maxima) are at least that, so a lower
-   * one is not in its top K, let alone the row's (about half the offers of a first tile saved).
+   * the entry score: {@link TileLoops#firstAtLeast} passes them a block at a time. While the top K
+   * is not full, the least of K chunk maxima is a floor too: K scores of the tile (the maxima) are
+   * at least that, so a lower one is not in its top K, let alone the row's (about half the offers
+   * of a first tile saved).
    */
   private void offerTile(double[] t, int at, int kn, int i, int k0) {
     double chunkFloor = Double.NEGATIVE_INFINITY;
@@ -124,19 +130,12 @@ public final class QueryStatistics {
       }
     }
     double floor = Math.max(chunkFloor, entryScore(i));
-    int c = at;
     int end = at + kn;
-    while (c < end) {
-      while (c + 4 <= end
-          && !(t[c] >= floor | t[c + 1] >= floor | t[c + 2] >= floor | t[c + 3] >= floor)) {
-        c += 4;
-      }
-      for (int stop = Math.min(c + 4, end); c < stop; c++) {
-        if (t[c] >= floor) {
-          offer(i, t[c], k0 + c - at);
-          floor = Math.max(chunkFloor, entryScore(i));
-        }
-      }
+    for (int c = at + TileLoops.firstAtLeast(t, at, kn, floor);
+        c < end;
+        c += 1 + TileLoops.firstAtLeast(t, c + 1, end - c - 1, floor)) {
+      offer(i, t[c], k0 + c - at);
+      floor = Math.max(chunkFloor, entryScore(i));
     }
   }
 

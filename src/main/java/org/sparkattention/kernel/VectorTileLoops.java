@@ -1,6 +1,7 @@
 package org.sparkattention.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -101,10 +102,32 @@ final class VectorTileLoops implements TileLoops.Kernel {
     return m;
   }
 
+  /**
+   * Four vectors at a time, their comparisons with x joined into one test: most runs of a score row
+   * lie below x (the top K's entry score), so the scalar loop only looks inside a block that does
+   * not. About twice as fast as a lanewise max reduced per block (Java's max is not one
+   * instruction) and as eight scalar comparisons per branch.
+   */
   @Override
   public int firstAtLeast(double[] a, int off, int n, double x) {
-    // The plain loop: on Java 17 with 512-bit vectors, a mask's anyTrue made top-k slower.
-    return SCALAR.firstAtLeast(a, off, n, x);
+    int lanes = SPECIES.length();
+    int block = 4 * lanes;
+    int i = 0;
+    for (; i + block <= n; i += block) {
+      int at = off + i;
+      VectorMask<Double> any =
+          DoubleVector.fromArray(SPECIES, a, at)
+              .compare(VectorOperators.GE, x)
+              .or(DoubleVector.fromArray(SPECIES, a, at + lanes).compare(VectorOperators.GE, x))
+              .or(DoubleVector.fromArray(SPECIES, a, at + 2 * lanes).compare(VectorOperators.GE, x))
+              .or(
+                  DoubleVector.fromArray(SPECIES, a, at + 3 * lanes)
+                      .compare(VectorOperators.GE, x));
+      if (any.anyTrue()) {
+        return i + SCALAR.firstAtLeast(a, at, block, x);
+      }
+    }
+    return i + SCALAR.firstAtLeast(a, off + i, n - i, x);
   }
 
   @Override
