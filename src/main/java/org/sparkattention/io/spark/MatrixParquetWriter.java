@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
@@ -27,7 +26,6 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -42,6 +40,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.SparkRows;
+import org.sparkattention.io.parquet.FlatPage;
 import org.sparkattention.io.parquet.ListPage;
 import org.sparkattention.io.parquet.ParquetCompat;
 import org.sparkattention.io.parquet.RecordedWrites;
@@ -82,14 +81,10 @@ final class MatrixParquetWriter extends OutputWriter {
   private final int[] listOrdinals;
   private final ListPage[] lists;
 
-  // Columns taken as arrays, one file row per element (see the constructor); without them the
-  // ordinals are empty and the rest null.
+  // Columns taken as arrays, one file row per element (see the constructor), and their pages;
+  // without them both are empty.
   private final int[] elementOrdinals;
-  private final MessageType elementSchema;
-  private final ColumnDescriptor[] elementColumns;
-  private final boolean[] floatElements;
-  private ColumnWriteStore elementStore;
-  private ColumnWriter[] elementWriters;
+  private final FlatPage[] elementPages;
 
   /**
    * With columns taken one row per element: the other columns' writes, made once per row by {@link
@@ -131,8 +126,8 @@ final class MatrixParquetWriter extends OutputWriter {
   /**
    * A writer whose rows hold, at {@code perElement}, arrays of those columns' types (int or float):
    * each such row is one file row per element, its other columns repeated (the long-format top-k
-   * maps: one row per key, made a head at a time). The elements go to Parquet's column writers
-   * directly (encodings and statistics as Spark's writer makes them), not through a row each.
+   * maps: one row per key, made a head at a time). The elements go to their pages in bulk ({@link
+   * FlatPage}), not through a row each; the columns must be required (arrays without nulls).
    */
   MatrixParquetWriter(String path, StructType schema, int[] perElement, Configuration conf) {
     this.path = path;
@@ -178,17 +173,10 @@ final class MatrixParquetWriter extends OutputWriter {
         throw new IllegalArgumentException("rows of one row per element hold no matrices");
       }
       elementOrdinals = perElement.clone();
-      elementColumns = new ColumnDescriptor[perElement.length];
-      floatElements = new boolean[perElement.length];
-      List<Type> elementTypes = new ArrayList<>();
+      elementPages = new FlatPage[perElement.length];
       for (int c = 0; c < perElement.length; c++) {
-        String name = fields[perElement[c]].name();
-        elementTypes.add(fileSchema.getType(name));
-        elementColumns[c] = fileSchema.getColumnDescription(new String[] {name});
-        floatElements[c] = fields[perElement[c]].dataType() == DataTypes.FloatType;
+        elementPages[c] = new FlatPage(fileSchema, fields[perElement[c]].name());
       }
-      elementSchema =
-          elementTypes.isEmpty() ? null : new MessageType(fileSchema.getName(), elementTypes);
       Configuration otherConf = new Configuration(conf);
       if (others.isEmpty()) {
         otherSchema = null;
@@ -265,15 +253,6 @@ final class MatrixParquetWriter extends OutputWriter {
         }
       }
     }
-    if (elementSchema != null) {
-      elementStore =
-          props.newColumnWriteStore(
-              elementSchema, pages::getPageWriter, pages::getBloomFilterWriter);
-      elementWriters = new ColumnWriter[elementColumns.length];
-      for (int c = 0; c < elementColumns.length; c++) {
-        elementWriters[c] = elementStore.getColumnWriter(elementColumns[c]);
-      }
-    }
     rowsInGroup = 0;
     nextSizeCheck = 1;
   }
@@ -281,7 +260,7 @@ final class MatrixParquetWriter extends OutputWriter {
   @Override
   public void write(InternalRow row) {
     try {
-      if (elementSchema != null) {
+      if (elementOrdinals.length > 0) {
         writeElements(row);
         return;
       }
@@ -301,7 +280,7 @@ final class MatrixParquetWriter extends OutputWriter {
           column.writePage(pages);
         }
       }
-      rowWritten();
+      rowsWritten(1);
     } catch (IOException e) {
       failed = true;
       throw new UncheckedIOException("cannot write Parquet file " + path, e);
@@ -330,31 +309,74 @@ final class MatrixParquetWriter extends OutputWriter {
       otherSupport.write(new GenericInternalRow(otherValues.values(row)));
       recordingConsumer.flush(); // the nulls of absent groups it holds back until a flush
     }
-    int n = arrays.length == 0 ? 0 : arrays[0].numElements();
-    for (int i = 0; i < n; i++) {
+    int n = arrays[0].numElements();
+    // A run of elements at a time: up to the end of the page, the row group or the next size check.
+    for (int i = 0; i < n; ) {
+      int run =
+          (int)
+              Math.min(
+                  n - i,
+                  Math.min(
+                      props.getPageRowCountLimit() - elementPages[0].count(),
+                      Math.min(rowGroupRows, nextSizeCheck) - rowsInGroup));
+      run = Math.max(1, run);
       if (otherWrites != null) {
-        otherWrites.replay(otherWriters);
-        otherColumns.endRecord();
-      }
-      for (int c = 0; c < arrays.length; c++) {
-        ColumnWriter w = elementWriters[c];
-        int defined = elementColumns[c].getMaxDefinitionLevel();
-        if (arrays[c].isNullAt(i)) {
-          w.writeNull(0, defined - 1);
-        } else if (floatElements[c]) {
-          w.write(arrays[c].getFloat(i), 0, defined);
-        } else {
-          w.write(arrays[c].getInt(i), 0, defined);
+        for (int e = 0; e < run; e++) {
+          otherWrites.replay(otherWriters);
+          otherColumns.endRecord();
         }
       }
-      elementStore.endRecord();
-      rowWritten();
+      for (int c = 0; c < arrays.length; c++) {
+        FlatPage page = elementPages[c];
+        int at = page.reserve(run);
+        copyElements(arrays[c], i, run, page.floats(), page.values(), at);
+        if (page.pageFull(props)) {
+          page.writePage(pages, props);
+        }
+      }
+      i += run;
+      rowsWritten(run);
     }
   }
 
-  /** Counts a file row; ends the row group when it is full. */
-  private void rowWritten() throws IOException {
-    rowsInGroup++;
+  /** Values {@code from .. from + n} of a null-free array of ints or floats, as int bits. */
+  private static void copyElements(
+      ArrayData values, int from, int n, boolean floats, int[] out, int at) {
+    Objects.checkFromIndexSize(at, n, out.length); // Unsafe copies check no bounds
+    if (values instanceof UnsafeArrayData u && !anyNull(u)) {
+      Platform.copyMemory(
+          u.getBaseObject(),
+          u.getBaseOffset()
+              + UnsafeArrayData.calculateHeaderPortionInBytes(u.numElements())
+              + 4L * from,
+          out,
+          Platform.INT_ARRAY_OFFSET + 4L * at,
+          4L * n);
+      return;
+    }
+    for (int j = 0; j < n; j++) {
+      if (values.isNullAt(from + j)) {
+        throw new IllegalArgumentException("a column of one row per element holds null");
+      }
+      out[at + j] =
+          floats ? Float.floatToRawIntBits(values.getFloat(from + j)) : values.getInt(from + j);
+    }
+  }
+
+  /** Whether an unsafe array has a null: its header's null bits, a word per 64 elements. */
+  private static boolean anyNull(UnsafeArrayData u) {
+    long words = (u.numElements() + 63) / 64;
+    for (long w = 0; w < words; w++) {
+      if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8 * w) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Counts n file rows; ends the row group when it is full. */
+  private void rowsWritten(int n) throws IOException {
+    rowsInGroup += n;
     if (rowsInGroup >= rowGroupRows || (rowsInGroup >= nextSizeCheck && groupFull())) {
       endRowGroup();
       startRowGroup();
@@ -463,8 +485,8 @@ final class MatrixParquetWriter extends OutputWriter {
 
   private long bufferedBytes() {
     long bytes = otherColumns == null ? 0 : otherColumns.getBufferedSize();
-    if (elementStore != null) {
-      bytes += elementStore.getBufferedSize();
+    for (FlatPage page : elementPages) {
+      bytes += page.bufferedBytes(pages);
     }
     for (ListPage column : lists) {
       bytes += column.bufferedBytes(pages);
@@ -483,8 +505,8 @@ final class MatrixParquetWriter extends OutputWriter {
       if (otherColumns != null) {
         otherColumns.flush();
       }
-      if (elementStore != null) {
-        elementStore.flush();
+      for (FlatPage page : elementPages) {
+        page.endRowGroup(pages, props);
       }
       for (ListPage column : lists) {
         column.writePage(pages);
@@ -495,9 +517,6 @@ final class MatrixParquetWriter extends OutputWriter {
     } finally {
       if (otherColumns != null) {
         otherColumns.close();
-      }
-      if (elementStore != null) {
-        elementStore.close();
       }
       pages.close();
     }

@@ -42,6 +42,7 @@ import org.sparkattention.SparkTest;
 import org.sparkattention.config.MapsSetting;
 import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
+import org.sparkattention.io.parquet.FlatPage;
 import org.sparkattention.io.parquet.ParquetCompat;
 import org.sparkattention.job.SparkTestSession;
 import scala.collection.immutable.ArraySeq;
@@ -521,6 +522,123 @@ class MatrixParquetFormatTest {
         assertEquals(keyOffsets, rs.getLong(2));
         assertEquals(weights, rs.getDouble(3), 1e-6);
       }
+    }
+  }
+
+  /**
+   * Columns of one row per element are written a page at a time: small non-negative ints as indices
+   * into the identity dictionary, other ints and floats PLAIN, pages of either kind in one chunk,
+   * each page with its min and max. Spark (both readers) and DuckDB read every value back, and the
+   * column index holds each page's true bounds.
+   */
+  @Test
+  void elementPagesMixDictionaryAndPlainEncodings() throws Exception {
+    StructType schema =
+        DataTypes.createStructType(
+            List.of(
+                DataTypes.createStructField("id", DataTypes.LongType, false),
+                DataTypes.createStructField("a", DataTypes.IntegerType, false),
+                DataTypes.createStructField("w", DataTypes.FloatType, false)));
+    SparkSession session = SparkTestSession.get();
+    org.apache.hadoop.mapreduce.Job job =
+        org.apache.hadoop.mapreduce.Job.getInstance(
+            new Configuration(session.sparkContext().hadoopConfiguration()));
+    // What Spark's write support is configured with for a write.
+    new MatrixParquetFormat()
+        .prepareWrite(session, job, scala.collection.immutable.Map$.MODULE$.empty(), schema);
+    Configuration conf = job.getConfiguration();
+    conf.setInt(org.apache.parquet.hadoop.ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT, 7);
+    conf.set(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "40");
+    Path file = dir.resolve("elements").resolve("part-0.parquet");
+    Files.createDirectories(file.getParent());
+    MatrixParquetWriter writer =
+        new MatrixParquetWriter(file.toString(), schema, new int[] {1, 2}, conf);
+    Random rnd = new Random(5);
+    List<String> expected = new ArrayList<>();
+    for (long id = 0; id < 30; id++) {
+      int n = (int) (id % 9);
+      int[] a = new int[n];
+      float[] w = new float[n];
+      for (int j = 0; j < n; j++) {
+        // Mostly indices; now and then a page gets a negative or a too large one.
+        int pick = rnd.nextInt(20);
+        a[j] =
+            pick == 0
+                ? -1 - rnd.nextInt(5)
+                : pick == 1 ? FlatPage.MAX_DICTIONARY + j : rnd.nextInt(50);
+        w[j] = (float) rnd.nextGaussian();
+        expected.add(id + "," + a[j] + "," + w[j]);
+      }
+      writer.write(
+          new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
+              new Object[] {
+                id,
+                org.apache.spark.sql.catalyst.util.ArrayData.toArrayData(a),
+                org.apache.spark.sql.catalyst.util.ArrayData.toArrayData(w)
+              }));
+    }
+    writer.close();
+    expected.sort(null);
+
+    java.util.Set<String> encodings = new java.util.HashSet<>();
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+      List<BlockMetaData> blocks = reader.getFooter().getBlocks();
+      assertTrue(blocks.size() > 1, "row groups: " + blocks.size());
+      List<String> values = new ArrayList<>();
+      for (BlockMetaData block : blocks) {
+        for (ColumnChunkMetaData chunk : block.getColumns()) {
+          String column = chunk.getPath().toDotString();
+          if (column.equals("id")) {
+            continue;
+          }
+          chunk.getEncodings().forEach(e -> encodings.add(column + ":" + e));
+          var index = reader.readColumnIndex(chunk);
+          assertTrue(index != null, "column index of " + column);
+          assertTrue(index.getMinValues().size() > 1, "pages of " + column);
+        }
+      }
+    }
+    assertTrue(encodings.contains("a:PLAIN_DICTIONARY"), encodings.toString());
+    assertTrue(encodings.contains("a:PLAIN"), encodings.toString());
+    assertTrue(encodings.contains("w:PLAIN"), encodings.toString());
+
+    for (String vectorized : new String[] {"false", "true"}) {
+      session.conf().set("spark.sql.parquet.enableVectorizedReader", vectorized);
+      try {
+        List<String> back = new ArrayList<>();
+        for (Row r : session.read().parquet(file.getParent().toString()).collectAsList()) {
+          back.add(r.getLong(0) + "," + r.getInt(1) + "," + r.getFloat(2));
+        }
+        back.sort(null);
+        assertEquals(expected, back, "vectorized reader: " + vectorized);
+        // Filters pushed down to the page statistics keep every matching row.
+        long small =
+            session.read().parquet(file.getParent().toString()).where("a >= 0 AND a < 50").count();
+        assertEquals(
+            expected.stream()
+                .filter(e -> Integer.parseInt(e.split(",")[1]) >= 0)
+                .filter(e -> Integer.parseInt(e.split(",")[1]) < 50)
+                .count(),
+            small,
+            "vectorized reader: " + vectorized);
+      } finally {
+        session.conf().unset("spark.sql.parquet.enableVectorizedReader");
+      }
+    }
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement st = db.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT id, a, w FROM read_parquet('" + file + "') ORDER BY id, a, w")) {
+      List<String> back = new ArrayList<>();
+      while (rs.next()) {
+        back.add(rs.getLong(1) + "," + rs.getInt(2) + "," + rs.getFloat(3));
+      }
+      back.sort(null);
+      assertEquals(expected, back, "DuckDB");
     }
   }
 
