@@ -65,6 +65,34 @@ public final class RecordedWrites implements ColumnWriteStore {
     }
   }
 
+  /** How many writes the record made. */
+  public int size() {
+    return size;
+  }
+
+  /** Write i's column, by index in {@link #columns}. */
+  public int column(int i) {
+    return column[i];
+  }
+
+  /** Whether write i wrote a null. */
+  public boolean isNull(int i) {
+    return kind[i] == NULL;
+  }
+
+  /**
+   * Write i's value as raw bits (an int's or a float's in the low 32, sign-extended), 0 for a
+   * binary.
+   */
+  public long bits(int i) {
+    return bits[i];
+  }
+
+  /** Write i's binary value, or null. */
+  public Binary binary(int i) {
+    return binaries[i];
+  }
+
   private void add(int c, byte k, long value, Binary binary, int r, int d) {
     if (size == column.length) {
       int n = 2 * size;

@@ -44,6 +44,7 @@ import org.sparkattention.io.parquet.FlatPage;
 import org.sparkattention.io.parquet.ListPage;
 import org.sparkattention.io.parquet.ParquetCompat;
 import org.sparkattention.io.parquet.RecordedWrites;
+import org.sparkattention.io.parquet.RunPage;
 import org.sparkattention.io.parquet.StableFooterFile;
 import org.sparkattention.io.parquet.WriterSettings;
 
@@ -96,6 +97,13 @@ final class MatrixParquetWriter extends OutputWriter {
   private final RecordConsumer recordingConsumer;
 
   private ColumnWriter[] otherWriters;
+
+  /**
+   * With columns taken one row per element and every other column flat (the usual id and head):
+   * those columns' pages, one run of a value per row ({@link RunPage}) instead of a replay per
+   * element; null otherwise.
+   */
+  private final RunPage[] runPages;
 
   /** Per list column: whether its values are ints (else floats). */
   private final boolean[] intLists;
@@ -199,6 +207,11 @@ final class MatrixParquetWriter extends OutputWriter {
         otherWrites = null;
         recordingConsumer = null;
       }
+      if (otherWrites != null && otherWrites.columns().stream().allMatch(RunPage::takes)) {
+        runPages = otherWrites.columns().stream().map(RunPage::new).toArray(RunPage[]::new);
+      } else {
+        runPages = null;
+      }
 
       props = WriterSettings.properties(conf);
       rowGroupBytes = ParquetOutputFormat.getLongBlockSize(conf);
@@ -238,7 +251,7 @@ final class MatrixParquetWriter extends OutputWriter {
             props.getAllocator(),
             props.getColumnIndexTruncateLength(),
             props.getPageWriteChecksumEnabled());
-    if (otherSchema != null) {
+    if (otherSchema != null && runPages == null) {
       // The other columns' writers feed the file's page store: same column paths.
       otherColumns =
           props.newColumnWriteStore(otherSchema, pages::getPageWriter, pages::getBloomFilterWriter);
@@ -320,7 +333,19 @@ final class MatrixParquetWriter extends OutputWriter {
                       props.getPageRowCountLimit() - elementPages[0].count(),
                       Math.min(rowGroupRows, nextSizeCheck) - rowsInGroup));
       run = Math.max(1, run);
-      if (otherWrites != null) {
+      if (runPages != null) {
+        for (int w = 0; w < otherWrites.size(); w++) {
+          RunPage page = runPages[otherWrites.column(w)];
+          if (otherWrites.isNull(w)) {
+            page.addNulls(run);
+          } else {
+            page.addRun(otherWrites.bits(w), otherWrites.binary(w), run, props);
+          }
+          if (page.pageFull(props)) {
+            page.writePage(pages);
+          }
+        }
+      } else if (otherWrites != null) {
         for (int e = 0; e < run; e++) {
           otherWrites.replay(otherWriters);
           otherColumns.endRecord();
@@ -485,6 +510,11 @@ final class MatrixParquetWriter extends OutputWriter {
 
   private long bufferedBytes() {
     long bytes = otherColumns == null ? 0 : otherColumns.getBufferedSize();
+    if (runPages != null) {
+      for (RunPage page : runPages) {
+        bytes += page.bufferedBytes(pages);
+      }
+    }
     for (FlatPage page : elementPages) {
       bytes += page.bufferedBytes(pages);
     }
@@ -507,6 +537,11 @@ final class MatrixParquetWriter extends OutputWriter {
       }
       for (FlatPage page : elementPages) {
         page.endRowGroup(pages, props);
+      }
+      if (runPages != null) {
+        for (RunPage page : runPages) {
+          page.endRowGroup(pages);
+        }
       }
       for (ListPage column : lists) {
         column.writePage(pages);

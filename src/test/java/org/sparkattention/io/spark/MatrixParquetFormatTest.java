@@ -44,6 +44,7 @@ import org.sparkattention.io.InputLayout;
 import org.sparkattention.io.OutputRows;
 import org.sparkattention.io.parquet.FlatPage;
 import org.sparkattention.io.parquet.ParquetCompat;
+import org.sparkattention.io.parquet.RunPage;
 import org.sparkattention.job.SparkTestSession;
 import scala.collection.immutable.ArraySeq;
 
@@ -639,6 +640,178 @@ class MatrixParquetFormatTest {
       }
       back.sort(null);
       assertEquals(expected, back, "DuckDB");
+    }
+  }
+
+  /**
+   * With every carried column flat, each is written as one run of its value per row ({@link
+   * RunPage}): dictionary-encoded, falling back to PLAIN for the rest of a chunk once the
+   * dictionary outgrows its page (or at once when dictionaries are off). Spark (both readers) and
+   * DuckDB read every value back, and filters on the page statistics keep every matching row.
+   */
+  @Test
+  void flatCarriedColumnsRunOnePerRow() throws Exception {
+    StructType schema =
+        DataTypes.createStructType(
+            List.of(
+                DataTypes.createStructField("id", DataTypes.LongType, false),
+                DataTypes.createStructField("label", DataTypes.StringType, true),
+                DataTypes.createStructField("amount", DataTypes.createDecimalType(20, 3), true),
+                DataTypes.createStructField("price", DataTypes.createDecimalType(7, 2), true),
+                DataTypes.createStructField("score", DataTypes.DoubleType, true),
+                DataTypes.createStructField("head", DataTypes.IntegerType, true),
+                DataTypes.createStructField("key", DataTypes.IntegerType, false)));
+    SparkSession session = SparkTestSession.get();
+    String[][] settings = {
+      {}, {"parquet.dictionary.page.size", "60"}, {"parquet.enable.dictionary", "false"}
+    };
+    for (int s = 0; s < settings.length; s++) {
+      String[] setting = settings[s];
+      String name = setting.length == 0 ? "default" : setting[0] + "=" + setting[1];
+      org.apache.hadoop.mapreduce.Job job =
+          org.apache.hadoop.mapreduce.Job.getInstance(
+              new Configuration(session.sparkContext().hadoopConfiguration()));
+      new MatrixParquetFormat()
+          .prepareWrite(session, job, scala.collection.immutable.Map$.MODULE$.empty(), schema);
+      Configuration conf = job.getConfiguration();
+      conf.setInt(org.apache.parquet.hadoop.ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT, 11);
+      conf.set(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "60");
+      if (setting.length > 0) {
+        conf.set(setting[0], setting[1]);
+      }
+      Path file = dir.resolve("runs-" + s).resolve("part-0.parquet");
+      Files.createDirectories(file.getParent());
+      MatrixParquetWriter writer =
+          new MatrixParquetWriter(file.toString(), schema, new int[] {6}, conf);
+      List<String> expected = new ArrayList<>();
+      for (long id = 0; id < 40; id++) {
+        String label = id % 5 == 0 ? null : "label-" + id % 13;
+        BigDecimal amount = id % 6 == 0 ? null : new BigDecimal(id * 1000 + 7).movePointLeft(3);
+        BigDecimal price = id % 7 == 0 ? null : new BigDecimal(id * 31 % 500).movePointLeft(2);
+        Double score = id % 4 == 0 ? null : id / 8.0;
+        for (int head = 0; head < 2; head++) {
+          int n = (int) ((id * 7 + head) % 9); // 0 to 8 keys, 0 for some heads
+          int[] keys = new int[n];
+          for (int j = 0; j < n; j++) {
+            keys[j] = (int) id + j;
+            expected.add(
+                id + "," + label + "," + amount + "," + price + "," + score + "," + head + ","
+                    + keys[j]);
+          }
+          writer.write(
+              new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
+                  new Object[] {
+                    id,
+                    label == null
+                        ? null
+                        : org.apache.spark.unsafe.types.UTF8String.fromString(label),
+                    amount == null ? null : org.apache.spark.sql.types.Decimal.apply(amount, 20, 3),
+                    price == null ? null : org.apache.spark.sql.types.Decimal.apply(price, 7, 2),
+                    score,
+                    head,
+                    org.apache.spark.sql.catalyst.util.ArrayData.toArrayData(keys)
+                  }));
+        }
+      }
+      writer.close();
+      expected.sort(null);
+
+      java.util.Set<String> encodings = new java.util.HashSet<>();
+      try (ParquetFileReader reader =
+          ParquetFileReader.open(
+              HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+        assertTrue(reader.getFooter().getBlocks().size() > 1, name + ": row groups");
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+          for (ColumnChunkMetaData chunk : block.getColumns()) {
+            chunk
+                .getEncodings()
+                .forEach(e -> encodings.add(chunk.getPath().toDotString() + ":" + e));
+          }
+        }
+      }
+      // Dictionaries by default; a PLAIN fallback in a chunk with a small dictionary page; only
+      // PLAIN without dictionaries.
+      assertEquals(
+          setting.length == 0 || setting[0].contains("size"),
+          encodings.contains("label:PLAIN_DICTIONARY"),
+          name + " " + encodings);
+      assertEquals(setting.length > 0, encodings.contains("label:PLAIN"), name + " " + encodings);
+
+      for (String vectorized : new String[] {"false", "true"}) {
+        session.conf().set("spark.sql.parquet.enableVectorizedReader", vectorized);
+        try {
+          Dataset<Row> back = session.read().parquet(file.getParent().toString());
+          List<String> rows = new ArrayList<>();
+          for (Row r : back.collectAsList()) {
+            rows.add(
+                r.getLong(0)
+                    + ","
+                    + r.get(1)
+                    + ","
+                    + r.get(2)
+                    + ","
+                    + r.get(3)
+                    + ","
+                    + r.get(4)
+                    + ","
+                    + r.get(5)
+                    + ","
+                    + r.getInt(6));
+          }
+          rows.sort(null);
+          assertEquals(expected, rows, name + ", vectorized reader: " + vectorized);
+          // Filters pushed down to the pages' statistics keep every matching row.
+          assertEquals(
+              expected.stream().filter(e -> e.split(",")[1].equals("label-7")).count(),
+              back.where("label = 'label-7'").count(),
+              name + ", vectorized reader: " + vectorized);
+          assertEquals(
+              expected.stream()
+                  .filter(
+                      e ->
+                          !e.split(",")[2].equals("null")
+                              && new BigDecimal(e.split(",")[2]).compareTo(new BigDecimal("20"))
+                                  > 0)
+                  .count(),
+              back.where("amount > 20").count(),
+              name + ", vectorized reader: " + vectorized);
+        } finally {
+          session.conf().unset("spark.sql.parquet.enableVectorizedReader");
+        }
+      }
+      try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+          Statement st = db.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*), count(label), sum(amount), sum(price), sum(score), sum(head), sum(key) FROM read_parquet('"
+                      + file
+                      + "')")) {
+        assertTrue(rs.next());
+        assertEquals(expected.size(), rs.getLong(1), name);
+        assertEquals(
+            expected.stream().filter(e -> !e.split(",")[1].equals("null")).count(),
+            rs.getLong(2),
+            name);
+        BigDecimal amounts = BigDecimal.ZERO;
+        BigDecimal prices = BigDecimal.ZERO;
+        double scores = 0;
+        long heads = 0;
+        long keys = 0;
+        for (String e : expected) {
+          String[] v = e.split(",");
+          amounts = v[2].equals("null") ? amounts : amounts.add(new BigDecimal(v[2]));
+          prices = v[3].equals("null") ? prices : prices.add(new BigDecimal(v[3]));
+          scores += v[4].equals("null") ? 0 : Double.parseDouble(v[4]);
+          heads += Long.parseLong(v[5]);
+          keys += Long.parseLong(v[6]);
+        }
+        assertEquals(0, amounts.compareTo(rs.getBigDecimal(3)), name);
+        assertEquals(0, prices.compareTo(rs.getBigDecimal(4)), name);
+        assertEquals(scores, rs.getDouble(5), 1e-9, name);
+        assertEquals(heads, rs.getLong(6), name);
+        assertEquals(keys, rs.getLong(7), name);
+      }
     }
   }
 
