@@ -39,8 +39,8 @@ public final class QueryStatistics {
   private int[] topKeys = new int[0];
   private int[] topCount = new int[0];
 
-  /** A first tile row's chunk maxima, for its floor. */
-  private double[] chunkMaxima = new double[0];
+  /** A first tile row's 2K chunk maxima, for its floor. */
+  private final double[] chunkMaxima;
 
   /** The current tile's scores, kept before the softmax's exp overwrites them. */
   private double[] scores = new double[0];
@@ -60,6 +60,7 @@ public final class QueryStatistics {
     }
     this.topK = topK;
     this.summaries = summaries;
+    this.chunkMaxima = new double[2 * topK];
   }
 
   /** Resets for a forward pass of {@code heads} heads and {@code queries} queries. */
@@ -126,11 +127,8 @@ public final class QueryStatistics {
   private void offerTile(double[] t, int at, int kn, int i, int k0) {
     double chunkFloor = Double.NEGATIVE_INFINITY;
     if (topCount[i] < topK && kn >= 8 * topK) {
-      int chunks = 2 * topK;
+      int chunks = chunkMaxima.length;
       int chunk = kn / chunks;
-      if (chunkMaxima.length < chunks) {
-        chunkMaxima = new double[chunks];
-      }
       for (int j = 0; j < chunks; j++) {
         chunkMaxima[j] = TileLoops.max(t, at + j * chunk, chunk);
       }

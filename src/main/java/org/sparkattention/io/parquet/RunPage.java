@@ -186,7 +186,7 @@ public final class RunPage {
     if (dictionaryUsed) {
       int at = plainBytes;
       for (Object value : dictionary) {
-        appendPlain(value instanceof Long l ? l : 0, value instanceof Binary b ? b : null);
+        appendPlain(value);
       }
       byte[] bytes = Arrays.copyOfRange(plain, at, plainBytes);
       plainBytes = at;
@@ -209,7 +209,7 @@ public final class RunPage {
     for (int r = 0; r < runs; r++) {
       Object value = dictionary.get(runIds[r]);
       for (int i = 0; i < runCounts[r]; i++) {
-        appendPlain(value instanceof Long l ? l : 0, value instanceof Binary b ? b : null);
+        appendPlain(value);
       }
     }
     runs = 0;
@@ -249,6 +249,11 @@ public final class RunPage {
       case FIXED_LEN_BYTE_ARRAY -> binary.length();
       default -> 4 + binary.length();
     };
+  }
+
+  /** A dictionary value (a Long of raw bits, or a Binary) as PLAIN bytes. */
+  private void appendPlain(Object value) {
+    appendPlain(value instanceof Long l ? l : 0, value instanceof Binary b ? b : null);
   }
 
   private void appendPlain(long bits, Binary binary) {

@@ -315,6 +315,9 @@ final class MatrixParquetWriter extends OutputWriter {
                 + " and "
                 + arrays[c].numElements());
       }
+      if (anyNull(arrays[c])) {
+        throw new IllegalArgumentException("a column of one row per element holds null");
+      }
     }
     if (otherWrites != null) {
       // The same values for every element: converted once, their column writes replayed.
@@ -368,7 +371,7 @@ final class MatrixParquetWriter extends OutputWriter {
   private static void copyElements(
       ArrayData values, int from, int n, boolean floats, int[] out, int at) {
     Objects.checkFromIndexSize(at, n, out.length); // Unsafe copies check no bounds
-    if (values instanceof UnsafeArrayData u && !anyNull(u)) {
+    if (values instanceof UnsafeArrayData u) {
       Platform.copyMemory(
           u.getBaseObject(),
           u.getBaseOffset()
@@ -380,19 +383,24 @@ final class MatrixParquetWriter extends OutputWriter {
       return;
     }
     for (int j = 0; j < n; j++) {
-      if (values.isNullAt(from + j)) {
-        throw new IllegalArgumentException("a column of one row per element holds null");
-      }
       out[at + j] =
           floats ? Float.floatToRawIntBits(values.getFloat(from + j)) : values.getInt(from + j);
     }
   }
 
-  /** Whether an unsafe array has a null: its header's null bits, a word per 64 elements. */
-  private static boolean anyNull(UnsafeArrayData u) {
-    long words = (u.numElements() + 63) / 64;
-    for (long w = 0; w < words; w++) {
-      if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8 * w) != 0) {
+  /** Whether an array holds a null: an unsafe array's header null bits, a word per 64 elements. */
+  private static boolean anyNull(ArrayData values) {
+    if (values instanceof UnsafeArrayData u) {
+      long words = (u.numElements() + 63) / 64;
+      for (long w = 0; w < words; w++) {
+        if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8 * w) != 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+    for (int i = 0; i < values.numElements(); i++) {
+      if (values.isNullAt(i)) {
         return true;
       }
     }
@@ -451,11 +459,7 @@ final class MatrixParquetWriter extends OutputWriter {
       page.addEmpty();
       return;
     }
-    boolean anyNull = false;
-    for (int i = 0; i < n && !anyNull; i++) {
-      anyNull = list.isNullAt(i);
-    }
-    if (!anyNull) {
+    if (!anyNull(list)) {
       int at = page.addRow(true, n);
       copyValues(list, n, page.values(), at, ints);
     } else {

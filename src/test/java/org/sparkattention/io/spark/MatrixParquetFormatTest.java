@@ -541,13 +541,7 @@ class MatrixParquetFormatTest {
                 DataTypes.createStructField("a", DataTypes.IntegerType, false),
                 DataTypes.createStructField("w", DataTypes.FloatType, false)));
     SparkSession session = SparkTestSession.get();
-    org.apache.hadoop.mapreduce.Job job =
-        org.apache.hadoop.mapreduce.Job.getInstance(
-            new Configuration(session.sparkContext().hadoopConfiguration()));
-    // What Spark's write support is configured with for a write.
-    new MatrixParquetFormat()
-        .prepareWrite(session, job, scala.collection.immutable.Map$.MODULE$.empty(), schema);
-    Configuration conf = job.getConfiguration();
+    Configuration conf = writeConfiguration(session, schema);
     conf.setInt(org.apache.parquet.hadoop.ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT, 7);
     conf.set(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "40");
     Path file = dir.resolve("elements").resolve("part-0.parquet");
@@ -588,7 +582,6 @@ class MatrixParquetFormatTest {
                 new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
       List<BlockMetaData> blocks = reader.getFooter().getBlocks();
       assertTrue(blocks.size() > 1, "row groups: " + blocks.size());
-      List<String> values = new ArrayList<>();
       for (BlockMetaData block : blocks) {
         for (ColumnChunkMetaData chunk : block.getColumns()) {
           String column = chunk.getPath().toDotString();
@@ -668,12 +661,7 @@ class MatrixParquetFormatTest {
     for (int s = 0; s < settings.length; s++) {
       String[] setting = settings[s];
       String name = setting.length == 0 ? "default" : setting[0] + "=" + setting[1];
-      org.apache.hadoop.mapreduce.Job job =
-          org.apache.hadoop.mapreduce.Job.getInstance(
-              new Configuration(session.sparkContext().hadoopConfiguration()));
-      new MatrixParquetFormat()
-          .prepareWrite(session, job, scala.collection.immutable.Map$.MODULE$.empty(), schema);
-      Configuration conf = job.getConfiguration();
+      Configuration conf = writeConfiguration(session, schema);
       conf.setInt(org.apache.parquet.hadoop.ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT, 11);
       conf.set(ParquetCompat.BLOCK_ROW_COUNT_LIMIT, "60");
       if (setting.length > 0) {
@@ -813,6 +801,17 @@ class MatrixParquetFormatTest {
         assertEquals(keys, rs.getLong(7), name);
       }
     }
+  }
+
+  /** The Hadoop configuration Spark's write support gets for a write of {@code schema}. */
+  private static Configuration writeConfiguration(SparkSession session, StructType schema)
+      throws IOException {
+    org.apache.hadoop.mapreduce.Job job =
+        org.apache.hadoop.mapreduce.Job.getInstance(
+            new Configuration(session.sparkContext().hadoopConfiguration()));
+    new MatrixParquetFormat()
+        .prepareWrite(session, job, scala.collection.immutable.Map$.MODULE$.empty(), schema);
+    return job.getConfiguration();
   }
 
   /**
