@@ -72,8 +72,7 @@ final class Gemm {
   }
 
   /** A rows x cols column-major slice with leading dimension ld must lie inside x. */
-  private static void requireSlice(
-      String name, double[] x, int offset, int ld, int rows, int cols) {
+  static void requireSlice(String name, double[] x, int offset, int ld, int rows, int cols) {
     if (ld < Math.max(1, rows)) {
       throw new IllegalArgumentException(
           "gemm: " + name + " has " + rows + " rows but leading dimension " + ld);

@@ -1,0 +1,270 @@
+package org.sparkattention.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fixed-order product: each element is the fma chain over k in ascending order (written out
+ * here as the specification), the Vector API kernel gives the scalar kernel's bits on awkward
+ * shapes, and an element's bits do not depend on the product's size or on where it sits.
+ */
+class FixedOrderGemmTest {
+  private static final int[] ROWS = {1, 3, 7, 8, 9, 31, 32, 33, 47, 64, 100, 128, 130};
+  private static final int[] COLS = {1, 2, 3, 4, 5, 7, 13};
+  private static final int[] DEPTHS = {0, 1, 2, 5, 17, 32, 129};
+
+  @Test
+  void everyElementIsItsFmaChainInOrder() {
+    Random rnd = new Random(3);
+    for (int m : ROWS) {
+      for (int n : COLS) {
+        for (int k : DEPTHS) {
+          for (boolean accumulate : new boolean[] {false, true}) {
+            double alpha = accumulate ? 1.0 : 0.37;
+            Product p = new Product(rnd, m, n, k);
+            double[] c = p.c.clone();
+            FixedOrderGemm.gemm(
+                m,
+                n,
+                k,
+                alpha,
+                p.a,
+                3,
+                p.lda,
+                p.b,
+                2,
+                p.strideK,
+                p.strideN,
+                accumulate,
+                c,
+                1,
+                p.ldc);
+            for (int j = 0; j < n; j++) {
+              for (int i = 0; i < m; i++) {
+                double acc = accumulate ? p.c[1 + i + j * p.ldc] : 0.0;
+                for (int q = 0; q < k; q++) {
+                  acc =
+                      Math.fma(p.a[3 + i + q * p.lda], p.b[2 + q * p.strideK + j * p.strideN], acc);
+                }
+                double expected = alpha == 1.0 ? acc : alpha * acc;
+                assertEquals(
+                    Double.doubleToRawLongBits(expected),
+                    Double.doubleToRawLongBits(c[1 + i + j * p.ldc]),
+                    "m " + m + " n " + n + " k " + k + " at " + i + ", " + j);
+              }
+            }
+            // Padding between C's columns untouched.
+            for (int j = 0; j < n; j++) {
+              for (int i = m; i < p.ldc && 1 + i + j * p.ldc < c.length; i++) {
+                assertEquals(p.c[1 + i + j * p.ldc], c[1 + i + j * p.ldc]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void theVectorKernelGivesTheScalarBits() {
+    FixedOrderGemm.Kernel vector = vectorKernel();
+    FixedOrderGemm.Kernel scalar = new FixedOrderGemm.Scalar();
+    Random rnd = new Random(4);
+    for (int m : ROWS) {
+      for (int n : COLS) {
+        for (int k : DEPTHS) {
+          for (boolean accumulate : new boolean[] {false, true}) {
+            Product p = new Product(rnd, m, n, k);
+            double[] cv = p.c.clone();
+            double[] cs = p.c.clone();
+            double alpha = accumulate ? 1.0 : -1.5;
+            vector.gemm(
+                m,
+                n,
+                k,
+                alpha,
+                p.a,
+                3,
+                p.lda,
+                p.b,
+                2,
+                p.strideK,
+                p.strideN,
+                accumulate,
+                cv,
+                1,
+                p.ldc);
+            scalar.gemm(
+                m,
+                n,
+                k,
+                alpha,
+                p.a,
+                3,
+                p.lda,
+                p.b,
+                2,
+                p.strideK,
+                p.strideN,
+                accumulate,
+                cs,
+                1,
+                p.ldc);
+            for (int x = 0; x < cs.length; x++) {
+              assertEquals(
+                  Double.doubleToRawLongBits(cs[x]),
+                  Double.doubleToRawLongBits(cv[x]),
+                  "m " + m + " n " + n + " k " + k + " at " + x);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** A column alone, or among others at any position; rows alone or within more rows. */
+  @Test
+  void anElementsBitsDependOnItsRowAndColumnOnly() {
+    Random rnd = new Random(5);
+    int m = 133;
+    int n = 11;
+    int k = 96;
+    Product p = new Product(rnd, m, n, k);
+    double[] all = new double[p.ldc * n];
+    FixedOrderGemm.gemm(
+        m, n, k, 1.0, p.a, 3, p.lda, p.b, 2, p.strideK, p.strideN, false, all, 0, p.ldc);
+    for (int j0 = 0; j0 < n; j0++) {
+      for (int cols = 1; j0 + cols <= n; cols += 3) {
+        for (int i0 : new int[] {0, 1, 5, 8, 33, 64, 100, 129}) {
+          for (int rows : new int[] {1, 4, 9, 32, 33}) {
+            if (i0 + rows > m) {
+              continue;
+            }
+            double[] part = new double[rows * cols];
+            FixedOrderGemm.gemm(
+                rows,
+                cols,
+                k,
+                1.0,
+                p.a,
+                3 + i0,
+                p.lda,
+                p.b,
+                2 + j0 * p.strideN,
+                p.strideK,
+                p.strideN,
+                false,
+                part,
+                0,
+                rows);
+            for (int j = 0; j < cols; j++) {
+              for (int i = 0; i < rows; i++) {
+                assertEquals(
+                    Double.doubleToRawLongBits(all[i0 + i + (j0 + j) * p.ldc]),
+                    Double.doubleToRawLongBits(part[i + j * rows]),
+                    "row " + (i0 + i) + " column " + (j0 + j) + " in " + rows + " x " + cols);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void closeToTheExactProduct() {
+    Random rnd = new Random(6);
+    Product p = new Product(rnd, 64, 9, 256);
+    double[] c = new double[p.ldc * 9];
+    FixedOrderGemm.gemm(
+        64, 9, 256, 1.0, p.a, 3, p.lda, p.b, 2, p.strideK, p.strideN, false, c, 0, p.ldc);
+    for (int j = 0; j < 9; j++) {
+      for (int i = 0; i < 64; i++) {
+        java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+        double scale = 0;
+        for (int q = 0; q < 256; q++) {
+          double x = p.a[3 + i + q * p.lda];
+          double y = p.b[2 + q * p.strideK + j * p.strideN];
+          exact = exact.add(new java.math.BigDecimal(x).multiply(new java.math.BigDecimal(y)));
+          scale += Math.abs(x * y);
+        }
+        assertEquals(exact.doubleValue(), c[i + j * p.ldc], 256 * Math.ulp(scale));
+      }
+    }
+  }
+
+  @Test
+  void badArgumentsAreRefusedNamingThem() {
+    double[] a = new double[12];
+    double[] b = new double[12];
+    double[] c = new double[9];
+    assertEquals(
+        "gemm: B (4 x 3, strides 1 and 4, from 1) reaches element 12, its buffer has 12",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FixedOrderGemm.gemm(3, 3, 4, 1, a, 0, 3, b, 1, 1, 4, false, c, 0, 3))
+            .getMessage());
+    assertEquals(
+        "gemm: accumulating needs alpha = 1, got 2.0",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FixedOrderGemm.gemm(3, 3, 4, 2, a, 0, 3, b, 0, 1, 4, true, c, 0, 3))
+            .getMessage());
+    assertEquals(
+        "gemm: C (3 x 3, leading dimension 3, from 1) needs 10 elements, its buffer has 9",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FixedOrderGemm.gemm(3, 3, 4, 1, a, 0, 3, b, 0, 1, 4, false, c, 1, 3))
+            .getMessage());
+  }
+
+  @Test
+  void theVectorKernelRunsInTheTests() {
+    // The build's test JVMs have the Vector API module: the fast kernel is what they check.
+    assertEquals("vector", FixedOrderGemm.implementation());
+  }
+
+  private static FixedOrderGemm.Kernel vectorKernel() {
+    try {
+      return (FixedOrderGemm.Kernel)
+          Class.forName("org.sparkattention.kernel.VectorFixedOrderGemm")
+              .getDeclaredConstructor()
+              .newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("the Vector API kernel does not load", e);
+    }
+  }
+
+  /** Random operands with offsets, padded leading dimensions and B reached column by column. */
+  private static final class Product {
+    final double[] a;
+    final double[] b;
+    final double[] c;
+    final int lda;
+    final int ldc;
+    final int strideK;
+    final int strideN;
+
+    Product(Random rnd, int m, int n, int k) {
+      lda = m + 2;
+      ldc = m + 1;
+      // B as a row-major n x k block (each column's k values contiguous), as token rows are.
+      strideK = 1;
+      strideN = k + 3;
+      a = random(rnd, 3 + lda * Math.max(k, 1));
+      b = random(rnd, 2 + strideN * n + k);
+      c = random(rnd, 1 + ldc * n);
+    }
+  }
+
+  private static double[] random(Random rnd, int size) {
+    double[] x = new double[size];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rnd.nextGaussian();
+    }
+    return x;
+  }
+}
