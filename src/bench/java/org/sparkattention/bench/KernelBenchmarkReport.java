@@ -1,5 +1,6 @@
 package org.sparkattention.bench;
 
+import dev.ludovic.netlib.blas.BLAS;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,8 +36,10 @@ public final class KernelBenchmarkReport {
       }
     }
     System.out.printf(
-        "%nBLAS: %s, threads: 1 (OPENBLAS_NUM_THREADS=%s)%n",
-        BlockedAttentionKernel.blasImplementation(), System.getenv("OPENBLAS_NUM_THREADS"));
+        "%nkernel products: %s; dgemm on %s, threads: 1 (OPENBLAS_NUM_THREADS=%s)%n",
+        BlockedAttentionKernel.productImplementation(),
+        BLAS.getInstance().getClass().getSimpleName(),
+        System.getenv("OPENBLAS_NUM_THREADS"));
     System.out.printf("dgemm 1024^3: %.1f GFLOP/s%n", gemmGflops);
     System.out.printf(
         "%-6s %-6s %-6s %12s %10s %12s%n", "L", "maps", "block", "ms/seq", "GFLOP/s", "of dgemm");

@@ -42,7 +42,7 @@ public final class KernelMemoryCheck {
     System.out.printf(
         "L = S = %d, E = %d, H = %d, maps off: %.1f s, %.1f GFLOP/s, max heap %d MiB,"
             + " peak heap used %d MiB (sum of pool peaks), workspace %d MiB, dense L x S"
-            + " scores for one head would be %d MiB; finite outputs %.0f of %d; BLAS %s, exp %s%n",
+            + " scores for one head would be %d MiB; finite outputs %.0f of %d; products %s, exp %s%n",
         len,
         e,
         KernelBenchmark.HEADS,
@@ -54,7 +54,7 @@ public final class KernelMemoryCheck {
         (long) len * len * 8 >> 20,
         finite,
         out.values().length,
-        BlockedAttentionKernel.blasImplementation(),
+        BlockedAttentionKernel.productImplementation(),
         BlockedAttentionKernel.expImplementation());
   }
 }

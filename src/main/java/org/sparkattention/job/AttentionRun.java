@@ -481,6 +481,7 @@ final class AttentionRun {
     double taskTotal = Math.max(listener.taskRunSeconds(), decode + compute + encode);
     double runTasks = Math.max(listener.taskRunSeconds(runPhases), decode + compute + encode);
     double computeWall = runTasks > 0 ? runSeconds * compute / runTasks : 0;
+    String[] kernelOnExecutors = kernelOnExecutors();
     return new RunSummary(
         "succeeded",
         sequences,
@@ -508,8 +509,8 @@ final class AttentionRun {
         round(flops / 1e9),
         round(flops / 1e9 / Math.max(runSeconds, 1e-9)),
         round(flops / 1e9 / Math.max(compute, 1e-9)),
-        blasOnExecutors(),
-        BlockedAttentionKernel.expImplementation(),
+        kernelOnExecutors[0],
+        kernelOnExecutors[1],
         config.maps().configName(),
         config.mode().configName(),
         List.copyOf(notes),
@@ -577,9 +578,19 @@ final class AttentionRun {
         target.stagingPath());
   }
 
-  /** The BLAS the executors use, asked of one task (the driver's may differ). */
-  private String blasOnExecutors() {
-    return sc.parallelize(List.of(0), 1).map(x -> BuildInfo.blas()).first();
+  /**
+   * How the executors run the kernel's products and exp, asked of one task (the driver's JVM flags
+   * may differ).
+   */
+  private String[] kernelOnExecutors() {
+    return sc.parallelize(List.of(0), 1)
+        .map(
+            x ->
+                new String[] {
+                  BlockedAttentionKernel.productImplementation(),
+                  BlockedAttentionKernel.expImplementation()
+                })
+        .first();
   }
 
   private void waitForIdle(long millis) {

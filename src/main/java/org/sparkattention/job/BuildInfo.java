@@ -3,10 +3,7 @@ package org.sparkattention.job;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.sparkattention.kernel.BlockedAttentionKernel;
 import scala.util.Properties$;
 
@@ -77,32 +74,16 @@ final class BuildInfo {
         + ", Java "
         + javaVersion()
         + "\n"
-        + "BLAS: "
-        + blas()
+        + "kernel: "
+        + kernelImplementation()
         + "\n";
   }
 
-  /**
-   * The netlib BLAS products run on, with the native library behind JNIBLAS ({@code libblas.so.3},
-   * which the system may point at OpenBLAS, MKL or the reference BLAS) as Linux maps it into this
-   * process.
-   */
-  static String blas() {
-    String name = BlockedAttentionKernel.blasImplementation(); // loads the native library
-    Path maps = Path.of("/proc/self/maps");
-    if (!Files.isReadable(maps)) {
-      return name;
-    }
-    try (Stream<String> lines = Files.lines(maps)) {
-      return lines
-          .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-          .filter(f -> f.startsWith("/") && f.contains("blas") && f.contains(".so"))
-          .filter(f -> !f.contains("netlibblasjni"))
-          .findFirst()
-          .map(library -> name + " (" + library + ")")
-          .orElse(name);
-    } catch (IOException | UncheckedIOException e) {
-      return name;
-    }
+  /** How the kernel's products and its softmax's exp run on this JVM. */
+  static String kernelImplementation() {
+    return "products "
+        + BlockedAttentionKernel.productImplementation()
+        + ", exp "
+        + BlockedAttentionKernel.expImplementation();
   }
 }

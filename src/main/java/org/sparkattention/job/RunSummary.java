@@ -33,7 +33,7 @@ public record RunSummary(
     double attentionGflop,
     double attentionGflopsPerSecond,
     double kernelGflopsPerCoreSecond,
-    String blas,
+    String products,
     String exp,
     String maps,
     String mode,

@@ -9,7 +9,8 @@ package org.sparkattention.kernel;
 public final class AttentionWorkspace {
   private final Thread owner = Thread.currentThread();
 
-  // Projections and context, head-major: head h is a headDim x n column-major block (n = L or S').
+  // Projections and context, head-major: head h is a headDim x n column-major block (n = L or S');
+  // the keys' block is its transpose, S' x headDim (keys-major).
   double[] q = new double[0];
   double[] k = new double[0];
   double[] v = new double[0];

@@ -1,6 +1,5 @@
 package org.sparkattention.kernel;
 
-import dev.ludovic.netlib.blas.BLAS;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.spark.ml.linalg.DenseMatrix;
@@ -15,11 +14,13 @@ import org.sparkattention.model.AttentionWeights;
  * masked entries set to -infinity, then the running max m and sum l of each query row are updated
  * and the accumulated context is rescaled: {@code O = O * exp(m_old - m_new) + exp(S - m_new)
  * V_blk}. At the end {@code O / l} is the head's context; heads are concatenated and projected by
- * {@code out_proj}. Every product is a netlib {@code dgemm} on workspace buffers.
+ * {@code out_proj}. Every product is a {@link FixedOrderGemm} on workspace buffers: each value is
+ * one fma chain in a fixed order, so a sequence's results depend on that sequence alone (not on its
+ * batch or the machine's BLAS), and short sequences pay no native call per tile.
  *
  * <p>Internally the projections and the context are head-major: head h is a contiguous headDim x L
- * column-major block (column i is token i), so tiles are dense for dgemm, and a query's scores are
- * contiguous in the score tile.
+ * column-major block (column i is token i), the keys' block transposed (key j's values strided), so
+ * tiles are dense for the products, and a query's scores are contiguous in the score tile.
  *
  * <p>The kernel is immutable and can be shared by threads; each thread needs its own {@link
  * AttentionWorkspace}.
@@ -72,9 +73,12 @@ public final class BlockedAttentionKernel implements Serializable {
     return new AttentionWorkspace();
   }
 
-  /** The netlib BLAS implementation products run on (JNIBLAS, VectorBLAS, Java11BLAS ...). */
-  public static String blasImplementation() {
-    return BLAS.getInstance().getClass().getSimpleName();
+  /**
+   * How the kernel's products run: "vector (N lanes)" (the Vector API, N doubles a vector) or
+   * "scalar". Both give the same bits; the scalar loops are several times slower.
+   */
+  public static String productImplementation() {
+    return FixedOrderGemm.implementation();
   }
 
   /** How the softmax's exp runs: "vector" (Vector API) or "scalar" (Math.exp). */

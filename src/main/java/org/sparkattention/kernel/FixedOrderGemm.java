@@ -76,10 +76,10 @@ final class FixedOrderGemm {
       return;
     }
     if (k > 0) {
-      Gemm.requireSlice("A", a, aOffset, lda, m, k);
+      requireSlice("A", a, aOffset, lda, m, k);
       requireStrided(b, bOffset, bStrideK, bStrideN, k, n);
     }
-    Gemm.requireSlice("C", c, cOffset, ldc, m, n);
+    requireSlice("C", c, cOffset, ldc, m, n);
     IMPL.gemm(
         m,
         n,
@@ -98,9 +98,36 @@ final class FixedOrderGemm {
         ldc);
   }
 
-  /** "vector" or "scalar": which implementation this JVM uses. */
+  /** "vector (N lanes)" or "scalar": which implementation this JVM uses. */
   static String implementation() {
     return IMPL.name();
+  }
+
+  /** A rows x cols column-major slice with leading dimension ld must lie inside x. */
+  private static void requireSlice(
+      String name, double[] x, int offset, int ld, int rows, int cols) {
+    if (ld < Math.max(1, rows)) {
+      throw new IllegalArgumentException(
+          "gemm: " + name + " has " + rows + " rows but leading dimension " + ld);
+    }
+    long end = offset + (long) ld * (cols - 1) + rows;
+    if (offset < 0 || end > x.length) {
+      throw new IllegalArgumentException(
+          "gemm: "
+              + name
+              + " ("
+              + rows
+              + " x "
+              + cols
+              + ", leading dimension "
+              + ld
+              + ", from "
+              + offset
+              + ") needs "
+              + end
+              + " elements, its buffer has "
+              + x.length);
+    }
   }
 
   /** B's k x n elements, reached by positive strides, must lie inside b. */
@@ -205,7 +232,7 @@ final class FixedOrderGemm {
           for (int p = 0; p < k; p++) {
             acc = Math.fma(a[aOffset + i + p * lda], b[bj + p * bStrideK], acc);
           }
-          c[cj + i] = alpha == 1.0 ? acc : alpha * acc;
+          c[cj + i] = alpha * acc; // exact when alpha is 1
         }
       }
     }

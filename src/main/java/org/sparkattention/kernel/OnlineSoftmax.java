@@ -74,10 +74,8 @@ final class OnlineSoftmax implements Serializable {
           } else {
             step(ws, h, q0, qn, k0, kn, ctxOffset, stats);
           }
-          // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn)
-          Gemm.gemm(
-              false,
-              false,
+          // ctx_blk (headDim x qn) += V_blk^T (headDim x kn) P (kn x qn), in fixed order.
+          FixedOrderGemm.gemm(
               headDim,
               qn,
               kn,
@@ -87,8 +85,9 @@ final class OnlineSoftmax implements Serializable {
               headDim,
               ws.tile,
               0,
+              1,
               kn,
-              1.0,
+              true,
               ws.ctx,
               ctxOffset,
               headDim);

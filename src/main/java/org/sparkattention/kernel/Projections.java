@@ -54,9 +54,9 @@ final class Projections implements Serializable {
    */
   void inputs(
       AttentionWorkspace ws, DenseMatrix query, DenseMatrix key, DenseMatrix value, int keyTotal) {
-    project(ws, wq, bq, embedDim, query, null, ws.q, query.numRows());
-    project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal);
-    project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal);
+    project(ws, wq, bq, embedDim, query, null, ws.q, query.numRows(), false);
+    project(ws, wk, bk, kdim, key, biasK, ws.k, keyTotal, true);
+    project(ws, wv, bv, vdim, value, biasV, ws.v, keyTotal, false);
   }
 
   /** The attention output, L x E row-major: {@code out_proj} of ws.ctx's heads. */
@@ -75,14 +75,16 @@ final class Projections implements Serializable {
     for (int i = 0; i < queryLen; i++) {
       System.arraycopy(bo, 0, outT, i * e, e);
     }
-    Gemm.gemm(false, false, e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, e, 1.0, outT, 0, e);
+    FixedOrderGemm.gemm(e, queryLen, e, 1.0, wo, 0, e, ctxT, 0, 1, e, true, outT, 0, e);
     return new DenseMatrix(queryLen, e, outT, true);
   }
 
   /**
    * dst = W x^T + b, head-major: head h's band is a contiguous headDim x total column-major block
-   * at {@code h * headDim * total} (column i is token i). Tokens past x's rows are the extra keys:
-   * {@code extraToken} (bias_k or bias_v) if given, then the zero key when add_zero_attn is set.
+   * at {@code h * headDim * total} (column i is token i), or with {@code keysMajor} its transpose,
+   * total x headDim (what the score product's lanes run along). Tokens past x's rows are the extra
+   * keys: {@code extraToken} (bias_k or bias_v) if given, then the zero key when add_zero_attn is
+   * set.
    */
   private void project(
       AttentionWorkspace ws,
@@ -92,18 +94,33 @@ final class Projections implements Serializable {
       DenseMatrix x,
       double[] extraToken,
       double[] dst,
-      int total) {
+      int total,
+      boolean keysMajor) {
     int n = x.numRows();
     int e = embedDim;
     double[] tokenMajor = ws.tokenMajor;
     for (int i = 0; i < n; i++) {
       System.arraycopy(b, 0, tokenMajor, i * e, e);
     }
-    // One large gemm into a token-major scratch (E x n), then the cheap copy into head bands:
-    // per-head gemms of headDim rows would run at a fraction of the speed.
-    boolean transX = !x.isTransposed();
-    int ldx = x.isTransposed() ? width : n;
-    Gemm.gemm(false, transX, e, n, width, 1.0, w, 0, e, x.values(), 0, ldx, 1.0, tokenMajor, 0, e);
+    // One product into a token-major scratch (E x n), then the cheap copy into head bands. Each
+    // value is its token's own fma chain (FixedOrderGemm): the same bits whatever the sequence.
+    boolean rowMajor = x.isTransposed();
+    FixedOrderGemm.gemm(
+        e,
+        n,
+        width,
+        1.0,
+        w,
+        0,
+        e,
+        x.values(),
+        0,
+        rowMajor ? 1 : n,
+        rowMajor ? width : 1,
+        true,
+        tokenMajor,
+        0,
+        e);
     int token = n;
     if (extraToken != null && token < total) {
       System.arraycopy(extraToken, 0, tokenMajor, token++ * e, e);
@@ -113,8 +130,18 @@ final class Projections implements Serializable {
     }
     for (int h = 0; h < numHeads; h++) {
       int band = h * headDim * total;
-      for (int i = 0; i < total; i++) {
-        System.arraycopy(tokenMajor, i * e + h * headDim, dst, band + i * headDim, headDim);
+      if (keysMajor) {
+        for (int d = 0; d < headDim; d++) {
+          int from = h * headDim + d;
+          int to = band + d * total;
+          for (int i = 0; i < total; i++) {
+            dst[to + i] = tokenMajor[i * e + from];
+          }
+        }
+      } else {
+        for (int i = 0; i < total; i++) {
+          System.arraycopy(tokenMajor, i * e + h * headDim, dst, band + i * headDim, headDim);
+        }
       }
     }
   }

@@ -26,22 +26,25 @@ final class ScoreTiles implements Serializable {
     this.causal = causal;
   }
 
-  /** tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. */
+  /**
+   * tile (kn x qn) = scale * K_blk Q_blk^T for head h, then masked entries set to -infinity. The
+   * product is {@link FixedOrderGemm}'s: a score's bits depend on its query and key alone.
+   */
   void score(AttentionWorkspace ws, int h, int q0, int qn, int k0, int kn) {
-    Gemm.gemm(
-        true,
-        false,
+    int keyTotal = ws.keyLenWithExtras;
+    FixedOrderGemm.gemm(
         kn,
         qn,
         headDim,
         scale,
         ws.k,
-        (h * ws.keyLenWithExtras + k0) * headDim,
-        headDim,
+        h * headDim * keyTotal + k0,
+        keyTotal,
         ws.q,
         (h * ws.queryLen + q0) * headDim,
+        1,
         headDim,
-        0.0,
+        false,
         ws.tile,
         0,
         kn);
@@ -70,7 +73,7 @@ final class ScoreTiles implements Serializable {
   boolean bounds(AttentionWorkspace ws, int h, int q0, int qn, double[] bounds) {
     double keyNorm = ws.maxKeyNorm[h];
     for (int r = 0; r < qn; r++) {
-      double queryNorm = Math.sqrt(squaredNorm(ws.q, (h * ws.queryLen + q0 + r) * headDim));
+      double queryNorm = Math.sqrt(squaredNorm(ws.q, (h * ws.queryLen + q0 + r) * headDim, 1));
       double bound = Math.abs(scale) * queryNorm * keyNorm;
       if (!(bound <= FIXED_SHIFT_LIMIT)) { // NaN and infinity included
         return false;
@@ -87,17 +90,19 @@ final class ScoreTiles implements Serializable {
       double max = 0;
       int band = h * headDim * keyTotal;
       for (int j = 0; j < keyTotal; j++) {
-        max = Math.max(max, squaredNorm(ws.k, band + j * headDim));
+        // Keys are keys-major within the band: key j's head part is strided by keyTotal.
+        max = Math.max(max, squaredNorm(ws.k, band + j, keyTotal));
       }
       ws.maxKeyNorm[h] = Math.sqrt(max);
     }
   }
 
-  /** The squared norm of one token's head part: headDim values from {@code offset}. */
-  private double squaredNorm(double[] a, int offset) {
+  /** The squared norm of one token's head part: headDim values from {@code offset}, strided. */
+  private double squaredNorm(double[] a, int offset, int stride) {
     double squares = 0;
     for (int d = 0; d < headDim; d++) {
-      squares += a[offset + d] * a[offset + d];
+      double x = a[offset + d * stride];
+      squares += x * x;
     }
     return squares;
   }

@@ -1,5 +1,6 @@
 package org.sparkattention.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -7,12 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API implementation of {@link FixedOrderGemm}: lanes run along C's rows (A's columns
  * are contiguous), each lane one element's fma chain over k in ascending order, so the bits are
  * those of the scalar loops whatever the vector width. Register blocks of four vectors of rows by
- * four columns of B (16 accumulators); rows past the last whole vector take the scalar loops.
- * Loaded by reflection only when the {@code jdk.incubator.vector} module is present.
+ * four columns of B (16 accumulators) with 512-bit vectors (32 registers), of two vectors by four
+ * columns with narrower ones (16 registers: four would spill, at half the speed), then one vector
+ * by four columns; rows past the last whole vector take the scalar loops. Loaded by reflection only
+ * when the {@code jdk.incubator.vector} module is present.
  */
 final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+
+  /** Whether four-vector blocks are used: they fit the registers of AVX-512 (32), not AVX2's 16. */
+  private final boolean wide;
+
+  VectorFixedOrderGemm() {
+    this(LANES >= 8);
+  }
+
+  /** With the blocks chosen (the tests take both ways on any machine). */
+  VectorFixedOrderGemm(boolean wide) {
+    this.wide = wide;
+  }
 
   @Override
   public void gemm(
@@ -31,143 +46,91 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       double[] c,
       int cOffset,
       int ldc) {
+    // The blocks always add to C and always scale (by 1.0, exactly, when alpha is 1): a vector
+    // chosen by a branch is not kept in a register, which halved the speed of short chains.
+    if (!accumulate) {
+      for (int j = 0; j < n; j++) {
+        Arrays.fill(c, cOffset + j * ldc, cOffset + j * ldc + m, 0.0);
+      }
+    }
+    DoubleVector scale = DoubleVector.broadcast(SPECIES, alpha);
+    Operands o = new Operands(k, a, lda, b, bStrideK, c);
     int i = 0;
-    for (; i + 4 * LANES <= m; i += 4 * LANES) {
+    for (; wide && i + 4 * LANES <= m; i += 4 * LANES) {
       int j = 0;
       for (; j + 4 <= n; j += 4) {
         fourByFour(
-            i,
-            j,
-            k,
-            alpha,
-            a,
-            aOffset,
-            lda,
-            b,
-            bOffset,
-            bStrideK,
-            bStrideN,
-            accumulate,
-            c,
-            cOffset,
-            ldc);
+            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       for (; j < n; j++) {
-        fourByOne(
-            i,
-            j,
-            k,
-            alpha,
-            a,
-            aOffset,
-            lda,
-            b,
-            bOffset,
-            bStrideK,
-            bStrideN,
-            accumulate,
-            c,
-            cOffset,
-            ldc);
+        fourByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
+      }
+    }
+    for (; !wide && i + 2 * LANES <= m; i += 2 * LANES) {
+      int j = 0;
+      for (; j + 4 <= n; j += 4) {
+        twoByFour(
+            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+      }
+      for (; j < n; j++) {
+        oneByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
+        oneByOne(
+            o, scale, aOffset + i + LANES, bOffset + j * bStrideN, cOffset + j * ldc + i + LANES);
       }
     }
     for (; i + LANES <= m; i += LANES) {
-      for (int j = 0; j < n; j++) {
-        oneByOne(
-            i,
-            j,
-            k,
-            alpha,
-            a,
-            aOffset,
-            lda,
-            b,
-            bOffset,
-            bStrideK,
-            bStrideN,
-            accumulate,
-            c,
-            cOffset,
-            ldc);
+      int j = 0;
+      for (; j + 4 <= n; j += 4) {
+        oneByFour(
+            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+      }
+      for (; j < n; j++) {
+        oneByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
       }
     }
     if (i < m) {
       FixedOrderGemm.Scalar.rows(
-          i,
-          m,
-          n,
-          k,
-          alpha,
-          a,
-          aOffset,
-          lda,
-          b,
-          bOffset,
-          bStrideK,
-          bStrideN,
-          accumulate,
-          c,
-          cOffset,
+          i, m, n, k, alpha, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset,
           ldc);
     }
   }
 
-  private static DoubleVector start(boolean accumulate, double[] c, int at) {
-    return accumulate ? DoubleVector.fromArray(SPECIES, c, at) : DoubleVector.zero(SPECIES);
-  }
+  /** What every block of one product shares. */
+  private record Operands(int k, double[] a, int lda, double[] b, int bStrideK, double[] c) {}
 
-  private static void store(DoubleVector acc, double alpha, double[] c, int at) {
-    (alpha == 1.0 ? acc : acc.mul(alpha)).intoArray(c, at);
-  }
-
-  /** Rows i..i+4V of columns j..j+3. */
+  /** 4V rows from A's row ap, C's row c0, by the four columns of B from b0, of C from c0. */
   private static void fourByFour(
-      int i,
-      int j,
-      int k,
-      double alpha,
-      double[] a,
-      int aOffset,
-      int lda,
-      double[] b,
-      int bOffset,
-      int bStrideK,
-      int bStrideN,
-      boolean accumulate,
-      double[] c,
-      int cOffset,
-      int ldc) {
-    int c0 = cOffset + j * ldc + i;
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
     int c1 = c0 + ldc;
     int c2 = c1 + ldc;
     int c3 = c2 + ldc;
-    DoubleVector s00 = start(accumulate, c, c0);
-    DoubleVector s01 = start(accumulate, c, c0 + LANES);
-    DoubleVector s02 = start(accumulate, c, c0 + 2 * LANES);
-    DoubleVector s03 = start(accumulate, c, c0 + 3 * LANES);
-    DoubleVector s10 = start(accumulate, c, c1);
-    DoubleVector s11 = start(accumulate, c, c1 + LANES);
-    DoubleVector s12 = start(accumulate, c, c1 + 2 * LANES);
-    DoubleVector s13 = start(accumulate, c, c1 + 3 * LANES);
-    DoubleVector s20 = start(accumulate, c, c2);
-    DoubleVector s21 = start(accumulate, c, c2 + LANES);
-    DoubleVector s22 = start(accumulate, c, c2 + 2 * LANES);
-    DoubleVector s23 = start(accumulate, c, c2 + 3 * LANES);
-    DoubleVector s30 = start(accumulate, c, c3);
-    DoubleVector s31 = start(accumulate, c, c3 + LANES);
-    DoubleVector s32 = start(accumulate, c, c3 + 2 * LANES);
-    DoubleVector s33 = start(accumulate, c, c3 + 3 * LANES);
-    int b0 = bOffset + j * bStrideN;
+    DoubleVector s00 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+    DoubleVector s02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+    DoubleVector s03 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+    DoubleVector s10 = DoubleVector.fromArray(SPECIES, c, c1);
+    DoubleVector s11 = DoubleVector.fromArray(SPECIES, c, c1 + LANES);
+    DoubleVector s12 = DoubleVector.fromArray(SPECIES, c, c1 + 2 * LANES);
+    DoubleVector s13 = DoubleVector.fromArray(SPECIES, c, c1 + 3 * LANES);
+    DoubleVector s20 = DoubleVector.fromArray(SPECIES, c, c2);
+    DoubleVector s21 = DoubleVector.fromArray(SPECIES, c, c2 + LANES);
+    DoubleVector s22 = DoubleVector.fromArray(SPECIES, c, c2 + 2 * LANES);
+    DoubleVector s23 = DoubleVector.fromArray(SPECIES, c, c2 + 3 * LANES);
+    DoubleVector s30 = DoubleVector.fromArray(SPECIES, c, c3);
+    DoubleVector s31 = DoubleVector.fromArray(SPECIES, c, c3 + LANES);
+    DoubleVector s32 = DoubleVector.fromArray(SPECIES, c, c3 + 2 * LANES);
+    DoubleVector s33 = DoubleVector.fromArray(SPECIES, c, c3 + 3 * LANES);
     int b1 = b0 + bStrideN;
     int b2 = b1 + bStrideN;
     int b3 = b2 + bStrideN;
-    int ap = aOffset + i;
-    for (int p = 0; p < k; p++, ap += lda) {
+    for (int p = 0, bp = 0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
       DoubleVector a0 = DoubleVector.fromArray(SPECIES, a, ap);
       DoubleVector a1 = DoubleVector.fromArray(SPECIES, a, ap + LANES);
       DoubleVector a2 = DoubleVector.fromArray(SPECIES, a, ap + 2 * LANES);
       DoubleVector a3 = DoubleVector.fromArray(SPECIES, a, ap + 3 * LANES);
-      int bp = p * bStrideK;
       DoubleVector x = DoubleVector.broadcast(SPECIES, b[b0 + bp]);
       s00 = a0.fma(x, s00);
       s01 = a1.fma(x, s01);
@@ -189,92 +152,131 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s32 = a2.fma(x, s32);
       s33 = a3.fma(x, s33);
     }
-    store(s00, alpha, c, c0);
-    store(s01, alpha, c, c0 + LANES);
-    store(s02, alpha, c, c0 + 2 * LANES);
-    store(s03, alpha, c, c0 + 3 * LANES);
-    store(s10, alpha, c, c1);
-    store(s11, alpha, c, c1 + LANES);
-    store(s12, alpha, c, c1 + 2 * LANES);
-    store(s13, alpha, c, c1 + 3 * LANES);
-    store(s20, alpha, c, c2);
-    store(s21, alpha, c, c2 + LANES);
-    store(s22, alpha, c, c2 + 2 * LANES);
-    store(s23, alpha, c, c2 + 3 * LANES);
-    store(s30, alpha, c, c3);
-    store(s31, alpha, c, c3 + LANES);
-    store(s32, alpha, c, c3 + 2 * LANES);
-    store(s33, alpha, c, c3 + 3 * LANES);
+    s00.mul(scale).intoArray(c, c0);
+    s01.mul(scale).intoArray(c, c0 + LANES);
+    s02.mul(scale).intoArray(c, c0 + 2 * LANES);
+    s03.mul(scale).intoArray(c, c0 + 3 * LANES);
+    s10.mul(scale).intoArray(c, c1);
+    s11.mul(scale).intoArray(c, c1 + LANES);
+    s12.mul(scale).intoArray(c, c1 + 2 * LANES);
+    s13.mul(scale).intoArray(c, c1 + 3 * LANES);
+    s20.mul(scale).intoArray(c, c2);
+    s21.mul(scale).intoArray(c, c2 + LANES);
+    s22.mul(scale).intoArray(c, c2 + 2 * LANES);
+    s23.mul(scale).intoArray(c, c2 + 3 * LANES);
+    s30.mul(scale).intoArray(c, c3);
+    s31.mul(scale).intoArray(c, c3 + LANES);
+    s32.mul(scale).intoArray(c, c3 + 2 * LANES);
+    s33.mul(scale).intoArray(c, c3 + 3 * LANES);
   }
 
-  /** Rows i..i+4V of column j. */
-  private static void fourByOne(
-      int i,
-      int j,
-      int k,
-      double alpha,
-      double[] a,
-      int aOffset,
-      int lda,
-      double[] b,
-      int bOffset,
-      int bStrideK,
-      int bStrideN,
-      boolean accumulate,
-      double[] c,
-      int cOffset,
-      int ldc) {
-    int c0 = cOffset + j * ldc + i;
-    DoubleVector s0 = start(accumulate, c, c0);
-    DoubleVector s1 = start(accumulate, c, c0 + LANES);
-    DoubleVector s2 = start(accumulate, c, c0 + 2 * LANES);
-    DoubleVector s3 = start(accumulate, c, c0 + 3 * LANES);
-    int b0 = bOffset + j * bStrideN;
-    int ap = aOffset + i;
-    for (int p = 0; p < k; p++, ap += lda) {
-      DoubleVector x = DoubleVector.broadcast(SPECIES, b[b0 + p * bStrideK]);
+  /** 4V rows by one column. */
+  private static void fourByOne(Operands o, DoubleVector scale, int ap, int b0, int c0) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
+    DoubleVector s0 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s1 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+    DoubleVector s2 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+    DoubleVector s3 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+    for (int p = 0, bp = b0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      DoubleVector x = DoubleVector.broadcast(SPECIES, b[bp]);
       s0 = DoubleVector.fromArray(SPECIES, a, ap).fma(x, s0);
       s1 = DoubleVector.fromArray(SPECIES, a, ap + LANES).fma(x, s1);
       s2 = DoubleVector.fromArray(SPECIES, a, ap + 2 * LANES).fma(x, s2);
       s3 = DoubleVector.fromArray(SPECIES, a, ap + 3 * LANES).fma(x, s3);
     }
-    store(s0, alpha, c, c0);
-    store(s1, alpha, c, c0 + LANES);
-    store(s2, alpha, c, c0 + 2 * LANES);
-    store(s3, alpha, c, c0 + 3 * LANES);
+    s0.mul(scale).intoArray(c, c0);
+    s1.mul(scale).intoArray(c, c0 + LANES);
+    s2.mul(scale).intoArray(c, c0 + 2 * LANES);
+    s3.mul(scale).intoArray(c, c0 + 3 * LANES);
   }
 
-  /** Rows i..i+V of column j. */
-  private static void oneByOne(
-      int i,
-      int j,
-      int k,
-      double alpha,
-      double[] a,
-      int aOffset,
-      int lda,
-      double[] b,
-      int bOffset,
-      int bStrideK,
-      int bStrideN,
-      boolean accumulate,
-      double[] c,
-      int cOffset,
-      int ldc) {
-    int c0 = cOffset + j * ldc + i;
-    DoubleVector s = start(accumulate, c, c0);
-    int b0 = bOffset + j * bStrideN;
-    int ap = aOffset + i;
-    for (int p = 0; p < k; p++, ap += lda) {
-      s =
-          DoubleVector.fromArray(SPECIES, a, ap)
-              .fma(DoubleVector.broadcast(SPECIES, b[b0 + p * bStrideK]), s);
+  /** Two vectors of rows by four columns. */
+  private static void twoByFour(
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    DoubleVector s00 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+    DoubleVector s10 = DoubleVector.fromArray(SPECIES, c, c1);
+    DoubleVector s11 = DoubleVector.fromArray(SPECIES, c, c1 + LANES);
+    DoubleVector s20 = DoubleVector.fromArray(SPECIES, c, c2);
+    DoubleVector s21 = DoubleVector.fromArray(SPECIES, c, c2 + LANES);
+    DoubleVector s30 = DoubleVector.fromArray(SPECIES, c, c3);
+    DoubleVector s31 = DoubleVector.fromArray(SPECIES, c, c3 + LANES);
+    int b1 = b0 + bStrideN;
+    int b2 = b1 + bStrideN;
+    int b3 = b2 + bStrideN;
+    for (int p = 0, bp = 0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      DoubleVector a0 = DoubleVector.fromArray(SPECIES, a, ap);
+      DoubleVector a1 = DoubleVector.fromArray(SPECIES, a, ap + LANES);
+      DoubleVector x = DoubleVector.broadcast(SPECIES, b[b0 + bp]);
+      s00 = a0.fma(x, s00);
+      s01 = a1.fma(x, s01);
+      x = DoubleVector.broadcast(SPECIES, b[b1 + bp]);
+      s10 = a0.fma(x, s10);
+      s11 = a1.fma(x, s11);
+      x = DoubleVector.broadcast(SPECIES, b[b2 + bp]);
+      s20 = a0.fma(x, s20);
+      s21 = a1.fma(x, s21);
+      x = DoubleVector.broadcast(SPECIES, b[b3 + bp]);
+      s30 = a0.fma(x, s30);
+      s31 = a1.fma(x, s31);
     }
-    store(s, alpha, c, c0);
+    s00.mul(scale).intoArray(c, c0);
+    s01.mul(scale).intoArray(c, c0 + LANES);
+    s10.mul(scale).intoArray(c, c1);
+    s11.mul(scale).intoArray(c, c1 + LANES);
+    s20.mul(scale).intoArray(c, c2);
+    s21.mul(scale).intoArray(c, c2 + LANES);
+    s30.mul(scale).intoArray(c, c3);
+    s31.mul(scale).intoArray(c, c3 + LANES);
+  }
+
+  /** One vector of rows by four columns. */
+  private static void oneByFour(
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
+    int b1 = b0 + bStrideN;
+    int b2 = b1 + bStrideN;
+    int b3 = b2 + bStrideN;
+    DoubleVector s0 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s1 = DoubleVector.fromArray(SPECIES, c, c0 + ldc);
+    DoubleVector s2 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * ldc);
+    DoubleVector s3 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * ldc);
+    for (int p = 0, bp = 0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      DoubleVector x = DoubleVector.fromArray(SPECIES, a, ap);
+      s0 = x.fma(DoubleVector.broadcast(SPECIES, b[b0 + bp]), s0);
+      s1 = x.fma(DoubleVector.broadcast(SPECIES, b[b1 + bp]), s1);
+      s2 = x.fma(DoubleVector.broadcast(SPECIES, b[b2 + bp]), s2);
+      s3 = x.fma(DoubleVector.broadcast(SPECIES, b[b3 + bp]), s3);
+    }
+    s0.mul(scale).intoArray(c, c0);
+    s1.mul(scale).intoArray(c, c0 + ldc);
+    s2.mul(scale).intoArray(c, c0 + 2 * ldc);
+    s3.mul(scale).intoArray(c, c0 + 3 * ldc);
+  }
+
+  /** One vector of rows by one column. */
+  private static void oneByOne(Operands o, DoubleVector scale, int ap, int b0, int c0) {
+    double[] a = o.a;
+    double[] b = o.b;
+    DoubleVector s = DoubleVector.fromArray(SPECIES, o.c, c0);
+    for (int p = 0, bp = b0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      s = DoubleVector.fromArray(SPECIES, a, ap).fma(DoubleVector.broadcast(SPECIES, b[bp]), s);
+    }
+    s.mul(scale).intoArray(o.c, c0);
   }
 
   @Override
   public String name() {
-    return "vector";
+    return "vector (" + LANES + " lanes)";
   }
 }

@@ -73,7 +73,7 @@ class JobFeaturesTest {
           "attention_gflops_per_second",
           "task_cost_balance",
           "wall_split_seconds",
-          "blas"
+          "products"
         }) {
       assertTrue(summary.containsKey(key), "summary has " + key);
     }

@@ -2,6 +2,7 @@ package org.sparkattention.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -69,55 +70,57 @@ class FixedOrderGemmTest {
   }
 
   @Test
-  void theVectorKernelGivesTheScalarBits() {
-    FixedOrderGemm.Kernel vector = vectorKernel();
+  void theVectorKernelGivesTheScalarBitsWithEitherBlocks() {
     FixedOrderGemm.Kernel scalar = new FixedOrderGemm.Scalar();
     Random rnd = new Random(4);
-    for (int m : ROWS) {
-      for (int n : COLS) {
-        for (int k : DEPTHS) {
-          for (boolean accumulate : new boolean[] {false, true}) {
-            Product p = new Product(rnd, m, n, k);
-            double[] cv = p.c.clone();
-            double[] cs = p.c.clone();
-            double alpha = accumulate ? 1.0 : -1.5;
-            vector.gemm(
-                m,
-                n,
-                k,
-                alpha,
-                p.a,
-                3,
-                p.lda,
-                p.b,
-                2,
-                p.strideK,
-                p.strideN,
-                accumulate,
-                cv,
-                1,
-                p.ldc);
-            scalar.gemm(
-                m,
-                n,
-                k,
-                alpha,
-                p.a,
-                3,
-                p.lda,
-                p.b,
-                2,
-                p.strideK,
-                p.strideN,
-                accumulate,
-                cs,
-                1,
-                p.ldc);
-            for (int x = 0; x < cs.length; x++) {
-              assertEquals(
-                  Double.doubleToRawLongBits(cs[x]),
-                  Double.doubleToRawLongBits(cv[x]),
-                  "m " + m + " n " + n + " k " + k + " at " + x);
+    for (boolean wide : new boolean[] {true, false}) {
+      FixedOrderGemm.Kernel vector = new VectorFixedOrderGemm(wide);
+      for (int m : ROWS) {
+        for (int n : COLS) {
+          for (int k : DEPTHS) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+              Product p = new Product(rnd, m, n, k);
+              double[] cv = p.c.clone();
+              double[] cs = p.c.clone();
+              double alpha = accumulate ? 1.0 : -1.5;
+              vector.gemm(
+                  m,
+                  n,
+                  k,
+                  alpha,
+                  p.a,
+                  3,
+                  p.lda,
+                  p.b,
+                  2,
+                  p.strideK,
+                  p.strideN,
+                  accumulate,
+                  cv,
+                  1,
+                  p.ldc);
+              scalar.gemm(
+                  m,
+                  n,
+                  k,
+                  alpha,
+                  p.a,
+                  3,
+                  p.lda,
+                  p.b,
+                  2,
+                  p.strideK,
+                  p.strideN,
+                  accumulate,
+                  cs,
+                  1,
+                  p.ldc);
+              for (int x = 0; x < cs.length; x++) {
+                assertEquals(
+                    Double.doubleToRawLongBits(cs[x]),
+                    Double.doubleToRawLongBits(cv[x]),
+                    "wide " + wide + " m " + m + " n " + n + " k " + k + " at " + x);
+              }
             }
           }
         }
@@ -219,23 +222,19 @@ class FixedOrderGemmTest {
                 IllegalArgumentException.class,
                 () -> FixedOrderGemm.gemm(3, 3, 4, 1, a, 0, 3, b, 0, 1, 4, false, c, 1, 3))
             .getMessage());
+    assertEquals(
+        "gemm: A has 3 rows but leading dimension 2",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FixedOrderGemm.gemm(3, 3, 4, 1, a, 0, 2, b, 0, 1, 4, false, c, 0, 3))
+            .getMessage());
   }
 
   @Test
   void theVectorKernelRunsInTheTests() {
     // The build's test JVMs have the Vector API module: the fast kernel is what they check.
-    assertEquals("vector", FixedOrderGemm.implementation());
-  }
-
-  private static FixedOrderGemm.Kernel vectorKernel() {
-    try {
-      return (FixedOrderGemm.Kernel)
-          Class.forName("org.sparkattention.kernel.VectorFixedOrderGemm")
-              .getDeclaredConstructor()
-              .newInstance();
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("the Vector API kernel does not load", e);
-    }
+    String name = FixedOrderGemm.implementation();
+    assertTrue(name.matches("vector \\((2|4|8|16) lanes\\)"), name);
   }
 
   /** Random operands with offsets, padded leading dimensions and B reached column by column. */
