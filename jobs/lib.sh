@@ -7,8 +7,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/target/spark-attention.jar"
 CLASSPATH_FILE="$ROOT/target/runtime-classpath.txt"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-# One task per core: keep native BLAS single-threaded inside tasks.
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 # The launcher's environment variables, for every script's --help.
 ENVIRONMENT_HELP='Environment:
@@ -18,8 +16,7 @@ ENVIRONMENT_HELP='Environment:
   SPARK_DRIVER_MEMORY      the driver heap, for example 4g, also in local mode (default: the JVM
                            default, a quarter of the memory)
   SPARK_SUBMIT_OPTS_EXTRA  more spark-submit options ("--conf spark.executor.memory=8g")
-  SPARK_ATTENTION_CDS      off: no class-data archive (default: on)
-  OPENBLAS_NUM_THREADS     native BLAS threads per task (default: 1)'
+  SPARK_ATTENTION_CDS      off: no class-data archive (default: on)'
 
 say() { echo "[spark-attention] $*" >&2; }
 
@@ -131,7 +128,6 @@ submit() {
     exec "$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" "${memory[@]}" \
       --driver-java-options "$flags $log4j" \
       --conf "spark.executor.extraJavaOptions=$flags" \
-      --conf "spark.executorEnv.OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" \
       ${SPARK_SUBMIT_OPTS_EXTRA:-} \
       --class "$main" "$JAR" "$@"
   fi
