@@ -8,6 +8,8 @@
 #   jobs/benchmark.sh headline long short skewed headline-x8
 #                                  # also the headline at 8x the sequences (only when named: it
 #                                  # adds about 15 minutes; maps off only)
+#   jobs/benchmark.sh short-e128 short-e256 short-e128-30k
+#                                  # short sequences in one file each (only when named; maps off)
 # Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
 # on it (Parquet in, Parquet out; maps off, then maps=mean), times torch at its best (Debian's
 # python3-torch, eval, need_weights=False, float64 and float32, 2 threads, sequences sorted by
@@ -61,6 +63,10 @@ WORKLOADS=(
   "tiny|--sequences 10000000 --min-len 1 --max-len 2 --embed-dim 4 --files 1|1|none|yes|2g"
   # The headline's shapes with Spark's fixed costs (start, planning) spread over 8x the work.
   "headline-x8|--sequences 1536 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none|no"
+  # Short sequences as most inputs are, in one file each (about 12 minutes more with torch).
+  "short-e128|--sequences 120000 --min-len 4 --max-len 48 --embed-dim 128 --files 1|4|none|no"
+  "short-e256|--sequences 80000 --min-len 8 --max-len 64 --embed-dim 256 --files 1|8|none|no"
+  "short-e128-30k|--sequences 30000 --min-len 4 --max-len 48 --embed-dim 128 --files 1|4|none|no"
 )
 selected=("$@")
 
