@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,110 +20,61 @@ class FixedOrderGemmTest {
 
   @Test
   void everyElementIsItsFmaChainInOrder() {
-    Random rnd = new Random(3);
-    for (int m : ROWS) {
-      for (int n : COLS) {
-        for (int k : DEPTHS) {
-          for (boolean accumulate : new boolean[] {false, true}) {
-            double alpha = accumulate ? 1.0 : 0.37;
-            Product p = new Product(rnd, m, n, k);
-            double[] c = p.c.clone();
-            FixedOrderGemm.gemm(
-                m,
-                n,
-                k,
-                alpha,
-                p.a,
-                3,
-                p.lda,
-                p.b,
-                2,
-                p.strideK,
-                p.strideN,
-                accumulate,
-                c,
-                1,
-                p.ldc);
-            for (int j = 0; j < n; j++) {
-              for (int i = 0; i < m; i++) {
-                double acc = accumulate ? p.c[1 + i + j * p.ldc] : 0.0;
-                for (int q = 0; q < k; q++) {
-                  acc =
-                      Math.fma(p.a[3 + i + q * p.lda], p.b[2 + q * p.strideK + j * p.strideN], acc);
-                }
-                double expected = alpha == 1.0 ? acc : alpha * acc;
-                assertEquals(
-                    Double.doubleToRawLongBits(expected),
-                    Double.doubleToRawLongBits(c[1 + i + j * p.ldc]),
-                    "m " + m + " n " + n + " k " + k + " at " + i + ", " + j);
+    forEachProduct(
+        new Random(3),
+        0.37,
+        p -> {
+          double[] c = p.run(null);
+          for (int j = 0; j < p.n; j++) {
+            for (int i = 0; i < p.m; i++) {
+              double acc = p.accumulate ? p.c[1 + i + j * p.ldc] : 0.0;
+              for (int q = 0; q < p.k; q++) {
+                acc = Math.fma(p.a[3 + i + q * p.lda], p.b[2 + q * p.strideK + j * p.strideN], acc);
               }
-            }
-            // Padding between C's columns untouched.
-            for (int j = 0; j < n; j++) {
-              for (int i = m; i < p.ldc && 1 + i + j * p.ldc < c.length; i++) {
-                assertEquals(p.c[1 + i + j * p.ldc], c[1 + i + j * p.ldc]);
-              }
+              double expected = p.alpha == 1.0 ? acc : p.alpha * acc;
+              assertEquals(
+                  Double.doubleToRawLongBits(expected),
+                  Double.doubleToRawLongBits(c[1 + i + j * p.ldc]),
+                  p + " at " + i + ", " + j);
             }
           }
-        }
-      }
-    }
+          // Padding between C's columns untouched.
+          for (int j = 0; j < p.n; j++) {
+            for (int i = p.m; i < p.ldc && 1 + i + j * p.ldc < c.length; i++) {
+              assertEquals(p.c[1 + i + j * p.ldc], c[1 + i + j * p.ldc]);
+            }
+          }
+        });
   }
 
   @Test
   void theVectorKernelGivesTheScalarBitsWithEitherBlocks() {
     FixedOrderGemm.Kernel scalar = new FixedOrderGemm.Scalar();
-    Random rnd = new Random(4);
     for (boolean wide : new boolean[] {true, false}) {
       FixedOrderGemm.Kernel vector = new VectorFixedOrderGemm(wide);
-      for (int m : ROWS) {
-        for (int n : COLS) {
-          for (int k : DEPTHS) {
-            for (boolean accumulate : new boolean[] {false, true}) {
-              Product p = new Product(rnd, m, n, k);
-              double[] cv = p.c.clone();
-              double[] cs = p.c.clone();
-              double alpha = accumulate ? 1.0 : -1.5;
-              vector.gemm(
-                  m,
-                  n,
-                  k,
-                  alpha,
-                  p.a,
-                  3,
-                  p.lda,
-                  p.b,
-                  2,
-                  p.strideK,
-                  p.strideN,
-                  accumulate,
-                  cv,
-                  1,
-                  p.ldc);
-              scalar.gemm(
-                  m,
-                  n,
-                  k,
-                  alpha,
-                  p.a,
-                  3,
-                  p.lda,
-                  p.b,
-                  2,
-                  p.strideK,
-                  p.strideN,
-                  accumulate,
-                  cs,
-                  1,
-                  p.ldc);
-              for (int x = 0; x < cs.length; x++) {
-                assertEquals(
-                    Double.doubleToRawLongBits(cs[x]),
-                    Double.doubleToRawLongBits(cv[x]),
-                    "wide " + wide + " m " + m + " n " + n + " k " + k + " at " + x);
-              }
+      forEachProduct(
+          new Random(4),
+          -1.5,
+          p -> {
+            double[] cv = p.run(vector);
+            double[] cs = p.run(scalar);
+            for (int x = 0; x < cs.length; x++) {
+              assertEquals(
+                  Double.doubleToRawLongBits(cs[x]),
+                  Double.doubleToRawLongBits(cv[x]),
+                  "wide " + wide + ", " + p + " at " + x);
             }
-          }
+          });
+    }
+  }
+
+  /** Every shape, accumulating (alpha 1) and not (alpha given). */
+  private static void forEachProduct(Random rnd, double alpha, Consumer<Product> check) {
+    for (int m : ROWS) {
+      for (int n : COLS) {
+        for (int k : DEPTHS) {
+          check.accept(new Product(rnd, m, n, k, false, alpha));
+          check.accept(new Product(rnd, m, n, k, true, 1.0));
         }
       }
     }
@@ -239,6 +191,11 @@ class FixedOrderGemmTest {
 
   /** Random operands with offsets, padded leading dimensions and B reached column by column. */
   private static final class Product {
+    final int m;
+    final int n;
+    final int k;
+    final boolean accumulate;
+    final double alpha;
     final double[] a;
     final double[] b;
     final double[] c;
@@ -248,6 +205,15 @@ class FixedOrderGemmTest {
     final int strideN;
 
     Product(Random rnd, int m, int n, int k) {
+      this(rnd, m, n, k, false, 1.0);
+    }
+
+    Product(Random rnd, int m, int n, int k, boolean accumulate, double alpha) {
+      this.m = m;
+      this.n = n;
+      this.k = k;
+      this.accumulate = accumulate;
+      this.alpha = alpha;
       lda = m + 2;
       ldc = m + 1;
       // B as a row-major n x k block (each column's k values contiguous), as token rows are.
@@ -256,6 +222,23 @@ class FixedOrderGemmTest {
       a = random(rnd, 3 + lda * Math.max(k, 1));
       b = random(rnd, 2 + strideN * n + k);
       c = random(rnd, 1 + ldc * n);
+    }
+
+    /** C after the product on {@code kernel}, or through {@link FixedOrderGemm#gemm} when null. */
+    double[] run(FixedOrderGemm.Kernel kernel) {
+      double[] out = c.clone();
+      if (kernel == null) {
+        FixedOrderGemm.gemm(
+            m, n, k, alpha, a, 3, lda, b, 2, strideK, strideN, accumulate, out, 1, ldc);
+      } else {
+        kernel.gemm(m, n, k, alpha, a, 3, lda, b, 2, strideK, strideN, accumulate, out, 1, ldc);
+      }
+      return out;
+    }
+
+    @Override
+    public String toString() {
+      return "m " + m + " n " + n + " k " + k + (accumulate ? " accumulating" : " alpha " + alpha);
     }
   }
 
