@@ -5,13 +5,14 @@
 # DIR/jars links the runtime jars of spark-sql, spark-mllib and spark-yarn (Scala 2.13) at VERSION
 # from the local Maven repository (resolved from Maven Central when missing; without spark-yarn
 # when Maven Central does not serve it at VERSION, as for 4.1.0, said in DIR/RELEASE); DIR/bin/spark-submit
-# runs that version's SparkSubmit with the JVM flags Spark's own launcher adds (JAVA_HOME picks the
+# runs that version's SparkSubmit with the JVM flags Spark's own launcher adds, and in its own JVM
+# the driver's --driver-memory and --driver-java-options (JAVA_HOME picks the
 # Java; HADOOP_CONF_DIR, when set, is on the classpath, as bin/spark-class does). Then:
 #   SPARK_HOME=DIR jobs/attention.sh ...   or   DIR/bin/spark-submit --master local-cluster[2,1,1024] ...
 # A finished DIR (it has a RELEASE file) is left as it is.
 set -euo pipefail
 if [ "$#" -ne 2 ] || [ "$1" = --help ]; then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
   [ "${1:-}" = --help ] && exit 0 || exit 2
 fi
 source "$(dirname "$0")/lib.sh"
@@ -63,7 +64,18 @@ cat >"$home/bin/spark-submit" <<EOF
 SPARK_HOME="\$(cd "\$(dirname "\$0")/.." && pwd)"
 export SPARK_HOME SPARK_SCALA_VERSION=2.13
 java="\${JAVA_HOME:+\$JAVA_HOME/bin/}java"
-exec "\$java" $(jvm_flags) -cp "\$SPARK_HOME/jars/*\${HADOOP_CONF_DIR:+:\$HADOOP_CONF_DIR}" \\
+# The driver runs in this JVM (client mode): apply --driver-memory and --driver-java-options to
+# it, as Spark's own launcher does.
+driver=()
+args=("\$@")
+for ((i = 0; i < \${#args[@]}; i++)); do
+  case "\${args[i]}" in
+    --driver-memory) driver+=("-Xmx\${args[i + 1]:-}") ;;
+    --driver-memory=*) driver+=("-Xmx\${args[i]#*=}") ;;
+    --driver-java-options) read -r -a opts <<<"\${args[i + 1]:-}"; driver+=("\${opts[@]}") ;;
+  esac
+done
+exec "\$java" $(jvm_flags) "\${driver[@]}" -cp "\$SPARK_HOME/jars/*\${HADOOP_CONF_DIR:+:\$HADOOP_CONF_DIR}" \\
   org.apache.spark.deploy.SparkSubmit "\$@"
 EOF
 chmod +x "$home/bin/spark-submit"

@@ -70,6 +70,9 @@ class CompatibilityIT {
             List.of(
                 "--master",
                 "local-cluster[2,1,1024]",
+                // The driver runs in spark-submit's own JVM: its heap is what this sets.
+                "--driver-memory",
+                "700m",
                 "--conf",
                 "spark.driver.host=127.0.0.1",
                 "--conf",
@@ -86,6 +89,11 @@ class CompatibilityIT {
     assertTrue(log.contains("Running Spark version " + version), "ran on Spark " + version);
     assertTrue(log.contains("Java version " + java + "."), "ran on Java " + java);
     assertEquals(2, ((Number) summary.get("executors")).intValue(), "executors in their own JVMs");
+    Map<?, ?> provenance = (Map<?, ?>) summary.get("provenance");
+    assertEquals(
+        700L << 20,
+        ((Number) provenance.get("driver_max_heap_bytes")).longValue(),
+        "--driver-memory sets the driver's heap");
     JOB.assertSummary(summary, MAPS);
     SparkSession spark = SparkTestSession.get();
     JOB.assertWritten(spark, out.toString(), maps.toString(), MAPS);
