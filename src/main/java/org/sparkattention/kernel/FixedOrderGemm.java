@@ -154,18 +154,11 @@ final class FixedOrderGemm {
   }
 
   private static Kernel choose() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-        && !Boolean.getBoolean("sparkattention.scalarGemm")) {
-      try {
-        return (Kernel)
-            Class.forName("org.sparkattention.kernel.VectorFixedOrderGemm")
-                .getDeclaredConstructor()
-                .newInstance();
-      } catch (ReflectiveOperationException | LinkageError e) {
-        // The module is there but unusable: fall back to the scalar loops.
-      }
-    }
-    return new Scalar();
+    return ScalarOrVector.orScalar(
+        Kernel.class,
+        "org.sparkattention.kernel.VectorFixedOrderGemm",
+        "sparkattention.scalarGemm",
+        Scalar::new);
   }
 
   /** The reference: plain loops, and what the vector kernel uses for rows past its last vector. */

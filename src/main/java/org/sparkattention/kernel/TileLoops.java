@@ -64,18 +64,11 @@ final class TileLoops {
   }
 
   private static Kernel choose() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-        && !Boolean.getBoolean("sparkattention.scalarExp")) {
-      try {
-        return (Kernel)
-            Class.forName("org.sparkattention.kernel.VectorTileLoops")
-                .getDeclaredConstructor()
-                .newInstance();
-      } catch (ReflectiveOperationException | LinkageError e) {
-        // The module is there but unusable: fall back to the scalar loops.
-      }
-    }
-    return new ScalarTileLoops();
+    return ScalarOrVector.orScalar(
+        Kernel.class,
+        "org.sparkattention.kernel.VectorTileLoops",
+        "sparkattention.scalarExp",
+        ScalarTileLoops::new);
   }
 
   static final class ScalarTileLoops implements Kernel {
