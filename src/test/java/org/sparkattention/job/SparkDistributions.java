@@ -94,7 +94,6 @@ final class SparkDistributions {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("JAVA_HOME", javaHome.toString());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     pb.environment().putAll(env);
     pb.redirectOutput(logDir.resolve("submit.out").toFile());
     pb.redirectError(logDir.resolve("submit.err").toFile());

@@ -80,7 +80,6 @@ final class StandaloneCluster implements AutoCloseable {
     // Without it every executor fails with "Cannot find any build directories".
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     return pb;
   }
 
