@@ -557,6 +557,23 @@ public final class UserErrors {
             + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
   }
 
+  /**
+   * A bad row met while computing (the input read once): the run stopped there, so the count is of
+   * the rows read so far.
+   */
+  public static AttentionException badRowsBeforeStop(Object id, String reason, long badRows) {
+    return input(
+        "input row with id "
+            + id
+            + " is bad: "
+            + reason
+            + ". "
+            + badRows
+            + " bad row(s) found before the run stopped (the rest of the input was not checked);"
+            + " nothing was written. Fix the input, or set bad.rows=quarantine and"
+            + " bad.rows.output to set bad rows aside.");
+  }
+
   /** A quarantine run found more bad rows than bad.rows.max allows. */
   public static AttentionException tooManyBadRows(
       long badRows, long rows, String limit, List<String[]> first) {

@@ -220,6 +220,16 @@ public final class InputLayout implements Serializable {
     return schema;
   }
 
+  /** The column of the queries (x for self-attention). */
+  public String queryColumn() {
+    return queryColumn;
+  }
+
+  /** The column of the keys (x for self-attention). */
+  public String keyColumn() {
+    return keyColumn;
+  }
+
   /** The carried columns' fields, in input order. */
   public StructField[] carriedFields() {
     StructField[] f = new StructField[carriedOrdinals.length];

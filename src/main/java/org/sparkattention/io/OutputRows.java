@@ -277,9 +277,12 @@ public final class OutputRows implements Serializable {
     return UnsafeArrayData.fromPrimitiveArray(values, Platform.FLOAT_ARRAY_OFFSET, n, 4);
   }
 
-  /** A bad row of {@link #computedSchema}: only the carried columns and {@code reason}. */
+  /**
+   * A bad row of {@link #computedSchema}: only the carried columns (as {@link #badRow} writes them)
+   * and {@code reason}.
+   */
   public InternalRow computedBadRow(InternalRow in, String reason, boolean maps) {
-    return computed(carried(in), null, null, UTF8String.fromString(reason), maps, true);
+    return computed(badCarried(in), null, null, UTF8String.fromString(reason), maps, true);
   }
 
   /** The carried columns, {@code output}, the map columns (all null when null), the reason. */
@@ -307,7 +310,12 @@ public final class OutputRows implements Serializable {
    * name is written as null (its reason says so), else the bad rows could not be written.
    */
   public InternalRow badRow(InternalRow in, String reason) {
-    InternalRow row = row(carried(in), UTF8String.fromString(reason));
+    return row(badCarried(in), UTF8String.fromString(reason));
+  }
+
+  /** The carried values of a bad row: a partition value too long for a directory name is null. */
+  private Object[] badCarried(InternalRow in) {
+    Object[] values = carried(in);
     int[] carried = layout.carriedOrdinals;
     for (int ord : layout.stringPartitionOrdinals) {
       if (!in.isNullAt(ord)
@@ -316,12 +324,12 @@ public final class OutputRows implements Serializable {
               > SequenceCodec.MAX_NAME_BYTES) {
         for (int i = 0; i < carried.length; i++) {
           if (carried[i] == ord) {
-            row.setNullAt(i);
+            values[i] = null;
           }
         }
       }
     }
-    return row;
+    return values;
   }
 
   /**

@@ -23,9 +23,11 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
 import org.sparkattention.commit.StagedDataset;
 import org.sparkattention.config.BadRowsLimit;
 import org.sparkattention.config.ConfigKeys;
+import org.sparkattention.config.InputFormat;
 import org.sparkattention.config.JobConfig;
 import org.sparkattention.config.MapsSetting;
 import org.sparkattention.errors.UserErrors;
@@ -39,9 +41,11 @@ import org.sparkattention.kernel.CostModel;
 import org.sparkattention.model.AttentionWeights;
 
 /**
- * One run on a Spark session, step by step: read the input's schema and check its layout, scan
- * every row once (bad rows, costs), plan the tasks by cost, compute and write every dataset to
- * staging, summarise, commit. Each step is one method; their results are this object's state.
+ * One run on a Spark session, step by step: read the input's schema and check its layout; when the
+ * input partitions' footers say they are balanced tasks, compute them as they are and check each
+ * row as it is computed (one read); else scan every row once (bad rows, costs) and plan the tasks
+ * by cost; compute and write every dataset to staging, summarise, commit. Each step is one method;
+ * their results are this object's state.
  */
 final class AttentionRun {
   /** Spark's reader option (DataSource.GLOB_PATHS_KEY) that turns glob expansion off. */
@@ -80,6 +84,9 @@ final class AttentionRun {
   private long badRows;
   private double readSeconds;
 
+  /** The input is read once: the compute tasks check its rows, no scan before them. */
+  private boolean readOnce;
+
   // planTasks, computeAndWrite
   private CostPlan plan;
   private Broadcast<CostPlan> broadcastPlan;
@@ -115,7 +122,7 @@ final class AttentionRun {
     return listening(
         () -> {
           try {
-            checkAndPlan();
+            checkAndPlan(true);
             computeAndWrite();
             listener.phase("committing");
             RunSummary summary = summarise(startSeconds);
@@ -141,7 +148,7 @@ final class AttentionRun {
   DryRunPlan plan(double startSeconds) {
     return listening(
         () -> {
-          checkAndPlan();
+          checkAndPlan(false);
           return estimate(startSeconds);
         });
   }
@@ -157,10 +164,17 @@ final class AttentionRun {
     }
   }
 
-  /** Every check, the scan of the input, the plan. */
-  private void checkAndPlan() {
+  /**
+   * Every check and the plan: from the input's footers when its partitions can be the tasks as they
+   * are and {@code mayReadOnce}, else from a checking scan of every row.
+   */
+  private void checkAndPlan(boolean mayReadOnce) {
     readInput();
     resolveLayout();
+    openInput();
+    if (mayReadOnce && planFromFooters()) {
+      return;
+    }
     scanInput();
     planTasks();
   }
@@ -279,19 +293,57 @@ final class AttentionRun {
         w.vdim());
   }
 
-  /** Step 1: one scan of the input, every row checked, every good row's cost. */
-  private void scanInput() {
+  /** The input's rows (read lazily) and the check every pass over them applies. */
+  private void openInput() {
     AttentionWeights w = prepared.weights();
-    // Only the dimensions travel to the scan tasks, not the kernel's weights.
+    // Only the dimensions travel to the tasks that check rows, not the kernel's weights.
     CostModel costModel = CostModel.of(w, prepared.options());
-    long maxMapBytes = InputScan.maxMapRowBytes(spark);
-    listener.phase("reading and checking the input");
-    long tRead = System.nanoTime();
     Dataset<Row> frame = df;
     input =
         InputScan.withSqlConf(
             spark, InputScan.readSettings(spark), () -> SparkInternals.internalRows(frame));
-    check = new RowCheck(codec, costModel, config.maps(), maxMapBytes);
+    check = new RowCheck(codec, costModel, config.maps(), InputScan.maxMapRowBytes(spark));
+  }
+
+  /**
+   * The input partitions as the tasks, planned from the Parquet footers' row counts and lengths,
+   * when they are about as balanced as a cost plan would make them and {@code partitions} is not
+   * set: then the input is read once, its rows checked as they are computed. False when a scan is
+   * needed (rows must move, or the footers cannot tell).
+   */
+  private boolean planFromFooters() {
+    if (config.get(ConfigKeys.PARTITIONS) != null
+        || config.get(ConfigKeys.INPUT_FORMAT) != InputFormat.PARQUET) {
+      return false;
+    }
+    listener.phase("reading the input's footers");
+    long t = System.nanoTime();
+    List<PartitionSummary> estimated =
+        FooterCosts.estimate(
+            sc,
+            input,
+            spark.sessionState().newHadoopConf(),
+            codec.layout().queryColumn(),
+            codec.layout().keyColumn(),
+            check.costModel(),
+            config.maps() == MapsSetting.HEADS);
+    readSeconds += (System.nanoTime() - t) / 1e9;
+    if (estimated == null || estimated.isEmpty()) {
+      return false;
+    }
+    CostPlan inPlace = CostPlan.choose(estimated, sc.defaultParallelism(), null);
+    if (!inPlace.inPlace()) {
+      return false;
+    }
+    plan = inPlace;
+    readOnce = true;
+    return true;
+  }
+
+  /** Step 1: one scan of the input, every row checked, every good row's cost. */
+  private void scanInput() {
+    listener.phase("reading and checking the input");
+    long tRead = System.nanoTime();
     RowCheck rowCheck = check;
     summaries =
         new ArrayList<>(
@@ -300,7 +352,7 @@ final class AttentionRun {
                     (idx, rows) -> List.of(InputScan.scan(idx, rows, rowCheck)).iterator(), true)
                 .collect());
     summaries.sort(Comparator.comparingInt(PartitionSummary::partition));
-    readSeconds = (System.nanoTime() - tRead) / 1e9;
+    readSeconds += (System.nanoTime() - tRead) / 1e9;
     for (PartitionSummary s : summaries) {
       sequences += s.rows();
       badRows += s.badRows();
@@ -361,15 +413,20 @@ final class AttentionRun {
             mapHeads(),
             config.get(ConfigKeys.MAPS_TOPK),
             quarantine,
+            readOnce ? check : null,
             metrics);
     JavaRDD<InternalRow> computed = routedRows().mapPartitions(task);
 
     long tRun = System.nanoTime();
     DoubleAccumulator flops = metrics.flops;
     listener.expectWork(plan.totalCost(), flops::value);
-    writeComputed(computed, quarantine);
-    if (quarantine) {
-      writeBadRows();
+    if (readOnce) {
+      computeCheckingRows(computed, quarantine);
+    } else {
+      writeComputed(computed, quarantine);
+      if (quarantine) {
+        writeBadRows();
+      }
     }
     listener.expectWork(0, null);
     writeEmptyDatasets();
@@ -382,6 +439,42 @@ final class AttentionRun {
               : "no row could be computed: the output is empty");
     }
     runSeconds = (System.nanoTime() - tRun) / 1e9;
+  }
+
+  /**
+   * The compute stage of a run that reads the input once: its tasks check the rows. Without
+   * quarantine the first task that meets a bad row computes no more and, at its end, the stage is
+   * cancelled; the run fails naming the rows found so far. The plan's costs become the tasks'.
+   */
+  private void computeCheckingRows(JavaRDD<InternalRow> computed, boolean quarantine) {
+    LongAccumulator bad = metrics.badInputRows;
+    if (!quarantine) {
+      listener.cancelStageWhen(() -> bad.value() > 0);
+    }
+    boolean stopped = false;
+    try {
+      writeComputed(computed, quarantine);
+    } catch (Throwable e) {
+      if (quarantine || bad.value() == 0) {
+        throw sneaky(e);
+      }
+      stopped = true; // cancelled after a bad row: the rest of the input was not read
+    } finally {
+      listener.cancelStageWhen(null);
+    }
+    sequences = metrics.inputRows.value();
+    badRows = bad.value();
+    firstBad.addAll(metrics.firstBadRows(PartitionSummary.FIRST_BAD_ROWS));
+    if (badRows > 0 && !quarantine) {
+      String[] first = firstBad.get(0);
+      throw stopped
+          ? UserErrors.badRowsBeforeStop(first[0], first[1], badRows)
+          : UserErrors.badRows(first[0], first[1], badRows);
+    }
+    if (quarantine) {
+      prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
+    }
+    plan = CostPlan.inPlace(metrics.taskFlops(plan.tasks()));
   }
 
   /** maps.heads, or every head. */
@@ -399,6 +492,9 @@ final class AttentionRun {
    */
   private JavaRDD<InternalRow> routedRows() {
     RowCheck rowCheck = check;
+    if (readOnce) {
+      return input; // checked by the compute tasks
+    }
     if (plan.inPlace()) {
       return input.mapPartitions(rows -> RowRouting.inPlace(rows, rowCheck), true);
     }
@@ -490,6 +586,7 @@ final class AttentionRun {
         badRows,
         metrics.fullyMaskedQueries.value(),
         plan.tasks(),
+        readOnce ? 1 : 2,
         new RunSummary.TaskCostBalance(
             round(plan.maxTaskCost() / 1e9),
             round(plan.meanTaskCost() / 1e9),

@@ -3,6 +3,7 @@ package org.sparkattention.job;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.DenseMatrix;
@@ -48,6 +49,12 @@ final class AttentionTask
   /** maps.topk: keys written per query with maps=topk. */
   private final int topK;
 
+  /**
+   * When the input is read once (no checking scan), each row's check, made here; null when the scan
+   * checked every row.
+   */
+  private final RowCheck inlineCheck;
+
   AttentionTask(
       Broadcast<AttentionWeights> weights,
       AttentionOptions options,
@@ -57,6 +64,7 @@ final class AttentionTask
       int[] mapHeads,
       int topK,
       boolean quarantine,
+      RowCheck inlineCheck,
       JobMetrics metrics) {
     this.weights = weights;
     this.options = options;
@@ -66,6 +74,7 @@ final class AttentionTask
     this.mapHeads = mapHeads;
     this.topK = topK;
     this.quarantine = quarantine;
+    this.inlineCheck = inlineCheck;
     this.metrics = metrics;
   }
 
@@ -73,13 +82,16 @@ final class AttentionTask
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
     AttentionWorkspace ws = kernel.newWorkspace();
-    return new SequenceRows(rows, kernel, ws, mapMode != MapsSetting.NONE);
+    int partition = TaskContext.get() == null ? 0 : TaskContext.get().partitionId();
+    return new SequenceRows(rows, kernel, ws, mapMode != MapsSetting.NONE, partition);
   }
 
   /**
    * A task's rows out: each input row's output row, then (with maps) its map rows, computed one
    * sequence at a time. The rows are generic, holding the floats as unsafe arrays: the scan that
-   * hands them to the writer turns each into an {@code UnsafeRow} (one copy, not two).
+   * hands them to the writer turns each into an {@code UnsafeRow} (one copy, not two). With an
+   * inline check, a bad row becomes a bad row with its reason (quarantine), or ends the task's
+   * computing: its remaining rows are only checked and counted, and the run fails.
    */
   private final class SequenceRows implements Iterator<InternalRow> {
     private final Iterator<InternalRow> rows;
@@ -105,6 +117,20 @@ final class AttentionTask
 
     private int sequences;
 
+    private final int partition;
+
+    /** The next input row's position in the partition (inline checks). */
+    private int position;
+
+    /** The next row to emit, made by hasNext, or null. */
+    private InternalRow ready;
+
+    /** An inline check found a bad row and the run will fail: nothing more is computed. */
+    private boolean failing;
+
+    private int badKept;
+    private double taskFlops;
+
     // With maps=topk, one head's kept keys by query and rank, reused (the rows copy them).
     private int[] topQuery = new int[0];
     private int[] topRank = new int[0];
@@ -115,27 +141,71 @@ final class AttentionTask
         Iterator<InternalRow> rows,
         BlockedAttentionKernel kernel,
         AttentionWorkspace ws,
-        boolean maps) {
+        boolean maps,
+        int partition) {
       this.rows = rows;
       this.kernel = kernel;
       this.ws = ws;
       this.maps = maps;
+      this.partition = partition;
     }
 
     @Override
     public boolean hasNext() {
-      return current != null || rows.hasNext();
+      if (ready != null || current != null) {
+        return true;
+      }
+      while (inlineCheck == null ? rows.hasNext() : InputScan.readNext(rows)) {
+        InternalRow row = rows.next();
+        String reason = inlineCheck == null ? null : checkInline(row);
+        if (reason != null) {
+          if (quarantine) {
+            ready = outputRows.computedBadRow(row, reason, maps);
+            return true;
+          }
+          failing = true;
+        } else if (!failing) {
+          ready = compute(row);
+          return true;
+        }
+      }
+      if (inlineCheck != null) {
+        metrics.taskFlops.add(new double[] {partition, taskFlops});
+      }
+      return false;
     }
 
     @Override
     public InternalRow next() {
-      if (current != null) {
-        return nextMap();
-      }
-      if (!rows.hasNext()) {
+      if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      return compute(rows.next());
+      if (ready != null) {
+        InternalRow row = ready;
+        ready = null;
+        return row;
+      }
+      return nextMap();
+    }
+
+    /** The row's verdict, counted; the first few bad rows kept for the message. */
+    private String checkInline(InternalRow row) {
+      int at = position++;
+      metrics.inputRows.add(1);
+      String reason = inlineCheck.badReason(row);
+      if (reason != null) {
+        metrics.badInputRows.add(1);
+        if (badKept++ < PartitionSummary.FIRST_BAD_ROWS) {
+          metrics.firstBadRows.add(
+              new String[] {
+                Integer.toString(partition),
+                Integer.toString(at),
+                String.valueOf(codec.id(row)),
+                reason
+              });
+        }
+      }
+      return reason;
     }
 
     private InternalRow compute(InternalRow row) {
@@ -174,12 +244,9 @@ final class AttentionTask
               : outputRows.output(row, out.values(), out.numRows(), out.numCols());
       long t3 = System.nanoTime();
       // Work done: only the head maps take a pass of their own over the keys.
-      metrics.sequence(
-          kernel.flops(query.numRows(), key.numRows(), mapMode == MapsSetting.HEADS),
-          ws.fullyMaskedQueries(),
-          t1 - t0,
-          t2 - t1,
-          t3 - t2);
+      double flops = kernel.flops(query.numRows(), key.numRows(), mapMode == MapsSetting.HEADS);
+      taskFlops += flops;
+      metrics.sequence(flops, ws.fullyMaskedQueries(), t1 - t0, t2 - t1, t3 - t2);
       FaultInjection.afterSequence(++sequences);
       if (maps) {
         // Held while its map rows are emitted (the input iterator may reuse the row object):

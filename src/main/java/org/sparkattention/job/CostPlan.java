@@ -86,7 +86,12 @@ public final class CostPlan implements Serializable {
     }
     double[] load = partitions.stream().mapToDouble(PartitionSummary::totalCost).toArray();
     boolean keep = makespan(load, slots) <= IN_PLACE_SLACK * makespan(planned.taskCost, slots);
-    return keep ? new CostPlan(true, load, null, null, null, null) : planned;
+    return keep ? inPlace(load) : planned;
+  }
+
+  /** The input partitions as the tasks, with these costs. */
+  static CostPlan inPlace(double[] partitionCosts) {
+    return new CostPlan(true, partitionCosts.clone(), null, null, null, null);
   }
 
   /** When tasks of these costs run on {@code slots} slots, longest first: the last to finish. */

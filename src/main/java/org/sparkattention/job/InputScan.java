@@ -35,7 +35,7 @@ final class InputScan {
   }
 
   /** rows.hasNext(), with a failure to read the input file turned into a clear INPUT error. */
-  private static boolean readNext(Iterator<InternalRow> rows) {
+  static boolean readNext(Iterator<InternalRow> rows) {
     try {
       return rows.hasNext();
     } catch (Exception e) { // Spark throws its (checked) SparkException from Scala code

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
@@ -51,6 +52,9 @@ final class JobListener extends SparkListener {
   private final Set<String> executors = ConcurrentHashMap.newKeySet();
   private volatile String phase = "";
   private volatile long lastPrint;
+
+  /** When it holds at a task's end, that task's stage is cancelled: the run will fail anyway. */
+  private volatile BooleanSupplier cancelWhen;
 
   // The compute stage's work, for the ETA: set by expectWork.
   private volatile double plannedFlops;
@@ -110,8 +114,21 @@ final class JobListener extends SparkListener {
     stageDone.put(stage, new AtomicInteger());
   }
 
+  /**
+   * From now on, cancels the stage of the first task at whose end {@code condition} holds (null:
+   * never). Accumulators are merged before the task's end is posted.
+   */
+  void cancelStageWhen(BooleanSupplier condition) {
+    cancelWhen = condition;
+  }
+
   @Override
   public void onTaskEnd(SparkListenerTaskEnd event) {
+    BooleanSupplier cancel = cancelWhen;
+    if (cancel != null && cancel.getAsBoolean()) {
+      cancelWhen = null;
+      sc.cancelStage(event.stageId(), "spark-attention: a bad input row, the run fails");
+    }
     if (event.taskMetrics() != null) {
       long millis = event.taskMetrics().executorRunTime();
       taskRunMillis.addAndGet(millis);

@@ -30,6 +30,10 @@ final class RowCheck implements Serializable {
     return codec;
   }
 
+  CostModel costModel() {
+    return costModel;
+  }
+
   /** Why the row cannot be computed, or null for a good row. */
   String badReason(InternalRow row) {
     String reason = codec.badRowReason(row);

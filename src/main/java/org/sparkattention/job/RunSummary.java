@@ -23,6 +23,7 @@ public record RunSummary(
     long badRows,
     long fullyMaskedQueries,
     int tasks,
+    int inputReads,
     TaskCostBalance taskCostBalance,
     int executors,
     int failedTaskAttempts,

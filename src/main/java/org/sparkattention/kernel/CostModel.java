@@ -30,6 +30,14 @@ public record CostModel(int embedDim, int kdim, int vdim, int extraKeys, boolean
    * QK^T} when maps are computed.
    */
   public double flops(int queryLen, int keyLen, boolean withMaps) {
+    return flops((double) queryLen, keyLen, withMaps);
+  }
+
+  /**
+   * {@link #flops(int, int, boolean)} of fractional lengths: a row group's cost estimated from its
+   * mean lengths.
+   */
+  public double flops(double queryLen, double keyLen, boolean withMaps) {
     double l = queryLen;
     double s = keyLen;
     double e = embedDim;
@@ -40,9 +48,9 @@ public record CostModel(int embedDim, int kdim, int vdim, int extraKeys, boolean
     return projections + attention;
   }
 
-  private static double visibleCausalPairs(int queryLen, int keyLen) {
+  private static double visibleCausalPairs(double queryLen, double keyLen) {
     // Query i sees min(i + 1, S) keys.
     double n = Math.min(queryLen, keyLen);
-    return n * (n + 1) / 2 + (double) Math.max(0, queryLen - keyLen) * keyLen;
+    return n * (n + 1) / 2 + Math.max(0, queryLen - keyLen) * keyLen;
   }
 }

@@ -68,6 +68,11 @@ class BadInputTest {
 
   /** Writes rows (id, label, x, key_padding_mask) or (id, label, query, key, value, mask). */
   static void write(SparkSession spark, Path path, boolean cross, List<Object[]> rows) {
+    write(spark, path, cross, rows, 2);
+  }
+
+  /** {@link #write} in {@code files} files of consecutive rows. */
+  static void write(SparkSession spark, Path path, boolean cross, List<Object[]> rows, int files) {
     List<org.apache.spark.sql.types.StructField> f = new ArrayList<>();
     f.add(DataTypes.createStructField("id", DataTypes.LongType, true));
     f.add(DataTypes.createStructField("label", DataTypes.StringType, true));
@@ -93,7 +98,7 @@ class BadInputTest {
     }
     var rdd =
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
-            .parallelize(internal, 2);
+            .parallelize(internal, files);
     SparkInternals.createDataFrame(spark, rdd.rdd(), schema)
         .write()
         .mode(SaveMode.Overwrite)

@@ -1,8 +1,11 @@
 package org.sparkattention.io.spark;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.spark.Partition;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.InputFileBlockHolder;
 import org.apache.spark.rdd.RDD;
@@ -15,8 +18,11 @@ import org.apache.spark.sql.execution.InputAdapter;
 import org.apache.spark.sql.execution.QueryExecution;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.sparkattention.io.InputSplits;
 
 /**
  * Every use of Spark's internal (non-public, unstable) API outside the Parquet writer, in one
@@ -31,6 +37,30 @@ public final class SparkInternals {
       SparkSession spark, RDD<InternalRow> rows, StructType schema) {
     return ((org.apache.spark.sql.classic.SparkSession) spark)
         .internalCreateDataFrame(rows, schema, false);
+  }
+
+  /**
+   * The file ranges each partition of a file scan's rows reads, in partition order, or null when
+   * its partitions are not file scan partitions (Spark plans them before any task runs).
+   */
+  public static List<InputSplits> inputSplits(JavaRDD<?> scan) {
+    List<InputSplits> splits = new ArrayList<>();
+    for (Partition p : scan.rdd().partitions()) {
+      if (!(p instanceof FilePartition fp)) {
+        return null;
+      }
+      PartitionedFile[] files = fp.files();
+      String[] paths = new String[files.length];
+      long[] starts = new long[files.length];
+      long[] lengths = new long[files.length];
+      for (int i = 0; i < files.length; i++) {
+        paths[i] = files[i].toPath().toString();
+        starts[i] = files[i].start();
+        lengths[i] = files[i].length();
+      }
+      splits.add(new InputSplits(fp.index(), paths, starts, lengths));
+    }
+    return splits;
   }
 
   /** The input file the current task is reading, or "" when unknown. */
