@@ -3,6 +3,7 @@ package org.sparkattention.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import org.sparkattention.SparkTest;
 
@@ -68,6 +70,45 @@ class JobListenerTest {
       sc.removeSparkListener(listener);
     }
     assertNull(sc.getLocalProperty("spark.job.description"), "the job description is cleared");
+  }
+
+  @Test
+  void aConditionMetAtATasksEndCancelsItsStage() {
+    SparkContext sc = SparkTestSession.get().sparkContext();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    JobListener listener =
+        new JobListener(
+            sc,
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            Instant.now());
+    LongAccumulator found = sc.longAccumulator("found");
+    LongAccumulator ran = sc.longAccumulator("ran");
+    sc.addSparkListener(listener);
+    try {
+      listener.cancelStageWhen(() -> found.value() > 0);
+      // Task 0 finds something at once; the other 39 take 100 ms each on two cores.
+      Exception e =
+          assertThrows(
+              Exception.class,
+              () ->
+                  jsc.parallelize(java.util.stream.IntStream.range(0, 40).boxed().toList(), 40)
+                      .foreach(
+                          i -> {
+                            if (i == 0) {
+                              found.add(1);
+                            } else {
+                              Thread.sleep(100);
+                              ran.add(1);
+                            }
+                          }));
+      assertTrue(String.valueOf(e.getMessage()).contains("cancelled"), e.getMessage());
+      assertTrue(ran.value() < 20, "the stage stopped early: " + ran.value() + " tasks ran");
+      listener.cancelStageWhen(null);
+      assertEquals(3, jsc.parallelize(List.of(1, 2, 3), 3).count(), "later jobs run");
+    } finally {
+      listener.done();
+      sc.removeSparkListener(listener);
+    }
   }
 
   @Test
