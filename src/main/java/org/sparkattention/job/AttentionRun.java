@@ -166,17 +166,24 @@ final class AttentionRun {
 
   /**
    * Every check and the plan: from the input's footers when its partitions can be the tasks as they
-   * are and {@code mayReadOnce}, else from a checking scan of every row.
+   * are, else from a checking scan of every row. A dry run ({@code !run}) scans either way, for the
+   * bad rows and the exact costs of the tasks the run would have.
    */
-  private void checkAndPlan(boolean mayReadOnce) {
+  private void checkAndPlan(boolean run) {
     readInput();
     resolveLayout();
     openInput();
-    if (mayReadOnce && planFromFooters()) {
+    boolean once = planFromFooters();
+    if (once && run) {
       return;
     }
     scanInput();
-    planTasks();
+    if (once) {
+      plan =
+          CostPlan.inPlace(summaries.stream().mapToDouble(PartitionSummary::totalCost).toArray());
+    } else {
+      planTasks();
+    }
   }
 
   /**
@@ -215,6 +222,7 @@ final class AttentionRun {
         badRows,
         plan.tasks(),
         plan.inPlace() ? "input partitions" : "cost plan",
+        readOnce ? 1 : 2,
         cores,
         round(planned),
         round(plan.maxTaskCost() / 1e9),

@@ -20,6 +20,7 @@ public record DryRunPlan(
     long badRows,
     int tasks,
     String tasksAre,
+    int inputReads,
     int cores,
     double plannedGflop,
     double maxTaskGflop,

@@ -81,6 +81,9 @@ class OneReadTest {
     assertReads(once, 1, "input partitions");
     assertEquals(24, ((Number) once.get("sequences")).intValue());
     assertEquals(24, ((Number) once.get("rows_written")).intValue());
+    Map<String, Object> dry = succeed(input, "dry", "--dry-run");
+    assertEquals(1, ((Number) dry.get("input_reads")).intValue(), "the dry run says so");
+    assertEquals(once.get("tasks"), dry.get("tasks"));
     Map<String, Object> twice =
         succeed(
             input,

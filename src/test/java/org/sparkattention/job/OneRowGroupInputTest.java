@@ -55,6 +55,7 @@ class OneRowGroupInputTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> balance = (Map<String, Object>) summary.get("task_cost_balance");
     assertEquals("cost plan", balance.get("tasks_are"), "one partition is replanned");
+    assertEquals(2, ((Number) summary.get("input_reads")).intValue(), "scanned, then routed");
     assertEquals(2, ((Number) summary.get("tasks")).intValue(), "a task per core of local[2]");
     assertEquals(1.0, ((Number) balance.get("max_over_mean")).doubleValue(), 0.05);
 

@@ -161,6 +161,12 @@ class PipelineTest {
                 "--maps.output",
                 maps.toString()));
     assertEquals(planned, ((Number) real.get("attention_gflop")).doubleValue(), 0.002);
+    // ... with the tasks and the reads of the input it planned.
+    assertEquals(plan.get("tasks"), real.get("tasks"));
+    assertEquals(plan.get("input_reads"), real.get("input_reads"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> balance = (Map<String, Object>) real.get("task_cost_balance");
+    assertEquals(plan.get("tasks_are"), balance.get("tasks_are"));
   }
 
   @Test
