@@ -546,15 +546,7 @@ public final class UserErrors {
 
   /** The first bad row of the checking scan, with the count of all bad rows. */
   public static AttentionException badRows(Object id, String reason, long badRows) {
-    return input(
-        "input row with id "
-            + id
-            + " is bad: "
-            + reason
-            + ". "
-            + badRows
-            + " bad row(s) in all; nothing was written. Fix the input, or set"
-            + " bad.rows=quarantine and bad.rows.output to set bad rows aside.");
+    return badRow(id, reason, badRows + " bad row(s) in all");
   }
 
   /**
@@ -562,15 +554,22 @@ public final class UserErrors {
    * the rows read so far.
    */
   public static AttentionException badRowsBeforeStop(Object id, String reason, long badRows) {
+    return badRow(
+        id,
+        reason,
+        badRows
+            + " bad row(s) found before the run stopped (the rest of the input was not checked)");
+  }
+
+  private static AttentionException badRow(Object id, String reason, String count) {
     return input(
         "input row with id "
             + id
             + " is bad: "
             + reason
             + ". "
-            + badRows
-            + " bad row(s) found before the run stopped (the rest of the input was not checked);"
-            + " nothing was written. Fix the input, or set bad.rows=quarantine and"
+            + count
+            + "; nothing was written. Fix the input, or set bad.rows=quarantine and"
             + " bad.rows.output to set bad rows aside.");
   }
 

@@ -130,6 +130,7 @@ final class AttentionTask
 
     private int badKept;
     private double taskFlops;
+    private boolean reported;
 
     // With maps=topk, one head's kept keys by query and rank, reused (the rows copy them).
     private int[] topQuery = new int[0];
@@ -169,7 +170,8 @@ final class AttentionTask
           return true;
         }
       }
-      if (inlineCheck != null) {
+      if (inlineCheck != null && !reported) {
+        reported = true; // hasNext may be asked again at the end
         metrics.taskFlops.add(new double[] {partition, taskFlops});
       }
       return false;
