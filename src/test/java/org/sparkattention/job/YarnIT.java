@@ -239,6 +239,60 @@ class YarnIT {
     assertEqualsLocalMode("/out/att", "/out/att-maps");
   }
 
+  /**
+   * Input whose partitions are balanced tasks (two copies of one sample file): the footers are read
+   * from HDFS by the executors, the input once, and the values are local mode's.
+   */
+  @Test
+  @Order(4)
+  void balancedInputOnHdfsIsReadOnce() throws Exception {
+    Path sample;
+    try (var files = Files.list(Path.of(JobFeaturesTest.SAMPLES))) {
+      sample = files.filter(f -> f.toString().endsWith(".parquet")).sorted().findFirst().get();
+    }
+    Path twins = Files.createDirectories(dir.resolve("twins"));
+    Files.copy(sample, twins.resolve("a.parquet"));
+    Files.copy(sample, twins.resolve("b.parquet"));
+    FileSystem fs = hadoop.fileSystem();
+    fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(twins.toUri()), new org.apache.hadoop.fs.Path("/data/twins"));
+    Path localTwins = dir.resolve("local-twins");
+    Path localTwinsMaps = dir.resolve("local-twins-maps");
+    Map<String, Object> local =
+        JobRunner.succeed(
+            "--input",
+            twins.toString(),
+            "--weights",
+            JobFeaturesTest.WEIGHTS,
+            "--heads",
+            "4",
+            "--output",
+            localTwins.toString(),
+            "--maps",
+            "mean",
+            "--maps.output",
+            localTwinsMaps.toString(),
+            "--partition.by",
+            "date");
+
+    long t0 = System.nanoTime();
+    Path logs = dir.resolve("twins-client");
+    List<String> cmd = readmeCommand("client", "hdfs:///out/twins", List.of());
+    cmd.set(cmd.indexOf("hdfs:///data/seqs"), "hdfs:///data/twins");
+    cmd.addAll(List.of("--maps.output", "hdfs:///out/twins-maps"));
+    int exit = run(cmd, logs);
+    assertEquals(0, exit, () -> SparkDistributions.tail(logs.resolve("submit.err")));
+    Map<String, Object> summary = summaryOnHdfs("/out/twins");
+    System.out.printf(
+        "YARN, input read once: %.1f s, summary %s%n", (System.nanoTime() - t0) / 1e9, summary);
+    assertEquals(1, ((Number) summary.get("input_reads")).intValue(), summary.toString());
+    assertEquals(2, ((Number) summary.get("tasks")).intValue(), "a task per file");
+    assertEquals(local.get("rows_written"), summary.get("rows_written"));
+    TestDatasets.assertSameValues(hadoop.uri("/out/twins"), localTwins.toString(), "output");
+    TestDatasets.assertSameValues(
+        hadoop.uri("/out/twins-maps"), localTwinsMaps.toString(), "weights");
+  }
+
   /** Every path under {@code root} with its length and modification time, sorted. */
   static List<String> listing(FileSystem fs, String root) throws Exception {
     TreeSet<String> out = new TreeSet<>();
