@@ -179,8 +179,7 @@ final class AttentionRun {
     }
     scanInput();
     if (once) {
-      plan =
-          CostPlan.inPlace(summaries.stream().mapToDouble(PartitionSummary::totalCost).toArray());
+      plan = CostPlan.inPlace(summaries);
     } else {
       planTasks();
     }

@@ -84,9 +84,15 @@ public final class CostPlan implements Serializable {
     if (tasks != null || partitions.isEmpty()) {
       return planned;
     }
-    double[] load = partitions.stream().mapToDouble(PartitionSummary::totalCost).toArray();
-    boolean keep = makespan(load, slots) <= IN_PLACE_SLACK * makespan(planned.taskCost, slots);
-    return keep ? inPlace(load) : planned;
+    CostPlan asTheyAre = inPlace(partitions);
+    boolean keep =
+        makespan(asTheyAre.taskCost, slots) <= IN_PLACE_SLACK * makespan(planned.taskCost, slots);
+    return keep ? asTheyAre : planned;
+  }
+
+  /** The input partitions as the tasks, each costing its summary's total. */
+  static CostPlan inPlace(List<PartitionSummary> partitions) {
+    return inPlace(partitions.stream().mapToDouble(PartitionSummary::totalCost).toArray());
   }
 
   /** The input partitions as the tasks, with these costs. */

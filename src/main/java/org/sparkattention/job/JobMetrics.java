@@ -20,6 +20,9 @@ final class JobMetrics implements Serializable {
   final LongAccumulator overflowRows;
 
   final DoubleAccumulator flops;
+  final LongAccumulator decodeNanos;
+  final LongAccumulator computeNanos;
+  final LongAccumulator encodeNanos;
 
   // When the input is read once, the compute tasks check the rows: rows and bad rows read, the
   // first few bad rows of each task (partition, position, id, reason), each task's FLOPs
@@ -28,9 +31,6 @@ final class JobMetrics implements Serializable {
   final LongAccumulator badInputRows;
   final CollectionAccumulator<String[]> firstBadRows;
   final CollectionAccumulator<double[]> taskFlops;
-  final LongAccumulator decodeNanos;
-  final LongAccumulator computeNanos;
-  final LongAccumulator encodeNanos;
 
   JobMetrics(SparkContext sc) {
     sequences = sc.longAccumulator("attention.sequences");

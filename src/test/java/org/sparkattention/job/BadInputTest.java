@@ -146,17 +146,8 @@ class BadInputTest {
   }
 
   private JobRunner.Result run(Path input, String... more) {
-    String[] base = {
-      "--input",
-      input.toString(),
-      "--weights",
-      JobFeaturesTest.WEIGHTS,
-      "--heads",
-      "4",
-      "--output",
-      dir.resolve("out").toString()
-    };
-    return JobRunner.main(Stream.concat(Stream.of(base), Stream.of(more)).toArray(String[]::new));
+    return JobRunner.main(
+        JobFeaturesTest.sampleArgs(input.toString(), dir.resolve("out").toString(), more));
   }
 
   /** Exit code, one error line containing every fragment, no stack trace, nothing written. */

@@ -126,18 +126,13 @@ class FuzzTest {
               Duration.ofSeconds(120),
               () ->
                   JobRunner.main(
-                      "--input",
-                      input.toString(),
-                      "--weights",
-                      JobFeaturesTest.WEIGHTS,
-                      "--heads",
-                      "4",
-                      "--output",
-                      out.toString(),
-                      "--bad.rows",
-                      "quarantine",
-                      "--bad.rows.output",
-                      bad.toString()));
+                      JobFeaturesTest.sampleArgs(
+                          input.toString(),
+                          out.toString(),
+                          "--bad.rows",
+                          "quarantine",
+                          "--bad.rows.output",
+                          bad.toString())));
       assertTrue(r.exitCode() == 0 || r.exitCode() == 4, "case " + i + ": " + r.stderr());
       assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
       if (i % 3 == 0) {
