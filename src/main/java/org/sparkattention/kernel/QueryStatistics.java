@@ -39,8 +39,8 @@ public final class QueryStatistics {
   private int[] topKeys = new int[0];
   private int[] topCount = new int[0];
 
-  /** A first tile row's 2K chunk maxima, for its floor. */
-  private final double[] chunkMaxima;
+  /** Room for a first tile row's floor ({@link TileLoops#topFloor}). */
+  private final double[] floorScratch;
 
   /** The current tile's scores, kept before the softmax's exp overwrites them. */
   private double[] scores = new double[0];
@@ -60,7 +60,7 @@ public final class QueryStatistics {
     }
     this.topK = topK;
     this.summaries = summaries;
-    this.chunkMaxima = new double[2 * topK];
+    this.floorScratch = new double[TileLoops.floorScratch(topK)];
   }
 
   /** Resets for a forward pass of {@code heads} heads and {@code queries} queries. */
@@ -120,21 +120,16 @@ public final class QueryStatistics {
   /**
    * Offers row i's scores {@code t[at .. at + kn)} (keys k0..) to its top K. Most scores are below
    * the entry score: {@link TileLoops#firstAtLeast} passes them a block at a time. While the top K
-   * is not full, the K-th largest of 2K chunk maxima is a floor too: K scores of the tile (those
-   * maxima) are at least that, so a lower one is not in its top K, let alone the row's. (The least
-   * of K maxima, a looser floor, left 7% more top-k time in an L = 1024 sequence.)
+   * is not full, a floor for the tile's own top K ({@link TileLoops#topFloor}, the K-th largest of
+   * 2K or more subset maxima) rules out most of the rest: a lower score is not in the tile's top K,
+   * let alone the row's. (The least of K maxima, a looser floor, left 7% more top-k time in an L =
+   * 1024 sequence.)
    */
   private void offerTile(double[] t, int at, int kn, int i, int k0) {
-    double chunkFloor = Double.NEGATIVE_INFINITY;
-    if (topCount[i] < topK && kn >= 8 * topK) {
-      int chunks = chunkMaxima.length;
-      int chunk = kn / chunks;
-      for (int j = 0; j < chunks; j++) {
-        chunkMaxima[j] = TileLoops.max(t, at + j * chunk, chunk);
-      }
-      Arrays.sort(chunkMaxima, 0, chunks);
-      chunkFloor = chunkMaxima[chunks - topK];
-    }
+    double chunkFloor =
+        topCount[i] < topK && kn >= 8 * topK
+            ? TileLoops.topFloor(t, at, kn, topK, floorScratch)
+            : Double.NEGATIVE_INFINITY;
     double floor = Math.max(chunkFloor, entryScore(i));
     int end = at + kn;
     for (int c = at + TileLoops.firstAtLeast(t, at, kn, floor);

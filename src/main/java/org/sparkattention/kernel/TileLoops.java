@@ -1,5 +1,7 @@
 package org.sparkattention.kernel;
 
+import java.util.Arrays;
+
 /**
  * The loops over contiguous runs of a score tile: the softmax's exp (one per query-key pair, as
  * many as the FLOPs of a head-width dot product) and the scans the per-query statistics add to it.
@@ -30,6 +32,16 @@ final class TileLoops {
     /** The first i < n with {@code a[off + i] >= x}, or n when there is none. */
     int firstAtLeast(double[] a, int off, int n, double x);
 
+    /**
+     * A floor for the k largest of a[off .. off + n), {@code n >= 8 k}: a value that at least k of
+     * them reach (the k-th largest of the maxima of disjoint subsets), in {@code scratch} of {@link
+     * #floorScratch} values.
+     */
+    double topFloor(double[] a, int off, int n, int k, double[] scratch);
+
+    /** Room {@link #topFloor} needs for k. */
+    int floorScratch(int k);
+
     String name();
   }
 
@@ -56,6 +68,14 @@ final class TileLoops {
 
   static int firstAtLeast(double[] a, int off, int n, double x) {
     return IMPL.firstAtLeast(a, off, n, x);
+  }
+
+  static double topFloor(double[] a, int off, int n, int k, double[] scratch) {
+    return IMPL.topFloor(a, off, n, k, scratch);
+  }
+
+  static int floorScratch(int k) {
+    return IMPL.floorScratch(k);
   }
 
   /** "vector" or "scalar": which implementation this JVM uses. */
@@ -130,6 +150,23 @@ final class TileLoops {
         }
       }
       return n;
+    }
+
+    /** The k-th largest of the maxima of 2k runs. */
+    @Override
+    public double topFloor(double[] a, int off, int n, int k, double[] scratch) {
+      int chunks = 2 * k;
+      int chunk = n / chunks;
+      for (int j = 0; j < chunks; j++) {
+        scratch[j] = max(a, off + j * chunk, chunk);
+      }
+      Arrays.sort(scratch, 0, chunks);
+      return scratch[chunks - k];
+    }
+
+    @Override
+    public int floorScratch(int k) {
+      return 2 * k;
     }
 
     @Override

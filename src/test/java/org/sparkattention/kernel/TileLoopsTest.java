@@ -1,6 +1,7 @@
 package org.sparkattention.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -84,5 +85,35 @@ class TileLoopsTest {
             7 + expectedDistances, moments[2], (7 + expectedDistances) * EXP_RELATIVE, impl.name());
       }
     }
+  }
+
+  @Test
+  void topFloorIsReachedByAtLeastKValuesAndRulesOutMost() {
+    Random rnd = new Random(5);
+    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
+    long above = 0;
+    long runs = 0;
+    for (int k = 1; k <= 12; k++) {
+      for (int n = 8 * k; n <= 8 * k + 70; n += 7) {
+        double[] a = new double[n + 3];
+        for (int i = 0; i < a.length; i++) {
+          // Ties and masked keys too: a floor counts positions, not distinct values.
+          a[i] = rnd.nextInt(6) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextInt(40);
+        }
+        for (TileLoops.Kernel impl : impls) {
+          double floor = impl.topFloor(a, 3, n, k, new double[impl.floorScratch(k)]);
+          int reach = 0;
+          for (int i = 0; i < n; i++) {
+            reach += a[3 + i] >= floor ? 1 : 0;
+          }
+          String where = impl.name() + " k " + k + " n " + n;
+          assertTrue(reach >= k, where + ": " + reach + " values reach " + floor);
+          above += reach;
+          runs += n;
+        }
+      }
+    }
+    // A useful floor, not -infinity: on these values it lets through well under half of them.
+    assertTrue(above < runs / 2, above + " of " + runs + " values reach their floors");
   }
 }
