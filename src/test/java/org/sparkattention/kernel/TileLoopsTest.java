@@ -1,5 +1,6 @@
 package org.sparkattention.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,5 +116,45 @@ class TileLoopsTest {
     }
     // A useful floor, not -infinity: on these values it lets through well under half of them.
     assertTrue(above < runs / 2, above + " of " + runs + " values reach their floors");
+  }
+
+  @Test
+  void sortingNetworksSortEveryInput() {
+    // The 0-1 principle: a comparator network that sorts every 0/1 input sorts every input.
+    for (int n = 2; n <= 16; n *= 2) {
+      int[] network = VectorTileLoops.sortingNetwork(n);
+      for (int bits = 0; bits < 1 << n; bits++) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) {
+          x[i] = bits >>> i & 1;
+        }
+        sort(network, x);
+        for (int i = 1; i < n; i++) {
+          assertTrue(x[i - 1] <= x[i], "n " + n + " input " + Integer.toBinaryString(bits));
+        }
+      }
+    }
+    Random rnd = new Random(3);
+    for (int n = 32; n <= 64; n *= 2) {
+      int[] network = VectorTileLoops.sortingNetwork(n);
+      for (int round = 0; round < 20000; round++) {
+        int[] x = new int[n];
+        for (int i = 0; i < n; i++) {
+          x[i] = rnd.nextInt(1 + round % 50);
+        }
+        int[] expected = x.clone();
+        java.util.Arrays.sort(expected);
+        sort(network, x);
+        assertArrayEquals(expected, x, "n " + n);
+      }
+    }
+  }
+
+  private static void sort(int[] network, int[] x) {
+    for (int c = 0; c < network.length; c += 2) {
+      int lo = Math.min(x[network[c]], x[network[c + 1]]);
+      x[network[c + 1]] = Math.max(x[network[c]], x[network[c + 1]]);
+      x[network[c]] = lo;
+    }
   }
 }
