@@ -102,18 +102,40 @@ public final class QueryStatistics {
       }
       // Keys come in increasing order: a later key that ties an earlier one's score does not
       // beat it, so only a strictly larger score is a new maximum or enters a full top K.
-      double tileMax = TileLoops.max(tile, at, kn);
       if (k0 == 0) {
         firstScore[i] = tile[at];
       }
       System.arraycopy(tile, at, scores, at, kn);
-      if (tileMax > maxScore[i]) {
-        maxScore[i] = tileMax;
-        argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
+      if (maxScore[i] == Double.NEGATIVE_INFINITY) {
+        double tileMax = TileLoops.max(tile, at, kn);
+        if (tileMax > maxScore[i]) {
+          maxScore[i] = tileMax;
+          argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
+        }
+      } else {
+        newMaxima(tile, at, kn, i, k0);
       }
-      if (topK > 0 && tileMax >= entryScore(i)) {
+      if (topK > 0) {
         offerTile(tile, at, kn, i, k0);
       }
+    }
+  }
+
+  /**
+   * Moves row i's maximum to any score of a later tile above it. Few tiles hold one (a record among
+   * n random scores comes about log n times), so the scan that rules a tile out a block at a time
+   * costs a quarter of taking every tile's maximum.
+   */
+  private void newMaxima(double[] t, int at, int kn, int i, int k0) {
+    if (maxScore[i] == Double.POSITIVE_INFINITY) {
+      return; // nothing is above it, and a later infinity ties
+    }
+    int end = at + kn;
+    for (int c = at + TileLoops.firstAtLeast(t, at, kn, Math.nextUp(maxScore[i]));
+        c < end;
+        c += 1 + TileLoops.firstAtLeast(t, c + 1, end - c - 1, Math.nextUp(maxScore[i]))) {
+      maxScore[i] = t[c];
+      argmax[i] = k0 + c - at;
     }
   }
 
