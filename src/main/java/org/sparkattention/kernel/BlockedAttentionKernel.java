@@ -196,7 +196,7 @@ public final class BlockedAttentionKernel implements Serializable {
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     if (stats != null) {
-      stats.start(numHeads, queryLen, ws.tile.length);
+      stats.start(numHeads, queryLen, Math.max(blockSize, extraKeys()));
     }
     ws.runningMaxBlocks = 0;
     ws.keyTilesVisited = 0;

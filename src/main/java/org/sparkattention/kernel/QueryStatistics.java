@@ -42,8 +42,8 @@ public final class QueryStatistics {
   /** Room for a first tile row's floor ({@link TileLoops#topFloor}). */
   private final double[] floorScratch;
 
-  /** The current tile's scores, kept before the softmax's exp overwrites them. */
-  private double[] scores = new double[0];
+  /** A tile row's scores, kept while the softmax's exp overwrites them. */
+  private double[] rowScores = new double[0];
 
   /** {@code topK}: keys kept per query row, 0 for none; every other statistic too. */
   public QueryStatistics(int topK) {
@@ -63,8 +63,11 @@ public final class QueryStatistics {
     this.floorScratch = new double[TileLoops.floorScratch(topK)];
   }
 
-  /** Resets for a forward pass of {@code heads} heads and {@code queries} queries. */
-  void start(int heads, int queries, int tileCells) {
+  /**
+   * Resets for a forward pass of {@code heads} heads and {@code queries} queries, in tiles of at
+   * most {@code maxTileWidth} keys.
+   */
+  void start(int heads, int queries, int maxTileWidth) {
     this.heads = heads;
     this.queries = queries;
     int n = heads * queries;
@@ -77,7 +80,7 @@ public final class QueryStatistics {
     topCount = n > topCount.length ? new int[n] : topCount;
     topScores = AttentionWorkspace.ensure(topScores, n * topK);
     topKeys = n * topK > topKeys.length ? new int[n * topK] : topKeys;
-    scores = AttentionWorkspace.ensure(scores, tileCells);
+    rowScores = AttentionWorkspace.ensure(rowScores, maxTileWidth);
     Arrays.fill(maxScore, 0, n, Double.NEGATIVE_INFINITY);
     Arrays.fill(argmax, 0, n, -1);
     Arrays.fill(firstScore, 0, n, Double.NEGATIVE_INFINITY);
@@ -87,7 +90,7 @@ public final class QueryStatistics {
 
   /**
    * A score tile of head h (query rows q0.., keys k0.., row r at {@code r * kn}) before its exp:
-   * the largest score and its key, key 0's score, the top K, and a copy of the scores.
+   * the largest score and its key, key 0's score and the top K.
    */
   void scores(double[] tile, int h, int q0, int qn, int k0, int kn) {
     for (int r = 0; r < qn; r++) {
@@ -105,7 +108,6 @@ public final class QueryStatistics {
       if (k0 == 0) {
         firstScore[i] = tile[at];
       }
-      System.arraycopy(tile, at, scores, at, kn);
       if (maxScore[i] == Double.NEGATIVE_INFINITY) {
         double tileMax = TileLoops.max(tile, at, kn);
         if (tileMax > maxScore[i]) {
@@ -183,10 +185,14 @@ public final class QueryStatistics {
    * - key|} to the row's sums; returns the sum of p.
    */
   double weights(double[] tile, int at, int kn, int h, int query, int k0, double shift) {
-    double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
-    if (summaries) {
-      TileLoops.moments(scores, at, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
+    if (!summaries) {
+      return TileLoops.expShifted(tile, at, tile, at, kn, shift);
     }
+    // One row's copy, just before its exp: it stays in L1 for the moments (a copy of the whole
+    // tile, made while scanning it, had left the cache by then).
+    System.arraycopy(tile, at, rowScores, 0, kn);
+    double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
+    TileLoops.moments(rowScores, 0, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
     return sum;
   }
 

@@ -217,7 +217,7 @@ class QueryStatisticsTest {
         }
       }
       QueryStatistics stats = new QueryStatistics(topK);
-      stats.start(1, rows, rows * 300);
+      stats.start(1, rows, 300);
       int k0 = 0;
       for (int t = 0; t < tiles; t++) {
         int kn = widths[t];
