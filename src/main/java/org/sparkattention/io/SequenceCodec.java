@@ -244,21 +244,53 @@ public final class SequenceCodec implements Serializable {
 
   /** The query tokens, L x E, row-major. */
   public DenseMatrix query(InternalRow row) {
-    return matrix(row.getArray(layout.queryOrdinal), layout.embedDim, layout.queryIsFloat);
+    return query(row, null);
   }
 
   /** The key tokens, S x kdim, row-major; the query matrix itself for self-attention. */
   public DenseMatrix key(InternalRow row, DenseMatrix query) {
-    return layout.selfAttention
-        ? query
-        : matrix(row.getArray(layout.keyOrdinal), layout.kdim, layout.keyIsFloat);
+    return key(row, query, null);
   }
 
   /** The value tokens, S x vdim, row-major; the query matrix itself for self-attention. */
   public DenseMatrix value(InternalRow row, DenseMatrix query) {
+    return value(row, query, null);
+  }
+
+  /** {@link #query(InternalRow)} into {@code buffers}' array for queries (new ones when null). */
+  public DenseMatrix query(InternalRow row, DecodeBuffers buffers) {
+    return matrix(
+        row.getArray(layout.queryOrdinal), layout.embedDim, layout.queryIsFloat, buffers, 0);
+  }
+
+  /** {@link #key(InternalRow, DenseMatrix)} into {@code buffers}' array for keys. */
+  public DenseMatrix key(InternalRow row, DenseMatrix query, DecodeBuffers buffers) {
     return layout.selfAttention
         ? query
-        : matrix(row.getArray(layout.valueOrdinal), layout.vdim, layout.valueIsFloat);
+        : matrix(row.getArray(layout.keyOrdinal), layout.kdim, layout.keyIsFloat, buffers, 1);
+  }
+
+  /** {@link #value(InternalRow, DenseMatrix)} into {@code buffers}' array for values. */
+  public DenseMatrix value(InternalRow row, DenseMatrix query, DecodeBuffers buffers) {
+    return layout.selfAttention
+        ? query
+        : matrix(row.getArray(layout.valueOrdinal), layout.vdim, layout.valueIsFloat, buffers, 2);
+  }
+
+  /**
+   * One task's arrays for decoded queries, keys and values: a decoded matrix is valid until the
+   * next row is decoded with the same buffers. Rows of one shape then allocate nothing (at L =
+   * 1024, E = 256 each matrix is a 2 MB array, a humongous object to G1). Not thread-safe.
+   */
+  public static final class DecodeBuffers {
+    private final double[][] arrays = {new double[0], new double[0], new double[0]};
+
+    double[] take(int slot, int size) {
+      if (arrays[slot].length != size) {
+        arrays[slot] = new double[size];
+      }
+      return arrays[slot];
+    }
   }
 
   /** The key padding mask ({@code true} = ignored), or null when there is none. */
@@ -269,19 +301,22 @@ public final class SequenceCodec implements Serializable {
     return row.getArray(layout.maskOrdinal).toBooleanArray();
   }
 
-  private static DenseMatrix matrix(ArrayData outer, int width, boolean isFloat) {
+  /** Element by element: no array per token (toFloatArray made one, 1 KB at E = 256). */
+  private static DenseMatrix matrix(
+      ArrayData outer, int width, boolean isFloat, DecodeBuffers buffers, int slot) {
     int n = outer.numElements();
-    double[] values = new double[n * width];
+    double[] values = buffers == null ? new double[n * width] : buffers.take(slot, n * width);
     for (int i = 0; i < n; i++) {
       ArrayData inner = outer.getArray(i);
       int base = i * width;
       if (isFloat) {
-        float[] f = inner.toFloatArray();
         for (int j = 0; j < width; j++) {
-          values[base + j] = f[j];
+          values[base + j] = inner.getFloat(j);
         }
       } else {
-        System.arraycopy(inner.toDoubleArray(), 0, values, base, width);
+        for (int j = 0; j < width; j++) {
+          values[base + j] = inner.getDouble(j);
+        }
       }
     }
     return new DenseMatrix(n, width, values, true);

@@ -81,7 +81,8 @@ final class AttentionTask
   @Override
   public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
     BlockedAttentionKernel kernel = new BlockedAttentionKernel(weights.value(), options);
-    AttentionWorkspace ws = kernel.newWorkspace();
+    // Each output is encoded before the next sequence: the workspace's own array serves them all.
+    AttentionWorkspace ws = kernel.newWorkspace().reuseOutputs();
     int partition = TaskContext.get() == null ? 0 : TaskContext.get().partitionId();
     return new SequenceRows(rows, kernel, ws, mapMode != MapsSetting.NONE, partition);
   }
@@ -97,6 +98,7 @@ final class AttentionTask
     private final Iterator<InternalRow> rows;
     private final BlockedAttentionKernel kernel;
     private final AttentionWorkspace ws;
+    private final SequenceCodec.DecodeBuffers decodeBuffers = new SequenceCodec.DecodeBuffers();
     private final boolean maps;
 
     /** The carried column values of the sequence whose map rows are being emitted, or null. */
@@ -212,9 +214,9 @@ final class AttentionTask
 
     private InternalRow compute(InternalRow row) {
       long t0 = System.nanoTime();
-      DenseMatrix query = codec.query(row);
-      DenseMatrix key = codec.key(row, query);
-      DenseMatrix value = codec.value(row, query);
+      DenseMatrix query = codec.query(row, decodeBuffers);
+      DenseMatrix key = codec.key(row, query, decodeBuffers);
+      DenseMatrix value = codec.value(row, query, decodeBuffers);
       boolean[] mask = codec.keyPaddingMask(row);
       long t1 = System.nanoTime();
       DenseMatrix out;

@@ -4,7 +4,7 @@ package org.sparkattention.kernel;
  * The buffers of one task: projections, one score tile, the running softmax state and the per-row
  * log-sum-exp. Buffers grow to the largest sequence seen and are then reused, so the kernel
  * allocates nothing per tile and, after the first long sequence, nothing per sequence but its
- * output. Thread-confined: one workspace per task thread.
+ * output (nor that with {@link #reuseOutputs}). Thread-confined: one workspace per task thread.
  */
 public final class AttentionWorkspace {
   private final Thread owner = Thread.currentThread();
@@ -53,7 +53,34 @@ public final class AttentionWorkspace {
 
   boolean forwardDone;
 
+  /** With {@link #reuseOutputs}: the last output's values, for the next output of its size. */
+  private boolean reuseOutputs;
+
+  private double[] output = new double[0];
+
   AttentionWorkspace() {}
+
+  /**
+   * Makes each forward pass's output matrix this workspace's: valid until the next pass on it. For
+   * a caller that is done with each output before the next sequence (the job encodes it at once):
+   * sequences of one shape then allocate no L x E array each (at L = 1024, E = 256 a 2 MB array,
+   * which G1 allocates as a humongous object in old regions).
+   */
+  public AttentionWorkspace reuseOutputs() {
+    reuseOutputs = true;
+    return this;
+  }
+
+  /** An array of {@code size} values for a pass's output; its contents are overwritten. */
+  double[] outputValues(int size) {
+    if (!reuseOutputs) {
+      return new double[size];
+    }
+    if (output.length != size) {
+      output = new double[size];
+    }
+    return output;
+  }
 
   void checkThread() {
     if (Thread.currentThread() != owner) {

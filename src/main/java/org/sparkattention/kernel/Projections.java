@@ -71,7 +71,7 @@ final class Projections implements Serializable {
         System.arraycopy(ws.ctx, src + i * headDim, ctxT, i * e + h * headDim, headDim);
       }
     }
-    double[] outT = new double[e * queryLen];
+    double[] outT = ws.outputValues(e * queryLen);
     for (int i = 0; i < queryLen; i++) {
       System.arraycopy(bo, 0, outT, i * e, e);
     }
