@@ -6,6 +6,7 @@
 #   jobs/kernel-benchmark.sh --shapes                  # the kernel's dgemm shapes alone, GFLOP/s
 #   jobs/kernel-benchmark.sh --packed                  # fixed-order projections beside dgemm
 #   jobs/kernel-benchmark.sh --short                   # short and tiny sequences, us a sequence
+#   jobs/kernel-benchmark.sh --map-cost [L]            # what summary and top-k add, paired passes
 #   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
 #   jobs/kernel-benchmark.sh --write [rows L E rounds] # Parquet writers on float matrices, local[2]
 # Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
@@ -31,6 +32,11 @@ if [ "${1:-}" = "--short" ]; then
   shift
   # shellcheck disable=SC2086
   exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.ShortSequenceBenchmark "$@"
+fi
+if [ "${1:-}" = "--map-cost" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.MapStatisticsCost "$@"
 fi
 if [ "${1:-}" = "--packed" ]; then
   shift
