@@ -2,7 +2,9 @@ package org.sparkattention.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -61,6 +63,25 @@ class SequenceCodecTest {
     assertArrayEquals(new boolean[] {false, true}, CODEC.keyPaddingMask(r));
     assertEquals("7", CODEC.id(r));
     assertEquals(2, CODEC.queryLen(r));
+  }
+
+  @Test
+  void decodeBuffersServeRowsOfOneShapeAndDecodeEachExactly() {
+    SequenceCodec.DecodeBuffers buffers = new SequenceCodec.DecodeBuffers();
+    DenseMatrix first = CODEC.query(row(1L, "a", matrix(T0, T1)), buffers);
+    double[] firstValues = first.values();
+    DenseMatrix second = CODEC.query(row(2L, "b", matrix(T1, T0)), buffers);
+    // The same array, now holding the second row's tokens, exactly as a fresh decode gives them.
+    assertSame(firstValues, second.values());
+    assertArrayEquals(CODEC.query(row(2L, "b", matrix(T1, T0))).values(), second.values());
+    assertEquals(-4.0, second.apply(0, 0));
+    // Another shape gets an array of its own; decoding without buffers never shares one.
+    DenseMatrix third = CODEC.query(row(3L, "c", matrix(T0)), buffers);
+    assertNotSame(firstValues, third.values());
+    assertArrayEquals(new double[] {1.0, 2.0, 3.0}, third.values());
+    assertNotSame(
+        CODEC.query(row(4L, "d", matrix(T0))).values(),
+        CODEC.query(row(4L, "d", matrix(T0))).values());
   }
 
   /** A codec whose id column is {@code idColumn} of a (tag string, blob binary, x) input. */

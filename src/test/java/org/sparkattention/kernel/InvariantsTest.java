@@ -1,6 +1,9 @@
 package org.sparkattention.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +39,34 @@ class InvariantsTest {
       kernel.selfAttention(ws, x, null);
       assertEquals(expected[c], ws.keyTilesVisited(), "case " + c);
     }
+  }
+
+  /**
+   * With reuseOutputs, outputs of one shape share the workspace's array and equal a fresh
+   * workspace's bit for bit; without it every output is its own.
+   */
+  @Test
+  void reusedOutputsAreTheWorkspacesAndExact() {
+    Random rnd = new Random(23);
+    int e = 8;
+    AttentionWeights w = RandomAttention.weights(rnd, e, e, e, true, false);
+    BlockedAttentionKernel kernel = new BlockedAttentionKernel(w, AttentionOptions.of(2));
+    AttentionWorkspace reusing = kernel.newWorkspace().reuseOutputs();
+    AttentionWorkspace fresh = kernel.newWorkspace();
+    DenseMatrix a = RandomAttention.matrix(rnd, 5, e, true);
+    DenseMatrix b = RandomAttention.matrix(rnd, 5, e, true);
+    DenseMatrix c = RandomAttention.matrix(rnd, 7, e, true);
+    double[] first = kernel.selfAttention(reusing, a, null).values();
+    assertArrayEquals(kernel.selfAttention(fresh, a, null).values(), first);
+    DenseMatrix second = kernel.selfAttention(reusing, b, null);
+    assertSame(first, second.values());
+    assertArrayEquals(kernel.selfAttention(fresh, b, null).values(), second.values());
+    DenseMatrix third = kernel.selfAttention(reusing, c, null);
+    assertNotSame(first, third.values());
+    assertArrayEquals(kernel.selfAttention(fresh, c, null).values(), third.values());
+    assertNotSame(
+        kernel.selfAttention(fresh, a, null).values(),
+        kernel.selfAttention(fresh, a, null).values());
   }
 
   @Test
