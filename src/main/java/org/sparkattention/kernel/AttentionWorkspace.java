@@ -122,6 +122,7 @@ public final class AttentionWorkspace {
         + lse.length
         + maxKeyNorm.length
         + mapRows.length
-        + mapMean.length;
+        + mapMean.length
+        + output.length;
   }
 }

@@ -180,7 +180,8 @@ public final class BlockedAttentionKernel implements Serializable {
     ws.ctx = AttentionWorkspace.ensure(ws.ctx, e * queryLen);
     ws.tokenMajor = AttentionWorkspace.ensure(ws.tokenMajor, e * Math.max(queryLen, keyTotal));
     // The extra keys form one tile of their own, which may be wider than a block of 1.
-    ws.tile = AttentionWorkspace.ensure(ws.tile, blockSize * Math.max(blockSize, extraKeys()));
+    int widestTile = Math.max(blockSize, extraKeys());
+    ws.tile = AttentionWorkspace.ensure(ws.tile, blockSize * widestTile);
     ws.rowMax = AttentionWorkspace.ensure(ws.rowMax, blockSize);
     ws.rowSum = AttentionWorkspace.ensure(ws.rowSum, blockSize);
     ws.lse = AttentionWorkspace.ensure(ws.lse, numHeads * queryLen);
@@ -196,7 +197,7 @@ public final class BlockedAttentionKernel implements Serializable {
 
     Arrays.fill(ws.ctx, 0, e * queryLen, 0.0);
     if (stats != null) {
-      stats.start(numHeads, queryLen, Math.max(blockSize, extraKeys()));
+      stats.start(numHeads, queryLen, widestTile);
     }
     ws.runningMaxBlocks = 0;
     ws.keyTilesVisited = 0;

@@ -18,12 +18,18 @@ final class VectorTileLoops implements TileLoops.Kernel {
   /** For what is left after the last whole vector, and where vectors do not pay. */
   private static final TileLoops.ScalarTileLoops SCALAR = new TileLoops.ScalarTileLoops();
 
+  /** Sorting networks on 2, 4, .. 64 values ({@link #sortingNetwork}), for {@link #topFloor}. */
+  private static final int[][] NETWORKS = new int[6][];
+
   /** 0, 1, .. one vector's lane indices. */
   private static final double[] LANES = new double[SPECIES.length()];
 
   static {
     for (int i = 0; i < LANES.length; i++) {
       LANES[i] = i;
+    }
+    for (int i = 0; i < NETWORKS.length; i++) {
+      NETWORKS[i] = sortingNetwork(2 << i);
     }
   }
 
@@ -151,7 +157,8 @@ final class VectorTileLoops implements TileLoops.Kernel {
   @Override
   public double topFloor(double[] a, int off, int n, int k, double[] scratch) {
     int lanes = SPECIES.length();
-    int groups = (2 * k + lanes - 1) / lanes;
+    int maxima = maxima(k);
+    int groups = maxima / lanes;
     int vectors = n / lanes;
     if (vectors < groups) {
       return SCALAR.topFloor(a, off, n, k, scratch);
@@ -163,8 +170,7 @@ final class VectorTileLoops implements TileLoops.Kernel {
       }
       m.intoArray(scratch, g * lanes);
     }
-    int maxima = groups * lanes;
-    int padded = Integer.highestOneBit(maxima - 1) << 1;
+    int padded = padded(maxima);
     if (padded > 1 << NETWORKS.length) {
       Arrays.sort(scratch, 0, maxima);
       return scratch[maxima - k];
@@ -182,18 +188,18 @@ final class VectorTileLoops implements TileLoops.Kernel {
 
   @Override
   public int floorScratch(int k) {
-    int lanes = SPECIES.length();
-    int maxima = (2 * k + lanes - 1) / lanes * lanes;
-    return Math.max(2 * k, Integer.highestOneBit(maxima - 1) << 1);
+    return Math.max(2 * k, padded(maxima(k)));
   }
 
-  /** Sorting networks on 2, 4, .. 64 values. */
-  private static final int[][] NETWORKS = new int[6][];
+  /** Subset maxima {@link #topFloor} takes for k: at least 2k, whole vectors. */
+  private static int maxima(int k) {
+    int lanes = SPECIES.length();
+    return (2 * k + lanes - 1) / lanes * lanes;
+  }
 
-  static {
-    for (int i = 0; i < NETWORKS.length; i++) {
-      NETWORKS[i] = sortingNetwork(2 << i);
-    }
+  /** The power of two a sorting network on {@code maxima} values works on. */
+  private static int padded(int maxima) {
+    return Integer.highestOneBit(maxima - 1) << 1;
   }
 
   /**

@@ -260,20 +260,15 @@ class YarnIT {
     Path localTwinsMaps = dir.resolve("local-twins-maps");
     Map<String, Object> local =
         JobRunner.succeed(
-            "--input",
-            twins.toString(),
-            "--weights",
-            JobFeaturesTest.WEIGHTS,
-            "--heads",
-            "4",
-            "--output",
-            localTwins.toString(),
-            "--maps",
-            "mean",
-            "--maps.output",
-            localTwinsMaps.toString(),
-            "--partition.by",
-            "date");
+            JobFeaturesTest.sampleArgs(
+                twins.toString(),
+                localTwins.toString(),
+                "--maps",
+                "mean",
+                "--maps.output",
+                localTwinsMaps.toString(),
+                "--partition.by",
+                "date"));
 
     long t0 = System.nanoTime();
     Path logs = dir.resolve("twins-client");
