@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * those of the scalar loops whatever the vector width. Register blocks of four vectors of rows by
  * four columns of B (16 accumulators) with 512-bit vectors (32 registers), of two vectors by four
  * columns with narrower ones (16 registers: four would spill, at half the speed), then one vector
- * by four columns; rows past the last whole vector take the scalar loops. Loaded by reflection only
- * when the {@code jdk.incubator.vector} module is present.
+ * by four columns; rows past the last whole vector take one more vector (overlapping, its extra
+ * lanes dropped), or the scalar loops when m is less than a vector. Loaded by reflection only when
+ * the {@code jdk.incubator.vector} module is present.
  */
 final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -88,10 +89,51 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
         oneByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
       }
     }
-    if (i < m) {
+    if (i < m && m >= LANES) {
+      tailRows(o, scale, i, m, n, aOffset, bOffset, bStrideN, cOffset, ldc);
+    } else if (i < m) {
       FixedOrderGemm.Scalar.rows(
           i, m, n, k, alpha, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset,
           ldc);
+    }
+  }
+
+  /**
+   * Rows first..m of C, past the last whole vector, from one vector over rows m - LANES..m: each
+   * lane is its own chain, so the lanes above {@code first} (rows the blocks compute) are computed
+   * once more, in a copy, and dropped. A scalar chain per element was a third of the time of a
+   * short sequence's score products (26 rows: 3 vectors and 2 scalar rows).
+   */
+  private static void tailRows(
+      Operands o,
+      DoubleVector scale,
+      int first,
+      int m,
+      int n,
+      int aOffset,
+      int bOffset,
+      int bStrideN,
+      int cOffset,
+      int ldc) {
+    int r0 = m - LANES;
+    double[] copy = new double[4 * LANES];
+    Operands inCopy = new Operands(o.k, o.a, o.lda, o.b, o.bStrideK, copy);
+    for (int j = 0; j < n; j += 4) {
+      int cols = Math.min(4, n - j);
+      for (int q = 0; q < cols; q++) {
+        System.arraycopy(o.c, cOffset + (j + q) * ldc + r0, copy, q * LANES, LANES);
+      }
+      if (cols == 4) {
+        oneByFour(inCopy, scale, aOffset + r0, bOffset + j * bStrideN, bStrideN, 0, LANES);
+      } else {
+        for (int q = 0; q < cols; q++) {
+          oneByOne(inCopy, scale, aOffset + r0, bOffset + (j + q) * bStrideN, q * LANES);
+        }
+      }
+      for (int q = 0; q < cols; q++) {
+        System.arraycopy(
+            copy, q * LANES + first - r0, o.c, cOffset + (j + q) * ldc + first, m - first);
+      }
     }
   }
 
