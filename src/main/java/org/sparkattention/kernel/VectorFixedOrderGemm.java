@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API implementation of {@link FixedOrderGemm}: lanes run along C's rows (A's columns
  * are contiguous), each lane one element's fma chain over k in ascending order, so the bits are
  * those of the scalar loops whatever the vector width. Register blocks of four vectors of rows by
- * four columns of B (16 accumulators) with 512-bit vectors (32 registers), of two vectors by four
- * columns with narrower ones (16 registers: four would spill, at half the speed), then one vector
- * by four columns; rows past the last whole vector take one more vector (overlapping, its extra
- * lanes dropped), or the scalar loops when m is less than a vector. Loaded by reflection only when
- * the {@code jdk.incubator.vector} module is present.
+ * four columns of B (16 accumulators) with 512-bit vectors (32 registers), by two and one for the
+ * last columns, of two vectors by four columns with narrower ones (16 registers: four would spill,
+ * at half the speed), then one vector by four columns; rows past the last whole vector take one
+ * more vector (overlapping, its extra lanes dropped), or the scalar loops when m is less than a
+ * vector. Loaded by reflection only when the {@code jdk.incubator.vector} module is present.
  */
 final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -63,7 +63,12 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
         fourByFour(
             o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
-      for (; j < n; j++) {
+      if (j + 2 <= n) {
+        fourByTwo(
+            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        j += 2;
+      }
+      if (j < n) {
         fourByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
       }
     }
@@ -210,6 +215,51 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     s31.mul(scale).intoArray(c, c3 + LANES);
     s32.mul(scale).intoArray(c, c3 + 2 * LANES);
     s33.mul(scale).intoArray(c, c3 + 3 * LANES);
+  }
+
+  /**
+   * 4V rows by two columns: eight chains keep both fma units busy, where one column's four wait on
+   * their latency (a short sequence's n = 26 tokens left two columns of every block to those).
+   */
+  private static void fourByTwo(
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
+    int c1 = c0 + ldc;
+    DoubleVector s00 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+    DoubleVector s02 = DoubleVector.fromArray(SPECIES, c, c0 + 2 * LANES);
+    DoubleVector s03 = DoubleVector.fromArray(SPECIES, c, c0 + 3 * LANES);
+    DoubleVector s10 = DoubleVector.fromArray(SPECIES, c, c1);
+    DoubleVector s11 = DoubleVector.fromArray(SPECIES, c, c1 + LANES);
+    DoubleVector s12 = DoubleVector.fromArray(SPECIES, c, c1 + 2 * LANES);
+    DoubleVector s13 = DoubleVector.fromArray(SPECIES, c, c1 + 3 * LANES);
+    int b1 = b0 + bStrideN;
+    for (int p = 0, bp = 0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      DoubleVector a0 = DoubleVector.fromArray(SPECIES, a, ap);
+      DoubleVector a1 = DoubleVector.fromArray(SPECIES, a, ap + LANES);
+      DoubleVector a2 = DoubleVector.fromArray(SPECIES, a, ap + 2 * LANES);
+      DoubleVector a3 = DoubleVector.fromArray(SPECIES, a, ap + 3 * LANES);
+      DoubleVector x = DoubleVector.broadcast(SPECIES, b[b0 + bp]);
+      s00 = a0.fma(x, s00);
+      s01 = a1.fma(x, s01);
+      s02 = a2.fma(x, s02);
+      s03 = a3.fma(x, s03);
+      x = DoubleVector.broadcast(SPECIES, b[b1 + bp]);
+      s10 = a0.fma(x, s10);
+      s11 = a1.fma(x, s11);
+      s12 = a2.fma(x, s12);
+      s13 = a3.fma(x, s13);
+    }
+    s00.mul(scale).intoArray(c, c0);
+    s01.mul(scale).intoArray(c, c0 + LANES);
+    s02.mul(scale).intoArray(c, c0 + 2 * LANES);
+    s03.mul(scale).intoArray(c, c0 + 3 * LANES);
+    s10.mul(scale).intoArray(c, c1);
+    s11.mul(scale).intoArray(c, c1 + LANES);
+    s12.mul(scale).intoArray(c, c1 + 2 * LANES);
+    s13.mul(scale).intoArray(c, c1 + 3 * LANES);
   }
 
   /** 4V rows by one column. */
