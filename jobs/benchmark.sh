@@ -12,9 +12,10 @@
 #                                  # short sequences in one file each (only when named; maps off)
 # Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
 # on it (Parquet in, Parquet out; maps off, then maps=mean), times torch at its best (Debian's
-# python3-torch, eval, need_weights=False, float64 and float32, 2 threads, sequences sorted by
-# length in batches of 256 padded with a key_padding_mask, of 4 from L = 1024 on) on in-memory
-# tensors of the same shapes, and prints the table and the targets as pass/fail lines.
+# python3-torch, eval, need_weights=False, float64 and float32, 2 threads and its BLAS on both,
+# OpenBLAS's kernels for this CPU (jobs/bench/openblas.sh), sequences sorted by length in batches
+# of 256 padded with a key_padding_mask, of 4 from L = 1024 on) on in-memory tensors of the same
+# shapes, and prints the table and the targets as pass/fail lines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
@@ -49,6 +50,7 @@ jobs/attention.sh --config conf/attention.properties --output "$BENCH/warm-up/ou
   --maps.output "$BENCH/warm-up/maps" --mode overwrite >/dev/null
 flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
 export OPENBLAS_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1
+source jobs/bench/openblas.sh
 
 # name | generate.sh arguments | heads | maps modes | run without being named | driver heap
 WORKLOADS=(
@@ -118,7 +120,8 @@ PY
     done
   done
   echo "[benchmark] torch $name" >&2
-  /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file "$data/lengths.txt" \
+  # torch's BLAS on both cores: OPENBLAS_NUM_THREADS=1 is for the dgemm baseline (one per core).
+  OPENBLAS_NUM_THREADS=2 /usr/bin/python3 jobs/bench/torch_mha.py --lengths-file "$data/lengths.txt" \
     --embed-dim "$embed_dim" --heads "$heads" --threads 2 --batch 256 --long-batch 4 \
     --long-from 1024 >"$BENCH/results/$name.torch.jsonl"
 done

@@ -22,6 +22,7 @@ mvn_quiet -Pbench -DskipTests test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml | head -1)
 export OPENBLAS_NUM_THREADS=1
+source jobs/bench/openblas.sh
 cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 if [ "${1:-}" = "--shapes" ]; then
   shift

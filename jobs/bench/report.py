@@ -171,7 +171,10 @@ def main():
                 f"({cpu()}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
                 f"{platform.platform()}, Java 17, Spark 4.1.0 local[2], kernel products {products} "
                 f"(one task per core), torch "
-                f"{rows[0][7]['torch'] if rows else '?'} with OpenBLAS, 2 threads, at its best: "
+                f"{rows[0][7]['torch'] if rows else '?'} with OpenBLAS ("
+                f"{rows[0][7].get('openblas_coretype', 'kernels as detected') if rows else '?'} "
+                f"kernels, BLAS threads {rows[0][7].get('blas_threads', '1') if rows else '?'}), "
+                "2 threads, at its best: "
                 "sequences sorted by length, batches of 256 padded with a key_padding_mask (of 4 "
                 "from L = 1024 on).\n\n")
         f.write("The job's wall time is the whole `jobs/attention.sh` process (JVM and Spark start, "

@@ -12,6 +12,7 @@ real (unpadded) work with the job's own formula, so the two are comparable.
 """
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -70,7 +71,9 @@ def main():
             "dtype": name, "sequences": len(lengths), "seconds": median,
             "gflops_per_second": total_flops / median / 1e9, "threads": a.threads,
             "batch": a.batch, "long_batch": a.long_batch, "long_from": a.long_from,
-            "torch": torch.__version__, "repeats": a.repeats}))
+            "torch": torch.__version__, "repeats": a.repeats,
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "all"),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "detected")}))
 
 
 if __name__ == "__main__":
