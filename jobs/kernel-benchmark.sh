@@ -7,6 +7,7 @@
 #   jobs/kernel-benchmark.sh --packed                  # fixed-order projections beside dgemm
 #   jobs/kernel-benchmark.sh --short                   # short and tiny sequences, us a sequence
 #   jobs/kernel-benchmark.sh --map-cost [L]            # what summary and top-k add, paired passes
+#   jobs/kernel-benchmark.sh --topk-scan [L [K [n]]]   # the top-k scan alone on fresh score tiles
 #   jobs/kernel-benchmark.sh --memory [L]              # one L = S = 32768 sequence in a 2 GB heap
 #   jobs/kernel-benchmark.sh --write [rows L E rounds] # Parquet writers on float matrices, local[2]
 # Extra arguments are JMH's. Uses native OpenBLAS when installed (apt-get install
@@ -38,6 +39,11 @@ if [ "${1:-}" = "--map-cost" ]; then
   shift
   # shellcheck disable=SC2086
   exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.MapStatisticsCost "$@"
+fi
+if [ "${1:-}" = "--topk-scan" ]; then
+  shift
+  # shellcheck disable=SC2086
+  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.kernel.TopKScanCost "$@"
 fi
 if [ "${1:-}" = "--packed" ]; then
   shift
