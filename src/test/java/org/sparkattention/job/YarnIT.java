@@ -122,10 +122,10 @@ class YarnIT {
             "--conf", "spark.yarn.appMasterEnv.SPARK_LOCAL_IP=127.0.0.1",
             "--conf", "spark.driver.host=127.0.0.1"));
     if (deployMode.equals("client")) {
-      // A client-mode driver's UI can fail to start when the application master registers while
-      // the UI attaches its pages (Spark's SparkUI.attachAllHandlers is not synchronized with
-      // YarnSchedulerBackend.addWebUIFilter): both client-mode runs of one CI run failed so,
-      // with ServletContextHandler.startContext in the driver's stack. The UI is not under test.
+      // A client-mode driver's UI can fail to start: both client-mode runs of one CI run failed
+      // with ServletContextHandler.startContext in the driver's stack, apparently a race in Spark
+      // (SparkUI.attachAllHandlers is not synchronized with YarnSchedulerBackend.addWebUIFilter,
+      // which the application master's registration calls). The UI is not under test.
       cmd.addAll(List.of("--conf", "spark.ui.enabled=false"));
     }
     int jar = words.indexOf(SparkDistributions.APP_JAR.toString());
