@@ -25,35 +25,20 @@ flags=$(sed -n 's:.*<spark.jvm.flags>\(--.*\)</spark.jvm.flags>.*:\1:p' pom.xml 
 export OPENBLAS_NUM_THREADS=1
 source jobs/bench/openblas.sh
 cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
-if [ "${1:-}" = "--shapes" ]; then
+# The modes other than JMH's kernel report: their main class.
+case "${1:-}" in
+  --shapes) main=org.sparkattention.bench.GemmShapesBenchmark ;;
+  --short) main=org.sparkattention.bench.ShortSequenceBenchmark ;;
+  --map-cost) main=org.sparkattention.bench.MapStatisticsCost ;;
+  --topk-scan) main=org.sparkattention.kernel.TopKScanCost ;;
+  --packed) main=org.sparkattention.kernel.PackedGemmBenchmark ;;
+  --memory) main=org.sparkattention.bench.KernelMemoryCheck ;;
+  *) main="" ;;
+esac
+if [ -n "$main" ]; then
   shift
   # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.GemmShapesBenchmark "$@"
-fi
-if [ "${1:-}" = "--short" ]; then
-  shift
-  # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.ShortSequenceBenchmark "$@"
-fi
-if [ "${1:-}" = "--map-cost" ]; then
-  shift
-  # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.MapStatisticsCost "$@"
-fi
-if [ "${1:-}" = "--topk-scan" ]; then
-  shift
-  # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.kernel.TopKScanCost "$@"
-fi
-if [ "${1:-}" = "--packed" ]; then
-  shift
-  # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.kernel.PackedGemmBenchmark "$@"
-fi
-if [ "${1:-}" = "--memory" ]; then
-  shift
-  # shellcheck disable=SC2086
-  exec java -Xmx2g $flags -cp "$cp" org.sparkattention.bench.KernelMemoryCheck "$@"
+  exec java -Xmx2g $flags -cp "$cp" "$main" "$@"
 fi
 if [ "${1:-}" = "--write" ]; then
   shift

@@ -85,14 +85,7 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       }
     }
     for (; i + LANES <= m; i += LANES) {
-      int j = 0;
-      for (; j + 4 <= n; j += 4) {
-        oneByFour(
-            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
-      }
-      for (; j < n; j++) {
-        oneByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
-      }
+      oneVectorOfRows(o, scale, aOffset + i, bOffset, bStrideN, n, cOffset + i, ldc);
     }
     if (i < m && m >= LANES) {
       tailRows(o, scale, i, m, n, aOffset, bOffset, bStrideN, cOffset, ldc);
@@ -128,17 +121,24 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       for (int q = 0; q < cols; q++) {
         System.arraycopy(o.c, cOffset + (j + q) * ldc + r0, copy, q * LANES, LANES);
       }
-      if (cols == 4) {
-        oneByFour(inCopy, scale, aOffset + r0, bOffset + j * bStrideN, bStrideN, 0, LANES);
-      } else {
-        for (int q = 0; q < cols; q++) {
-          oneByOne(inCopy, scale, aOffset + r0, bOffset + (j + q) * bStrideN, q * LANES);
-        }
-      }
+      oneVectorOfRows(
+          inCopy, scale, aOffset + r0, bOffset + j * bStrideN, bStrideN, cols, 0, LANES);
       for (int q = 0; q < cols; q++) {
         System.arraycopy(
             copy, q * LANES + first - r0, o.c, cOffset + (j + q) * ldc + first, m - first);
       }
+    }
+  }
+
+  /** One vector of rows (A's from ap, C's from c0) by the n columns of B from b0. */
+  private static void oneVectorOfRows(
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int n, int c0, int ldc) {
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      oneByFour(o, scale, ap, b0 + j * bStrideN, bStrideN, c0 + j * ldc, ldc);
+    }
+    for (; j < n; j++) {
+      oneByOne(o, scale, ap, b0 + j * bStrideN, c0 + j * ldc);
     }
   }
 
