@@ -18,6 +18,19 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
+  /**
+   * k per pass: a packed panel of 4V rows (32 KB with V = 8) and four columns of B stay in the L1
+   * cache for the whole pass.
+   */
+  private static final int K_PASS = 128;
+
+  /** Columns from which a block's rows are packed (read once per four columns). */
+  private static final int PACK_MIN_COLUMNS = 64;
+
+  /** Each thread's panel (tasks run the kernel on their own threads). */
+  private static final ThreadLocal<double[]> PANEL =
+      ThreadLocal.withInitial(() -> new double[K_PASS * 4 * LANES]);
+
   /** Whether four-vector blocks are used: they fit the registers of AVX-512 (32), not AVX2's 16. */
   private final boolean wide;
 
@@ -54,34 +67,80 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
         Arrays.fill(c, cOffset + j * ldc, cOffset + j * ldc + m, 0.0);
       }
     }
+    // k in passes of K_PASS, in order: each element's chain goes on from C, where the pass before
+    // stored it (a double, so the bits are those of one chain), and only the last pass scales.
+    int p0 = 0;
+    do {
+      int kc = Math.min(K_PASS, k - p0);
+      boolean last = p0 + kc == k;
+      pass(
+          m,
+          n,
+          kc,
+          last ? alpha : 1.0,
+          a,
+          aOffset + p0 * lda,
+          lda,
+          b,
+          bOffset + p0 * bStrideK,
+          bStrideK,
+          bStrideN,
+          c,
+          cOffset,
+          ldc);
+      p0 += kc;
+    } while (p0 < k);
+  }
+
+  /** C += A B over k (at most K_PASS), then C *= alpha. */
+  private void pass(
+      int m,
+      int n,
+      int k,
+      double alpha,
+      double[] a,
+      int aOffset,
+      int lda,
+      double[] b,
+      int bOffset,
+      int bStrideK,
+      int bStrideN,
+      double[] c,
+      int cOffset,
+      int ldc) {
     DoubleVector scale = DoubleVector.broadcast(SPECIES, alpha);
     Operands o = new Operands(k, a, lda, b, bStrideK, c);
+    int rowsPerBlock = (wide ? 4 : 2) * LANES;
+    // A's rows of a block, copied contiguous once and read for every four columns: in place they
+    // lie lda apart, often a multiple of 4 KB (a power-of-two length or width), so they share a
+    // few L1 sets and came from L2 on every read.
+    boolean packed = n >= PACK_MIN_COLUMNS && m >= rowsPerBlock;
+    double[] panel = packed ? PANEL.get() : null;
+    Operands blocks = packed ? new Operands(k, panel, rowsPerBlock, b, bStrideK, c) : o;
     int i = 0;
     for (; wide && i + 4 * LANES <= m; i += 4 * LANES) {
+      int ap = packed ? pack(a, aOffset + i, lda, k, rowsPerBlock, panel) : aOffset + i;
       int j = 0;
       for (; j + 4 <= n; j += 4) {
-        fourByFour(
-            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        fourByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       if (j + 2 <= n) {
-        fourByTwo(
-            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        fourByTwo(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
         j += 2;
       }
       if (j < n) {
-        fourByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
+        fourByOne(blocks, scale, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
       }
     }
     for (; !wide && i + 2 * LANES <= m; i += 2 * LANES) {
+      int ap = packed ? pack(a, aOffset + i, lda, k, rowsPerBlock, panel) : aOffset + i;
       int j = 0;
       for (; j + 4 <= n; j += 4) {
-        twoByFour(
-            o, scale, aOffset + i, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        twoByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       for (; j < n; j++) {
-        oneByOne(o, scale, aOffset + i, bOffset + j * bStrideN, cOffset + j * ldc + i);
-        oneByOne(
-            o, scale, aOffset + i + LANES, bOffset + j * bStrideN, cOffset + j * ldc + i + LANES);
+        oneByOne(blocks, scale, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
+        oneByOne(blocks, scale, ap + LANES, bOffset + j * bStrideN, cOffset + j * ldc + i + LANES);
       }
     }
     for (; i + LANES <= m; i += LANES) {
@@ -94,6 +153,14 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
           i, m, n, k, alpha, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset,
           ldc);
     }
+  }
+
+  /** Copies k rows of {@code width} values, lda apart from a[ap], to the panel; returns 0. */
+  private static int pack(double[] a, int ap, int lda, int k, int width, double[] panel) {
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(a, ap + p * lda, panel, p * width, width);
+    }
+    return 0;
   }
 
   /**
