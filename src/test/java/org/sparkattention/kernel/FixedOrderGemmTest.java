@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class FixedOrderGemmTest {
   private static final int[] ROWS = {1, 3, 7, 8, 9, 31, 32, 33, 47, 64, 100, 128, 130};
-  private static final int[] COLS = {1, 2, 3, 4, 5, 7, 13};
-  private static final int[] DEPTHS = {0, 1, 2, 5, 17, 32, 129};
+  // 67 columns: blocks of rows packed; depths past 128 and 256: two and three passes over k.
+  private static final int[] COLS = {1, 2, 3, 4, 5, 7, 13, 67};
+  private static final int[] DEPTHS = {0, 1, 2, 5, 17, 32, 129, 257};
 
   @Test
   void everyElementIsItsFmaChainInOrder() {
