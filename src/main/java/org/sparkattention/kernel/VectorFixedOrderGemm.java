@@ -113,8 +113,8 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     int rowsPerBlock = (wide ? 4 : 2) * LANES;
     // A's rows of a block, copied contiguous once and read for every four columns: in place they
     // lie lda apart, often a multiple of 4 KB (a power-of-two length or width), so they share a
-    // few L1 sets and came from L2 on every read.
-    boolean packed = n >= PACK_MIN_COLUMNS && m >= rowsPerBlock;
+    // few L1 sets and came from L2 on every read. (Rows lda = 4V apart are a panel already.)
+    boolean packed = n >= PACK_MIN_COLUMNS && m >= rowsPerBlock && lda != rowsPerBlock;
     double[] panel = packed ? PANEL.get() : null;
     Operands blocks = packed ? new Operands(k, panel, rowsPerBlock, b, bStrideK, c) : o;
     int i = 0;
