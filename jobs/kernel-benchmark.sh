@@ -3,7 +3,7 @@
 #   jobs/kernel-benchmark.sh                        # L in {128, 1024, 4096}, maps none/heads
 #   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none -p blockSize=64,128,256
 #   jobs/kernel-benchmark.sh -p seqLen=1024 -p maps=none,summary,topk  # the statistics' cost
-#   jobs/kernel-benchmark.sh --shapes                  # the kernel's dgemm shapes alone, GFLOP/s
+#   jobs/kernel-benchmark.sh --shapes                  # the kernel's products alone, fixed-order and dgemm
 #   jobs/kernel-benchmark.sh --packed                  # fixed-order projections beside dgemm
 #   jobs/kernel-benchmark.sh --short                   # short and tiny sequences, us a sequence
 #   jobs/kernel-benchmark.sh --map-cost [L]            # what summary and top-k add, paired passes
@@ -27,7 +27,7 @@ source jobs/bench/openblas.sh
 cp="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 # The modes other than JMH's kernel report: their main class.
 case "${1:-}" in
-  --shapes) main=org.sparkattention.bench.GemmShapesBenchmark ;;
+  --shapes) main=org.sparkattention.kernel.ProductShapesBenchmark ;;
   --short) main=org.sparkattention.bench.ShortSequenceBenchmark ;;
   --map-cost) main=org.sparkattention.bench.MapStatisticsCost ;;
   --topk-scan) main=org.sparkattention.kernel.TopKScanCost ;;
