@@ -87,7 +87,8 @@ public class PackedGemmBenchmark {
     }
   }
 
-  private static double[] random(Random rnd, int size) {
+  /** {@code size} standard normal values. */
+  static double[] random(Random rnd, int size) {
     double[] v = new double[size];
     for (int i = 0; i < v.length; i++) {
       v[i] = rnd.nextGaussian();

@@ -66,9 +66,9 @@ public class ProductShapesBenchmark {
     public void setUp() {
       configure();
       Random rnd = new Random(1);
-      a = random(rnd, lda * k);
-      b = random(rnd, Math.max(bStrideK, bStrideN) * Math.max(n, k));
-      c = random(rnd, m * n);
+      a = PackedGemmBenchmark.random(rnd, lda * k);
+      b = PackedGemmBenchmark.random(rnd, Math.max(bStrideK, bStrideN) * Math.max(n, k));
+      c = PackedGemmBenchmark.random(rnd, m * n);
     }
 
     /** The shape's dimensions and layout, from {@link #shape}; no operands. */
@@ -167,13 +167,5 @@ public class ProductShapesBenchmark {
           us,
           s.flops() / (us * 1e3));
     }
-  }
-
-  private static double[] random(Random rnd, int size) {
-    double[] v = new double[size];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rnd.nextGaussian();
-    }
-    return v;
   }
 }
