@@ -113,13 +113,14 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     int rowsPerBlock = (wide ? 4 : 2) * LANES;
     // A's rows of a block, copied contiguous once and read for every four columns: in place they
     // lie lda apart, often a multiple of 4 KB (a power-of-two length or width), so they share a
-    // few L1 sets and came from L2 on every read. (Rows lda = 4V apart are a panel already.)
+    // few L1 sets and came from L2 on every read. (Rows a block's height apart are a panel
+    // already.)
     boolean packed = n >= PACK_MIN_COLUMNS && m >= rowsPerBlock && lda != rowsPerBlock;
     double[] panel = packed ? PANEL.get() : null;
     Operands blocks = packed ? new Operands(k, panel, rowsPerBlock, b, bStrideK, c) : o;
     int i = 0;
     for (; wide && i + 4 * LANES <= m; i += 4 * LANES) {
-      int ap = packed ? pack(a, aOffset + i, lda, k, rowsPerBlock, panel) : aOffset + i;
+      int ap = blockRows(a, aOffset + i, lda, k, rowsPerBlock, panel);
       int j = 0;
       for (; j + 4 <= n; j += 4) {
         fourByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
@@ -133,7 +134,7 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       }
     }
     for (; !wide && i + 2 * LANES <= m; i += 2 * LANES) {
-      int ap = packed ? pack(a, aOffset + i, lda, k, rowsPerBlock, panel) : aOffset + i;
+      int ap = blockRows(a, aOffset + i, lda, k, rowsPerBlock, panel);
       int j = 0;
       for (; j + 4 <= n; j += 4) {
         twoByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
@@ -155,10 +156,16 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     }
   }
 
-  /** Copies k rows of {@code width} values, lda apart from a[ap], to the panel; returns 0. */
-  private static int pack(double[] a, int ap, int lda, int k, int width, double[] panel) {
+  /**
+   * Where a block's rows of A (k rows of {@code width} values, lda apart from a[at]) start for its
+   * products: at 0 of the panel they are copied to, or in place without a panel.
+   */
+  private static int blockRows(double[] a, int at, int lda, int k, int width, double[] panel) {
+    if (panel == null) {
+      return at;
+    }
     for (int p = 0; p < k; p++) {
-      System.arraycopy(a, ap + p * lda, panel, p * width, width);
+      System.arraycopy(a, at + p * lda, panel, p * width, width);
     }
     return 0;
   }
