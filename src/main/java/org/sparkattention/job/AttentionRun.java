@@ -3,6 +3,7 @@ package org.sparkattention.job;
 import static org.sparkattention.job.RunSummary.round;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -639,8 +640,19 @@ final class AttentionRun {
         sc.master(),
         sc.sc().applicationId(),
         Runtime.getRuntime().maxMemory(),
+        driverJvmOptions(),
         RunSummary.utc(started),
         RunSummary.utc(Instant.now()));
+  }
+
+  /**
+   * The driver JVM's {@code -X} and {@code -XX:} options (heap, JIT, GC: what can change its
+   * speed), without the module and reflection flags every run has.
+   */
+  private static List<String> driverJvmOptions() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-X"))
+        .toList();
   }
 
   /** A note for the summary and stderr: what the run adjusted or found. */

@@ -62,6 +62,7 @@ public record RunSummary(
       String master,
       String applicationId,
       long driverMaxHeapBytes,
+      List<String> driverJvmOptions,
       String startedUtc,
       String endedUtc) {}
 

@@ -125,6 +125,11 @@ class ScriptsIT {
     Map<?, ?> provenance = (Map<?, ?>) ok.summary().get("provenance");
     long heap = ((Number) provenance.get("driver_max_heap_bytes")).longValue();
     assertTrue(heap > 400L << 20 && heap <= 600L << 20, "SPARK_DRIVER_MEMORY=600m: heap " + heap);
+    List<?> jvmOptions = (List<?>) provenance.get("driver_jvm_options");
+    assertTrue(jvmOptions.contains("-Xmx600m"), "the heap among " + jvmOptions);
+    assertTrue(
+        jvmOptions.contains("-XX:Tier4InvocationThreshold=50000"),
+        "the launcher's C2 thresholds among " + jvmOptions);
     assertTrue(
         ok.stderr.lines().anyMatch(l -> l.matches("\\d{4}-.*Z \\[spark-attention\\] .*elapsed.*")),
         "timestamped progress: " + ok.stderr);
