@@ -3,16 +3,17 @@
 #   jobs/benchmark.sh              # all workloads, then BENCHMARKS.md and BENCHMARKS.png
 #   jobs/benchmark.sh headline     # only the named workloads (headline headline-1file long short
 #                                  # skewed tiny)
-#   RUNS=5 jobs/benchmark.sh       # runs of the job per workload with maps off (default 3; the
-#                                  # median is reported; maps=mean runs once)
+#   RUNS=5 jobs/benchmark.sh       # rounds of the job per workload and maps mode (default 3; the
+#                                  # median is reported; maps=mean runs once; the headline and L
+#                                  # 4096 also run maps=summary and maps=topk, in turn with none)
 #   jobs/benchmark.sh headline long short skewed headline-x8
 #                                  # also the headline at 8x the sequences (only when named: it
 #                                  # adds about 15 minutes; maps off only)
 #   jobs/benchmark.sh short-e128 short-e256 short-e128-30k
 #                                  # short sequences in one file each (only when named; maps off)
 # Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
-# on it (Parquet in, Parquet out; maps off, then maps=mean), times torch at its best (Debian's
-# python3-torch, eval, need_weights=False, float64 and float32, 2 threads and its BLAS on both,
+# on it (Parquet in, Parquet out; maps off, maps=mean, and for the headline and L 4096 the
+# statistics maps), times torch at its best (Debian's python3-torch, eval, need_weights=False, float64 and float32, 2 threads and its BLAS on both,
 # OpenBLAS's kernels for this CPU (jobs/bench/openblas.sh), sequences sorted by length in batches
 # of 256 padded with a key_padding_mask, of 4 from L = 1024 on) on in-memory tensors of the same
 # shapes, and prints the table and the targets as pass/fail lines.
@@ -54,10 +55,10 @@ source jobs/bench/openblas.sh
 
 # name | generate.sh arguments | heads | maps modes | run without being named | driver heap
 WORKLOADS=(
-  "headline|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none mean|yes"
+  "headline|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none mean summary topk|yes"
   # The headline as DuckDB, pyarrow or Polars write a small table: one file, one row group.
   "headline-1file|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 1 --row-group-mb 1024|8|none|yes"
-  "long|--sequences 8 --min-len 4096 --max-len 4096 --embed-dim 256 --files 4|8|none mean|yes"
+  "long|--sequences 8 --min-len 4096 --max-len 4096 --embed-dim 256 --files 4|8|none mean summary topk|yes"
   "short|--sequences 20000 --min-len 8 --max-len 64 --embed-dim 256 --files 8|8|none mean|yes"
   "skewed|--sequences 3000 --min-len 16 --max-len 128 --long-sequences 6 --long-len 3072 --embed-dim 256 --files 8|8|none mean|yes"
   # Ten million one- or two-token rows in one file: the per-row costs. In local mode the driver
@@ -90,16 +91,18 @@ for w in "${WORKLOADS[@]}"; do
     # shellcheck disable=SC2086
     jobs/generate.sh --output "$data" $genargs >/dev/null 2>"$BENCH/results/$name.generate.log"
   fi
-  for maps in $mapmodes; do
-    runs=1
-    if [ "$maps" = none ]; then runs="${RUNS:-3}"; fi
-    rm -f "$BENCH/results/$name.$maps.json"
-    for run in $(seq "$runs"); do
+  runs="${RUNS:-3}"
+  for maps in $mapmodes; do rm -f "$BENCH/results/$name.$maps.json"; done
+  # Rounds of every mode in turn, so that the modes' ratios are measured side by side; maps=mean
+  # runs once (what it costs is its bytes).
+  for run in $(seq "$runs"); do
+    for maps in $mapmodes; do
+      if [ "$maps" = mean ] && [ "$run" -gt 1 ]; then continue; fi
       out="$BENCH/out/$name-$maps"
       rm -rf "$out" "$out-maps"
       mapargs=()
       if [ "$maps" != none ]; then mapargs=(--maps "$maps" --maps.output "$out-maps"); fi
-      echo "[benchmark] job $name maps=$maps, run $run of $runs" >&2
+      echo "[benchmark] job $name maps=$maps, round $run of $runs" >&2
       start=$(date +%s.%N)
       SPARK_MASTER="local[2]" SPARK_DRIVER_MEMORY="${driver_memory:-${SPARK_DRIVER_MEMORY:-}}" \
         jobs/attention.sh --input "$data/input" --weights "$data/weights.safetensors" \

@@ -7,6 +7,7 @@ import datetime
 import json
 import os
 import platform
+from statistics import median
 import subprocess
 import sys
 
@@ -29,6 +30,36 @@ SHORT_TARGETS = {"short-e128", "short-e256"}
 # One point per length and shape in the plot (E = 256, H = 8): not the headline's variants.
 NOT_PLOTTED = {"headline-x8", "headline-1file", "tiny", "short-e128", "short-e256",
                "short-e128-30k"}
+
+
+# maps=summary and maps=topk against maps=none, by medians of rounds run in turn: at most this
+# much end to end, and at most this share of the bytes of maps=heads (its float32 values).
+STATISTICS_COST = 1.15
+STATISTICS_BYTES = 0.05
+
+
+def statistics_checks(results, name, off_runs, lengths):
+    """The pass/fail lines of maps=summary and maps=topk against maps=none (same rounds)."""
+    checks = []
+    none_walls = [r["process_wall_seconds"] for r in off_runs]
+    heads = int(off_runs[0]["provenance"]["settings"]["heads"])
+    heads_bytes = 4 * heads * sum(n * n for n in lengths)  # self-attention: S' = L
+    for mode in ("summary", "topk"):
+        runs = load(os.path.join(results, f"{name}.{mode}.json"))
+        if not runs:
+            continue
+        walls = [r["process_wall_seconds"] for r in runs]
+        ratio = median(walls) / median(none_walls)
+        map_bytes = median([r["map_bytes"] for r in runs])
+        share = map_bytes / heads_bytes
+        checks.append((
+            f"{name} maps={mode}: {median(walls):.1f} s against maps=none {median(none_walls):.1f} s "
+            f"(medians; rounds {', '.join(f'{w:.1f}' for w in walls)} against "
+            f"{', '.join(f'{w:.1f}' for w in none_walls)}): {ratio:.2f}x (target <= "
+            f"{STATISTICS_COST:g}x); {map_bytes / 1e6:.1f} MB of maps, {100 * share:.2f}% "
+            f"of maps=heads' float32 values (target <= {100 * STATISTICS_BYTES:g}%)",
+            ratio <= STATISTICS_COST and share <= STATISTICS_BYTES))
+    return checks
 
 
 # Where the hand-written design measurements start in BENCHMARKS.md.
@@ -76,6 +107,7 @@ def main():
         torch = {r["dtype"]: r for r in load(os.path.join(results, f"{name}.torch.jsonl"))}
         if not off or not torch:
             continue
+        off_runs = off
         # The run of median wall time, whole (its split belongs to it).
         job_runs = len(off)
         off = sorted(off, key=lambda r: r["process_wall_seconds"])[len(off) // 2]
@@ -95,6 +127,7 @@ def main():
                          t32["gflops_per_second"]))
         if name in ("headline", "headline-1file"):
             checks += against_torch(name, wall, t64, t32, 2)
+        checks += statistics_checks(results, name, off_runs, lengths)
         if name == "tiny":
             written = off["rows_written"] == len(lengths)
             checks.append((f"tiny: {off['rows_written']} of {len(lengths)} rows written in "
