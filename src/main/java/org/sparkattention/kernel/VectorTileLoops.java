@@ -54,6 +54,29 @@ final class VectorTileLoops implements TileLoops.Kernel {
     return sum;
   }
 
+  @Override
+  public double expShiftedKeeping(double[] a, int off, int n, double shift, double[] kept) {
+    int i = 0;
+    int bound = SPECIES.loopBound(n);
+    DoubleVector acc = DoubleVector.zero(SPECIES);
+    for (; i < bound; i += SPECIES.length()) {
+      DoubleVector s = DoubleVector.fromArray(SPECIES, a, off + i);
+      s.intoArray(kept, i);
+      DoubleVector p = s.sub(shift).lanewise(VectorOperators.EXP);
+      p.intoArray(a, off + i);
+      acc = acc.add(p);
+    }
+    double sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      double s = a[off + i];
+      kept[i] = s;
+      double p = Math.exp(s - shift);
+      a[off + i] = p;
+      sum += p;
+    }
+    return sum;
+  }
+
   /** Apart from the exp: its intrinsic is a call, around which live vectors are spilled. */
   @Override
   public void moments(
