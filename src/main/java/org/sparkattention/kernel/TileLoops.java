@@ -59,7 +59,7 @@ final class TileLoops {
   }
 
   static double expShiftedKeeping(double[] a, int off, int n, double shift, double[] kept) {
-    return IMPL.expShiftedKeeping(a, off, n, shift, kept);
+    return IMPL.expShiftedKeeping(a, off, n, shift, kept, 0);
   }
 
   static void moments(
@@ -115,11 +115,12 @@ final class TileLoops {
     }
 
     @Override
-    public double expShiftedKeeping(double[] a, int off, int n, double shift, double[] kept) {
+    public double expShiftedKeeping(
+        double[] a, int off, int n, double shift, double[] kept, int keptOff) {
       double sum = 0;
       for (int i = 0; i < n; i++) {
         double s = a[off + i];
-        kept[i] = s;
+        kept[keptOff + i] = s;
         double p = Math.exp(s - shift);
         a[off + i] = p;
         sum += p;

@@ -105,14 +105,15 @@ class TileLoopsTest {
         double[] a = scores.clone();
         double[] kept = new double[n + 2];
         Arrays.fill(kept, 42.0);
-        double sum = impl.expShiftedKeeping(a, 3, n, shift, kept);
+        double sum = impl.expShiftedKeeping(a, 3, n, shift, kept, 1);
         assertEquals(expectedSum, sum, 0.0, impl.name() + " sum, n " + n);
         for (int i = 0; i < n; i++) {
           assertEquals(expected[3 + i], a[3 + i], 0.0, impl.name() + " p " + i + ", n " + n);
-          assertEquals(scores[3 + i], kept[i], 0.0, impl.name() + " kept " + i + ", n " + n);
+          assertEquals(scores[3 + i], kept[1 + i], 0.0, impl.name() + " kept " + i + ", n " + n);
         }
         assertArrayEquals(Arrays.copyOf(scores, 3), Arrays.copyOf(a, 3), "before off untouched");
-        assertEquals(42.0, kept[n], 0.0, impl.name() + " kept past n untouched");
+        assertEquals(42.0, kept[0], 0.0, impl.name() + " kept before keptOff untouched");
+        assertEquals(42.0, kept[n + 1], 0.0, impl.name() + " kept past n untouched");
       }
     }
   }
