@@ -188,9 +188,10 @@ public final class QueryStatistics {
     if (!summaries) {
       return TileLoops.expShifted(tile, at, tile, at, kn, shift);
     }
-    // One row's copy, made by its exp: it stays in L1 for the moments (a copy of the whole tile,
-    // made while scanning it, had left the cache by then).
-    double sum = TileLoops.expShiftedKeeping(tile, at, kn, shift, rowScores);
+    // One row's copy, just before its exp: it stays in L1 for the moments (a copy of the whole
+    // tile, made while scanning it, had left the cache by then).
+    System.arraycopy(tile, at, rowScores, 0, kn);
+    double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
     TileLoops.moments(rowScores, 0, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
     return sum;
   }

@@ -16,12 +16,6 @@ final class TileLoops {
     double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
 
     /**
-     * {@link #expShifted} in place on a[off .. off + n), the scores first copied into {@code kept[0
-     * .. n)} as the loop passes them (one pass where a copy and the exp took two).
-     */
-    double expShiftedKeeping(double[] a, int off, int n, double shift, double[] kept);
-
-    /**
      * Adds {@code sum p_i s_i} to {@code moments[at]} and {@code sum p_i |distance0 + i|} to {@code
      * moments[at + 1]}, for i < n, with {@code s_i = s[sOff + i]} and {@code p_i = p[pOff + i]}; a
      * masked score (-infinity, its p is 0) counts as 0.
@@ -56,10 +50,6 @@ final class TileLoops {
   static double expShifted(
       double[] src, int srcOff, double[] dst, int dstOff, int n, double shift) {
     return IMPL.expShifted(src, srcOff, dst, dstOff, n, shift);
-  }
-
-  static double expShiftedKeeping(double[] a, int off, int n, double shift, double[] kept) {
-    return IMPL.expShiftedKeeping(a, off, n, shift, kept, 0);
   }
 
   static void moments(
@@ -109,20 +99,6 @@ final class TileLoops {
       for (int i = 0; i < n; i++) {
         double p = Math.exp(src[srcOff + i] - shift);
         dst[dstOff + i] = p;
-        sum += p;
-      }
-      return sum;
-    }
-
-    @Override
-    public double expShiftedKeeping(
-        double[] a, int off, int n, double shift, double[] kept, int keptOff) {
-      double sum = 0;
-      for (int i = 0; i < n; i++) {
-        double s = a[off + i];
-        kept[keptOff + i] = s;
-        double p = Math.exp(s - shift);
-        a[off + i] = p;
         sum += p;
       }
       return sum;

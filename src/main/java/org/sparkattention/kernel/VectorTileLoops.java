@@ -54,31 +54,6 @@ final class VectorTileLoops implements TileLoops.Kernel {
     return sum;
   }
 
-  @Override
-  public double expShiftedKeeping(
-      double[] a, int off, int n, double shift, double[] kept, int keptOff) {
-    int i = 0;
-    int bound = SPECIES.loopBound(n);
-    DoubleVector acc = DoubleVector.zero(SPECIES);
-    for (; i < bound; i += SPECIES.length()) {
-      DoubleVector s = DoubleVector.fromArray(SPECIES, a, off + i);
-      s.intoArray(kept, keptOff + i);
-      DoubleVector p = s.sub(shift).lanewise(VectorOperators.EXP);
-      p.intoArray(a, off + i);
-      acc = acc.add(p);
-    }
-    // The tail added one by one onto the lanes' sum, as expShifted does: the same bits for l.
-    double sum = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) {
-      double s = a[off + i];
-      kept[keptOff + i] = s;
-      double p = Math.exp(s - shift);
-      a[off + i] = p;
-      sum += p;
-    }
-    return sum;
-  }
-
   /** Apart from the exp: its intrinsic is a call, around which live vectors are spilled. */
   @Override
   public void moments(

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -85,35 +84,6 @@ class TileLoopsTest {
         assertEquals(-2.5 + expectedScores, moments[1], scale * EXP_RELATIVE + 1e-15, impl.name());
         assertEquals(
             7 + expectedDistances, moments[2], (7 + expectedDistances) * EXP_RELATIVE, impl.name());
-      }
-    }
-  }
-
-  @Test
-  void expInPlaceKeepsTheScoresAndMatchesExpShiftedBitwise() {
-    Random rnd = new Random(23);
-    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
-    for (int n = 0; n < 40; n++) {
-      double[] scores = new double[n + 3];
-      for (int i = 0; i < scores.length; i++) {
-        scores[i] = rnd.nextInt(5) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextGaussian() * 30;
-      }
-      double shift = rnd.nextGaussian();
-      for (TileLoops.Kernel impl : impls) {
-        double[] expected = new double[n + 3];
-        double expectedSum = impl.expShifted(scores, 3, expected, 3, n, shift);
-        double[] a = scores.clone();
-        double[] kept = new double[n + 2];
-        Arrays.fill(kept, 42.0);
-        double sum = impl.expShiftedKeeping(a, 3, n, shift, kept, 1);
-        assertEquals(expectedSum, sum, 0.0, impl.name() + " sum, n " + n);
-        for (int i = 0; i < n; i++) {
-          assertEquals(expected[3 + i], a[3 + i], 0.0, impl.name() + " p " + i + ", n " + n);
-          assertEquals(scores[3 + i], kept[1 + i], 0.0, impl.name() + " kept " + i + ", n " + n);
-        }
-        assertArrayEquals(Arrays.copyOf(scores, 3), Arrays.copyOf(a, 3), "before off untouched");
-        assertEquals(42.0, kept[0], 0.0, impl.name() + " kept before keptOff untouched");
-        assertEquals(42.0, kept[n + 1], 0.0, impl.name() + " kept past n untouched");
       }
     }
   }
