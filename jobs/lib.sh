@@ -17,8 +17,8 @@ ENVIRONMENT_HELP='Environment:
                            default, a quarter of the memory)
   SPARK_SUBMIT_OPTS_EXTRA  more spark-submit options ("--conf spark.executor.memory=8g")
   SPARK_ATTENTION_CDS      off: no class-data archive (default: on)
-  SPARK_ATTENTION_JIT      default: the C2 thresholds of the JVM itself (default: ten times the calls,
-                           which start a job faster on few cores)'
+  SPARK_ATTENTION_JIT      default: C2 thresholds as the JVM sets them (default: ten times the
+                           calls, which start a job faster on few cores)'
 
 # C2 compiles a method after 50,000 calls or 200,000 loop iterations instead of 5,000 and 40,000:
 # the kernel's loops still get there within its first sequences, but the thousands of lukewarm
