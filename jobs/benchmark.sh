@@ -13,10 +13,11 @@
 #                                  # short sequences in one file each (only when named; maps off)
 # Generates each workload once with jobs/generate.sh (kept under target/bench/data), runs the job
 # on it (Parquet in, Parquet out; maps off, maps=mean, and for the headline and L 4096 the
-# statistics maps), times torch at its best (Debian's python3-torch, eval, need_weights=False, float64 and float32, 2 threads and its BLAS on both,
-# OpenBLAS's kernels for this CPU (jobs/bench/openblas.sh), sequences sorted by length in batches
-# of 256 padded with a key_padding_mask, of 4 from L = 1024 on) on in-memory tensors of the same
-# shapes, and prints the table and the targets as pass/fail lines.
+# statistics maps), times torch at its best (Debian's python3-torch, eval, need_weights=False,
+# float64 and float32, 2 threads and its BLAS on both, OpenBLAS's kernels for this CPU
+# (jobs/bench/openblas.sh), sequences sorted by length in batches of 256 padded with a
+# key_padding_mask, of 4 from L = 1024 on) on in-memory tensors of the same shapes, and prints the
+# table and the targets as pass/fail lines.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then

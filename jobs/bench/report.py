@@ -102,15 +102,14 @@ def main():
     rows, checks, plot = [], [], []
     runs = 1
     for name, shape in WORKLOADS:
-        off = load(os.path.join(results, f"{name}.none.json"))
+        off_runs = load(os.path.join(results, f"{name}.none.json"))
         on = load(os.path.join(results, f"{name}.mean.json"))
         torch = {r["dtype"]: r for r in load(os.path.join(results, f"{name}.torch.jsonl"))}
-        if not off or not torch:
+        if not off_runs or not torch:
             continue
-        off_runs = off
         # The run of median wall time, whole (its split belongs to it).
-        job_runs = len(off)
-        off = sorted(off, key=lambda r: r["process_wall_seconds"])[len(off) // 2]
+        job_runs = len(off_runs)
+        off = sorted(off_runs, key=lambda r: r["process_wall_seconds"])[job_runs // 2]
         on = on[0] if on else None
         lengths = [int(x) for x in open(os.path.join(
             os.path.dirname(results), "data", name, "lengths.txt")).read().split()]
