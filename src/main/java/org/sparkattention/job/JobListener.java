@@ -31,6 +31,9 @@ final class JobListener extends SparkListener {
   /** The local property that tags each Spark job with the phase that submitted it. */
   private static final String PHASE_PROPERTY = "spark-attention.phase";
 
+  /** The local property that marks the Spark jobs submitted while work is expected. */
+  private static final String WORK_PROPERTY = "spark-attention.expected-work";
+
   private final SparkContext sc;
   private final PrintStream out;
   private final Instant started;
@@ -43,6 +46,9 @@ final class JobListener extends SparkListener {
   private final Map<Integer, String> stagePhases = new ConcurrentHashMap<>();
 
   private final Map<String, AtomicLong> phaseTaskMillis = new ConcurrentHashMap<>();
+
+  /** The stages of jobs submitted while work was expected: only their lines carry the ETA. */
+  private final Set<Integer> workStages = ConcurrentHashMap.newKeySet();
 
   /** Per stage id: its tasks, and how many have ended. */
   private final Map<Integer, Integer> stageTasks = new ConcurrentHashMap<>();
@@ -80,29 +86,37 @@ final class JobListener extends SparkListener {
   }
 
   /**
-   * From now on, progress lines carry an ETA: {@code done} FLOPs so far of {@code planned}; a null
-   * {@code done} ends it.
+   * From now on, the progress lines of the jobs this thread submits carry an ETA: {@code done}
+   * FLOPs so far of {@code planned}; a null {@code done} ends it.
    */
   void expectWork(double planned, DoubleSupplier done) {
     workStartNanos = System.nanoTime();
     plannedFlops = planned;
     doneFlops = done;
+    sc.setLocalProperty(WORK_PROPERTY, done == null ? null : "true");
   }
 
   /** Clears this thread's job tags: the session may go on running other jobs. */
   void done() {
     sc.setLocalProperty(PHASE_PROPERTY, null);
+    sc.setLocalProperty(WORK_PROPERTY, null);
     sc.setJobDescription(null);
     doneFlops = null;
   }
 
   @Override
   public void onJobStart(SparkListenerJobStart event) {
-    String name =
-        event.properties() == null ? null : event.properties().getProperty(PHASE_PROPERTY);
-    if (name != null) {
-      for (Object stageId : CollectionConverters.asJava(event.stageIds())) {
+    if (event.properties() == null) {
+      return;
+    }
+    String name = event.properties().getProperty(PHASE_PROPERTY);
+    boolean work = event.properties().getProperty(WORK_PROPERTY) != null;
+    for (Object stageId : CollectionConverters.asJava(event.stageIds())) {
+      if (name != null) {
         stagePhases.put((Integer) stageId, name);
+      }
+      if (work) {
+        workStages.add((Integer) stageId);
       }
     }
   }
@@ -160,11 +174,14 @@ final class JobListener extends SparkListener {
               done,
               total,
               duration(elapsedSeconds()),
-              eta(now)));
+              workStages.contains(event.stageId()) ? eta(now) : ""));
     }
   }
 
-  /** ", ETA m:ss" from the FLOPs done so far, or nothing before there is work done to go by. */
+  /**
+   * ", ETA m:ss" from the FLOPs done so far, or nothing before there is work done to go by. Only
+   * for the expected work's stages: a late event of an earlier stage says nothing of its progress.
+   */
   private String eta(long now) {
     DoubleSupplier done = doneFlops;
     double planned = plannedFlops;
