@@ -26,11 +26,10 @@ public final class QueryStatistics {
   private int heads;
   private int queries;
 
-  // Per row i = h * queries + q; moments holds t at 2i and d at 2i + 1.
-  private double[] maxScore = new double[0];
+  // Per row i = h * queries + q; sums holds t at 3i, d at 3i + 1 and the largest score at 3i + 2.
   private int[] argmax = new int[0];
   private double[] firstScore = new double[0];
-  private double[] moments = new double[0];
+  private double[] sums = new double[0];
   private double[] rowSum = new double[0];
   private double[] lse = new double[0];
 
@@ -42,8 +41,8 @@ public final class QueryStatistics {
   /** Room for a first tile row's floor ({@link TileLoops#topFloor}). */
   private final double[] floorScratch;
 
-  /** A tile row's scores, kept while the softmax's exp overwrites them. */
-  private double[] rowScores = new double[0];
+  /** A tile row's weights, until they replace its scores (which the moments need first). */
+  private double[] rowWeights = new double[0];
 
   /** {@code topK}: keys kept per query row, 0 for none; every other statistic too. */
   public QueryStatistics(int topK) {
@@ -71,26 +70,28 @@ public final class QueryStatistics {
     this.heads = heads;
     this.queries = queries;
     int n = heads * queries;
-    maxScore = AttentionWorkspace.ensure(maxScore, n);
     argmax = n > argmax.length ? new int[n] : argmax;
     firstScore = AttentionWorkspace.ensure(firstScore, n);
-    moments = AttentionWorkspace.ensure(moments, 2 * n);
+    sums = AttentionWorkspace.ensure(sums, 3 * n);
     rowSum = AttentionWorkspace.ensure(rowSum, n);
     lse = AttentionWorkspace.ensure(lse, n);
     topCount = n > topCount.length ? new int[n] : topCount;
     topScores = AttentionWorkspace.ensure(topScores, n * topK);
     topKeys = n * topK > topKeys.length ? new int[n * topK] : topKeys;
-    rowScores = AttentionWorkspace.ensure(rowScores, maxTileWidth);
-    Arrays.fill(maxScore, 0, n, Double.NEGATIVE_INFINITY);
+    rowWeights = AttentionWorkspace.ensure(rowWeights, maxTileWidth);
     Arrays.fill(argmax, 0, n, -1);
     Arrays.fill(firstScore, 0, n, Double.NEGATIVE_INFINITY);
-    Arrays.fill(moments, 0, 2 * n, 0.0);
+    for (int i = 0; i < n; i++) {
+      sums[3 * i] = 0.0;
+      sums[3 * i + 1] = 0.0;
+      sums[3 * i + 2] = Double.NEGATIVE_INFINITY;
+    }
     Arrays.fill(topCount, 0, n, 0);
   }
 
   /**
    * A score tile of head h (query rows q0.., keys k0.., row r at {@code r * kn}) before its exp:
-   * the largest score and its key, key 0's score and the top K.
+   * key 0's score and the top K. (The largest score comes with the weights.)
    */
   void scores(double[] tile, int h, int q0, int qn, int k0, int kn) {
     for (int r = 0; r < qn; r++) {
@@ -103,41 +104,12 @@ public final class QueryStatistics {
         }
         continue;
       }
-      // Keys come in increasing order: a later key that ties an earlier one's score does not
-      // beat it, so only a strictly larger score is a new maximum or enters a full top K.
       if (k0 == 0) {
         firstScore[i] = tile[at];
-      }
-      if (maxScore[i] == Double.NEGATIVE_INFINITY) {
-        double tileMax = TileLoops.max(tile, at, kn);
-        if (tileMax > maxScore[i]) {
-          maxScore[i] = tileMax;
-          argmax[i] = k0 + TileLoops.firstAtLeast(tile, at, kn, tileMax);
-        }
-      } else {
-        newMaxima(tile, at, kn, i, k0);
       }
       if (topK > 0) {
         offerTile(tile, at, kn, i, k0);
       }
-    }
-  }
-
-  /**
-   * Moves row i's maximum to any score of a later tile above it. Few tiles hold one (a record among
-   * n random scores comes about log n times), so the scan that rules a tile out a block at a time
-   * costs a quarter of taking every tile's maximum.
-   */
-  private void newMaxima(double[] t, int at, int kn, int i, int k0) {
-    if (maxScore[i] == Double.POSITIVE_INFINITY) {
-      return; // nothing is above it, and a later infinity ties
-    }
-    int end = at + kn;
-    for (int c = at + TileLoops.firstAtLeast(t, at, kn, Math.nextUp(maxScore[i]));
-        c < end;
-        c += 1 + TileLoops.firstAtLeast(t, c + 1, end - c - 1, Math.nextUp(maxScore[i]))) {
-      maxScore[i] = t[c];
-      argmax[i] = k0 + c - at;
     }
   }
 
@@ -175,24 +147,31 @@ public final class QueryStatistics {
 
   /** Row i's running sums times {@code alpha}: its running max moved. */
   void rescale(int i, double alpha) {
-    moments[2 * i] *= alpha;
-    moments[2 * i + 1] *= alpha;
+    sums[3 * i] *= alpha;
+    sums[3 * i + 1] *= alpha;
   }
 
   /**
    * Turns tile row {@code tile[at .. at + kn)} of query {@code query} of head h, keys k0.., into
    * {@code p = exp(s - shift)} with the row's current shift, adding {@code p s} and {@code p |query
-   * - key|} to the row's sums; returns the sum of p.
+   * - key|} to the row's sums and moving its largest score and key (the lowest on ties: keys come
+   * in increasing order) to any score above it; returns the sum of p.
    */
   double weights(double[] tile, int at, int kn, int h, int query, int k0, double shift) {
-    if (!summaries) {
-      return TileLoops.expShifted(tile, at, tile, at, kn, shift);
+    // One call of the exp for every mode (its JIT states give the same bits to all): in place, or
+    // beside the scores, which the moments read before the weights replace them. (A copy of the
+    // scores cost 1.1 ms of the summaries' 6.7 in an L = 1024 sequence, `--map-cost`.)
+    double sum =
+        TileLoops.expShifted(
+            tile, at, summaries ? rowWeights : tile, summaries ? 0 : at, kn, shift);
+    if (summaries) {
+      int i = h * queries + query;
+      int first =
+          TileLoops.momentsReplacingScores(tile, at, rowWeights, 0, kn, k0 - query, sums, 3 * i);
+      if (first >= 0) {
+        argmax[i] = k0 + first;
+      }
     }
-    // One row's copy, just before its exp: it stays in L1 for the moments (a copy of the whole
-    // tile, made while scanning it, had left the cache by then).
-    System.arraycopy(tile, at, rowScores, 0, kn);
-    double sum = TileLoops.expShifted(tile, at, tile, at, kn, shift);
-    TileLoops.moments(rowScores, 0, tile, at, kn, k0 - query, moments, 2 * (h * queries + query));
     return sum;
   }
 
@@ -251,14 +230,14 @@ public final class QueryStatistics {
       return 0.0;
     }
     // lse - E_p[s] = -sum p log p; rounding can leave a peaked row a hair below zero.
-    return Math.max(0.0, lse[i] - moments[2 * i] / rowSum[i]);
+    return Math.max(0.0, lse[i] - sums[3 * i] / rowSum[i]);
   }
 
   /** The largest weight; 0 for a query that sees no key. */
   public double maxWeight(int h, int q) {
     requireSummaries();
     int i = row(h, q);
-    return rowSum[i] == 0.0 ? 0.0 : Math.exp(maxScore[i] - lse[i]);
+    return rowSum[i] == 0.0 ? 0.0 : Math.exp(sums[3 * i + 2] - lse[i]);
   }
 
   /** The key of the largest weight (lowest index on ties); -1 for a query that sees no key. */
@@ -279,7 +258,7 @@ public final class QueryStatistics {
   public double meanDistance(int h, int q) {
     requireSummaries();
     int i = row(h, q);
-    return rowSum[i] == 0.0 ? 0.0 : moments[2 * i + 1] / rowSum[i];
+    return rowSum[i] == 0.0 ? 0.0 : sums[3 * i + 1] / rowSum[i];
   }
 
   /** The log-sum-exp of the row's scaled, masked scores; -infinity for a query that sees no key. */

@@ -16,12 +16,16 @@ final class TileLoops {
     double expShifted(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
 
     /**
-     * Adds {@code sum p_i s_i} to {@code moments[at]} and {@code sum p_i |distance0 + i|} to {@code
-     * moments[at + 1]}, for i < n, with {@code s_i = s[sOff + i]} and {@code p_i = p[pOff + i]}; a
-     * masked score (-infinity, its p is 0) counts as 0.
+     * A row's running statistics {@code sums[at .. at + 3)}, with {@code s_i = s[sOff + i]} and
+     * {@code p_i = p[pOff + i]} for i < n: adds {@code sum p_i s_i} to {@code sums[at]} (a masked
+     * score, -infinity, whose p is 0, counts as 0) and {@code sum p_i |distance0 + i|} to {@code
+     * sums[at + 1]}, and raises the largest score so far, {@code sums[at + 2]}, to the largest s_i
+     * when that is above it. p_i then replaces s_i: one pass, without a copy of either.
+     *
+     * @return the first i whose s_i became the largest score, or -1 when none is above it
      */
-    void moments(
-        double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] moments, int at);
+    int momentsReplacingScores(
+        double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] sums, int at);
 
     /** dst[dstOff + i] += exp(src[srcOff + i] - shift) for i < n. */
     void expShiftedAdd(double[] src, int srcOff, double[] dst, int dstOff, int n, double shift);
@@ -52,9 +56,9 @@ final class TileLoops {
     return IMPL.expShifted(src, srcOff, dst, dstOff, n, shift);
   }
 
-  static void moments(
-      double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] moments, int at) {
-    IMPL.moments(s, sOff, p, pOff, n, distance0, moments, at);
+  static int momentsReplacingScores(
+      double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] sums, int at) {
+    return IMPL.momentsReplacingScores(s, sOff, p, pOff, n, distance0, sums, at);
   }
 
   static void expShiftedAdd(
@@ -105,24 +109,27 @@ final class TileLoops {
     }
 
     @Override
-    public void moments(
-        double[] s,
-        int sOff,
-        double[] p,
-        int pOff,
-        int n,
-        int distance0,
-        double[] moments,
-        int at) {
+    public int momentsReplacingScores(
+        double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] sums, int at) {
       double scoreSum = 0;
       double distanceSum = 0;
+      double max = sums[at + 2];
+      int first = -1;
       for (int i = 0; i < n; i++) {
         double score = s[sOff + i];
-        scoreSum += score == Double.NEGATIVE_INFINITY ? 0.0 : p[pOff + i] * score;
-        distanceSum += p[pOff + i] * Math.abs(distance0 + i);
+        double weight = p[pOff + i];
+        scoreSum += score == Double.NEGATIVE_INFINITY ? 0.0 : weight * score;
+        distanceSum += weight * Math.abs(distance0 + i);
+        if (score > max) { // strictly: a later key that ties an earlier one does not beat it
+          max = score;
+          first = i;
+        }
+        s[sOff + i] = weight;
       }
-      moments[at] += scoreSum;
-      moments[at + 1] += distanceSum;
+      sums[at] += scoreSum;
+      sums[at + 1] += distanceSum;
+      sums[at + 2] = max;
+      return first;
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -66,12 +67,22 @@ class TileLoopsTest {
         assertEquals(expectedMax, impl.max(src, 3, n), 0.0, impl.name() + " max");
 
         // The moments of those weights: sum p s (masked scores as 0) and sum p |d0 + i|.
-        double[] moments = {1.5, -2.5, 7};
+        // The weights then replace the scores, and nothing around them; the largest score so far
+        // (slot 3) rises to the run's first largest above it, whose index comes back.
+        double before = rnd.nextBoolean() ? Double.NEGATIVE_INFINITY : rnd.nextGaussian() * 30;
+        double[] sums = {1.5, -2.5, 7, before};
         int distance0 = rnd.nextInt(20) - 10;
-        impl.moments(src, 3, dst, 2, n, distance0, moments, 1);
+        double[] scores = src.clone();
+        int first = impl.momentsReplacingScores(scores, 3, dst, 2, n, distance0, sums, 1);
+        for (int i = 0; i < scores.length; i++) {
+          double expected = i >= 3 && i < 3 + n ? dst[i - 1] : src[i];
+          assertEquals(expected, scores[i], 0.0, impl.name() + " replaced at " + i);
+        }
         double expectedScores = 0;
         double expectedDistances = 0;
         double scale = 0;
+        double largest = before;
+        int expectedFirst = -1;
         for (int i = 0; i < n; i++) {
           double s = src[3 + i];
           if (s != Double.NEGATIVE_INFINITY) {
@@ -79,11 +90,46 @@ class TileLoopsTest {
             scale += dst[2 + i] * Math.abs(s);
           }
           expectedDistances += dst[2 + i] * Math.abs(distance0 + i);
+          if (s > largest) {
+            largest = s;
+            expectedFirst = i;
+          }
         }
-        assertEquals(1.5, moments[0], 0.0, impl.name() + " moments before at");
-        assertEquals(-2.5 + expectedScores, moments[1], scale * EXP_RELATIVE + 1e-15, impl.name());
+        assertEquals(1.5, sums[0], 0.0, impl.name() + " sums before at");
+        assertEquals(-2.5 + expectedScores, sums[1], scale * EXP_RELATIVE + 1e-15, impl.name());
         assertEquals(
-            7 + expectedDistances, moments[2], (7 + expectedDistances) * EXP_RELATIVE, impl.name());
+            7 + expectedDistances, sums[2], (7 + expectedDistances) * EXP_RELATIVE, impl.name());
+        assertEquals(largest, sums[3], 0.0, impl.name() + " largest score");
+        assertEquals(expectedFirst, first, impl.name() + " its first index");
+      }
+    }
+  }
+
+  /** Ties keep the first: in one lane, across lanes, and against the largest before the run. */
+  @Test
+  void theLargestScoreIsTheFirstOfTies() {
+    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
+    for (TileLoops.Kernel impl : impls) {
+      for (int n : new int[] {1, 7, 8, 9, 16, 33, 64}) {
+        for (int at = 0; at < n; at++) {
+          for (int tie = at; tie < n; tie++) {
+            double[] s = new double[n];
+            Arrays.fill(s, -1.0);
+            s[at] = 2.0;
+            s[tie] = 2.0;
+            double[] sums = {0, 0, Double.NEGATIVE_INFINITY};
+            int first = impl.momentsReplacingScores(s, 0, new double[n], 0, n, 5, sums, 0);
+            assertEquals(at, first, impl.name() + " n " + n + ", ties at " + at + ", " + tie);
+            assertEquals(2.0, sums[2], 0.0);
+            s = new double[n];
+            Arrays.fill(s, 2.0);
+            sums[2] = 2.0;
+            assertEquals(
+                -1,
+                impl.momentsReplacingScores(s, 0, new double[n], 0, n, 5, sums, 0),
+                impl.name() + " a tie with the largest before the run");
+          }
+        }
       }
     }
   }
