@@ -58,7 +58,7 @@ final class VectorTileLoops implements TileLoops.Kernel {
    * Apart from the exp: its intrinsic is a call, around which live vectors are spilled. Each lane
    * keeps its own first largest score and where it was (as its distance, exact in a double); the
    * lanes' largest, at the least distance, is the row's first largest. (Separate scans for the
-   * largest score cost 3.5 ms of an L = 1024 sequence's 6.7 ms of summaries, `--map-cost`.)
+   * largest score cost 3.5 ms of an L = 1024 sequence's 6.6 ms of summaries, `--map-cost`.)
    */
   @Override
   public int momentsReplacingScores(
