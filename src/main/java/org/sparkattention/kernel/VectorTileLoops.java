@@ -65,40 +65,38 @@ final class VectorTileLoops implements TileLoops.Kernel {
       double[] s, int sOff, double[] p, int pOff, int n, int distance0, double[] sums, int at) {
     int i = 0;
     int bound = SPECIES.loopBound(n);
+    DoubleVector scoreAcc = DoubleVector.zero(SPECIES);
+    DoubleVector distanceAcc = DoubleVector.zero(SPECIES);
+    DoubleVector distance = DoubleVector.fromArray(SPECIES, LANES, 0).add(distance0);
+    DoubleVector max = DoubleVector.broadcast(SPECIES, sums[at + 2]);
+    DoubleVector maxDistance = DoubleVector.broadcast(SPECIES, Double.POSITIVE_INFINITY);
+    for (; i < bound; i += SPECIES.length()) {
+      DoubleVector score = DoubleVector.fromArray(SPECIES, s, sOff + i);
+      DoubleVector weight = DoubleVector.fromArray(SPECIES, p, pOff + i);
+      // A masked score's p is 0, and 0 x -infinity would be NaN.
+      DoubleVector visible =
+          score.blend(0.0, score.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
+      scoreAcc = weight.fma(visible, scoreAcc);
+      distanceAcc = weight.fma(distance.abs(), distanceAcc);
+      VectorMask<Double> above = score.compare(VectorOperators.GT, max);
+      max = max.blend(score, above);
+      maxDistance = maxDistance.blend(distance, above);
+      distance = distance.add(SPECIES.length());
+      weight.intoArray(s, sOff + i);
+    }
+    sums[at] += scoreAcc.reduceLanes(VectorOperators.ADD);
+    sums[at + 1] += distanceAcc.reduceLanes(VectorOperators.ADD);
     int first = -1;
-    if (bound > 0) {
-      DoubleVector scoreAcc = DoubleVector.zero(SPECIES);
-      DoubleVector distanceAcc = DoubleVector.zero(SPECIES);
-      DoubleVector distance = DoubleVector.fromArray(SPECIES, LANES, 0).add(distance0);
-      DoubleVector max = DoubleVector.broadcast(SPECIES, sums[at + 2]);
-      DoubleVector maxDistance = DoubleVector.broadcast(SPECIES, Double.POSITIVE_INFINITY);
-      for (; i < bound; i += SPECIES.length()) {
-        DoubleVector score = DoubleVector.fromArray(SPECIES, s, sOff + i);
-        DoubleVector weight = DoubleVector.fromArray(SPECIES, p, pOff + i);
-        // A masked score's p is 0, and 0 x -infinity would be NaN.
-        DoubleVector visible =
-            score.blend(0.0, score.compare(VectorOperators.EQ, Double.NEGATIVE_INFINITY));
-        scoreAcc = weight.fma(visible, scoreAcc);
-        distanceAcc = weight.fma(distance.abs(), distanceAcc);
-        VectorMask<Double> above = score.compare(VectorOperators.GT, max);
-        max = max.blend(score, above);
-        maxDistance = maxDistance.blend(distance, above);
-        distance = distance.add(SPECIES.length());
-        weight.intoArray(s, sOff + i);
-      }
-      sums[at] += scoreAcc.reduceLanes(VectorOperators.ADD);
-      sums[at + 1] += distanceAcc.reduceLanes(VectorOperators.ADD);
-      double largest = max.reduceLanes(VectorOperators.MAX);
-      if (largest > sums[at + 2]) {
-        // Lanes that never rose keep an infinite distance; -0.0 and 0.0 tie, as in the scalar loop.
-        VectorMask<Double> atLargest = max.compare(VectorOperators.EQ, largest);
-        double least =
-            maxDistance
-                .blend(Double.POSITIVE_INFINITY, atLargest.not())
-                .reduceLanes(VectorOperators.MIN);
-        first = (int) (least - distance0);
-        sums[at + 2] = largest;
-      }
+    double largest = max.reduceLanes(VectorOperators.MAX);
+    if (largest > sums[at + 2]) {
+      // Lanes that never rose keep an infinite distance; -0.0 and 0.0 tie, as in the scalar loop.
+      VectorMask<Double> atLargest = max.compare(VectorOperators.EQ, largest);
+      double least =
+          maxDistance
+              .blend(Double.POSITIVE_INFINITY, atLargest.not())
+              .reduceLanes(VectorOperators.MIN);
+      first = (int) (least - distance0);
+      sums[at + 2] = largest;
     }
     int tail =
         SCALAR.momentsReplacingScores(s, sOff + i, p, pOff + i, n - i, distance0 + i, sums, at);
