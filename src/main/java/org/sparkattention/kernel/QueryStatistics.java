@@ -115,11 +115,12 @@ public final class QueryStatistics {
 
   /**
    * Offers row i's scores {@code t[at .. at + kn)} (keys k0..) to its top K. Most scores are below
-   * the entry score: {@link TileLoops#firstAtLeast} passes them a block at a time. While the top K
-   * is not full, a floor for the tile's own top K ({@link TileLoops#topFloor}, the K-th largest of
-   * 2K or more subset maxima) rules out most of the rest: a lower score is not in the tile's top K,
-   * let alone the row's. (The least of K maxima, a looser floor, left 7% more top-k time in an L =
-   * 1024 sequence.)
+   * the entry score: {@link TileLoops#atLeast} passes them a run at a time and names the few that
+   * are not. While the top K is not full, a floor for the tile's own top K ({@link
+   * TileLoops#topFloor}, the K-th largest of 2K or more subset maxima) rules out most of the rest:
+   * a lower score is not in the tile's top K, let alone the row's. (The least of K maxima, a looser
+   * floor, left 7% more top-k time in an L = 1024 sequence.) Keys are offered in increasing order,
+   * so a later key that ties a kept one does not enter.
    */
   private void offerTile(double[] t, int at, int kn, int i, int k0) {
     double chunkFloor =
@@ -127,12 +128,23 @@ public final class QueryStatistics {
             ? TileLoops.topFloor(t, at, kn, topK, floorScratch)
             : Double.NEGATIVE_INFINITY;
     double floor = Math.max(chunkFloor, entryScore(i));
-    int end = at + kn;
-    for (int c = at + TileLoops.firstAtLeast(t, at, kn, floor);
-        c < end;
-        c += 1 + TileLoops.firstAtLeast(t, c + 1, end - c - 1, floor)) {
-      offer(i, t[c], k0 + c - at);
-      floor = Math.max(chunkFloor, entryScore(i));
+    int run = TileLoops.atLeastRun();
+    int j = 0;
+    for (; j + run <= kn; j += run) {
+      for (long bits = TileLoops.atLeast(t, at + j, floor); bits != 0; bits &= bits - 1) {
+        int c = j + Long.numberOfTrailingZeros(bits);
+        // The floor may have risen since the run was tested.
+        if (t[at + c] >= floor) {
+          offer(i, t[at + c], k0 + c);
+          floor = Math.max(chunkFloor, entryScore(i));
+        }
+      }
+    }
+    for (; j < kn; j++) {
+      if (t[at + j] >= floor) {
+        offer(i, t[at + j], k0 + j);
+        floor = Math.max(chunkFloor, entryScore(i));
+      }
     }
   }
 

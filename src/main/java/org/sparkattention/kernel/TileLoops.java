@@ -33,8 +33,14 @@ final class TileLoops {
     /** max of a[off .. off + n), -infinity when empty. */
     double max(double[] a, int off, int n);
 
-    /** The first i < n with {@code a[off + i] >= x}, or n when there is none. */
-    int firstAtLeast(double[] a, int off, int n, double x);
+    /** How many values {@link #atLeast} tests at once: at most 52. */
+    int atLeastRun();
+
+    /**
+     * Which of {@code a[off .. off + atLeastRun())} reach x: bit i for {@code a[off + i] >= x}; 0
+     * (at once) when none does.
+     */
+    long atLeast(double[] a, int off, double x);
 
     /**
      * A floor for the k largest of a[off .. off + n), {@code n >= 8 k}: a value that at least k of
@@ -70,8 +76,12 @@ final class TileLoops {
     return IMPL.max(a, off, n);
   }
 
-  static int firstAtLeast(double[] a, int off, int n, double x) {
-    return IMPL.firstAtLeast(a, off, n, x);
+  static int atLeastRun() {
+    return IMPL.atLeastRun();
+  }
+
+  static long atLeast(double[] a, int off, double x) {
+    return IMPL.atLeast(a, off, x);
   }
 
   static double topFloor(double[] a, int off, int n, int k, double[] scratch) {
@@ -150,13 +160,17 @@ final class TileLoops {
     }
 
     @Override
-    public int firstAtLeast(double[] a, int off, int n, double x) {
-      for (int i = 0; i < n; i++) {
-        if (a[off + i] >= x) {
-          return i;
-        }
+    public int atLeastRun() {
+      return 8;
+    }
+
+    @Override
+    public long atLeast(double[] a, int off, double x) {
+      long bits = 0;
+      for (int i = 0; i < 8; i++) {
+        bits |= (a[off + i] >= x ? 1L : 0L) << i;
       }
-      return n;
+      return bits;
     }
 
     /** The k-th largest of the maxima of 2k runs. */

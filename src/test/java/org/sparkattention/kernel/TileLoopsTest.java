@@ -20,25 +20,29 @@ class TileLoopsTest {
   }
 
   @Test
-  void firstAtLeastFindsTheFirstIndexOnly() {
+  void atLeastNamesEveryValueThatReachesX() {
     TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
-    // Past several blocks of four 512-bit vectors, each hit in every position of a block.
-    for (int n = 0; n < 100; n++) {
-      double[] a = new double[n + 2];
-      for (int i = 0; i < a.length; i++) {
-        a[i] = i % 3 == 0 ? Double.NEGATIVE_INFINITY : i;
-      }
-      for (TileLoops.Kernel impl : impls) {
-        for (double x = -1; x <= n + 3; x += 0.5) {
-          int expected = 0;
-          while (expected < n && !(a[2 + expected] >= x)) {
-            expected++;
-          }
-          assertEquals(
-              expected, impl.firstAtLeast(a, 2, n, x), impl.name() + " n " + n + " x " + x);
+    Random rnd = new Random(3);
+    for (TileLoops.Kernel impl : impls) {
+      int run = impl.atLeastRun();
+      assertTrue(run >= 1 && run <= 52, impl.name() + " run " + run);
+      double[] a = new double[run + 5];
+      for (int trial = 0; trial < 2000; trial++) {
+        for (int i = 0; i < a.length; i++) {
+          // Ties with x and masked keys too; every lane, the last of the run included.
+          a[i] = rnd.nextInt(7) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextInt(12);
         }
-        assertEquals(n, impl.firstAtLeast(a, 2, n, Double.POSITIVE_INFINITY), impl.name());
+        int off = rnd.nextInt(6);
+        double x = rnd.nextInt(14) - 1;
+        long expected = 0;
+        for (int i = 0; i < run; i++) {
+          expected |= (a[off + i] >= x ? 1L : 0L) << i;
+        }
+        assertEquals(expected, impl.atLeast(a, off, x), impl.name() + " off " + off + " x " + x);
       }
+      assertEquals(0, impl.atLeast(a, 0, Double.POSITIVE_INFINITY), impl.name());
+      Arrays.fill(a, 1.0);
+      assertEquals(run == 64 ? -1L : (1L << run) - 1, impl.atLeast(a, 0, 1.0), impl.name());
     }
   }
 
