@@ -276,6 +276,11 @@ final class VectorTileLoops implements TileLoops.Kernel {
     return pairs.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /** Doubles in one vector. */
+  static int lanes() {
+    return SPECIES.length();
+  }
+
   @Override
   public String name() {
     return "vector";

@@ -39,7 +39,10 @@ class QueryStatisticsTest {
     int queryLen = maps.length / c.heads() / width;
     assertAgainstMaps(stats, maps, c.heads(), queryLen, width, c.name());
 
-    // The top keys alone (maps=topk) are the same keys and weights, bit for bit.
+    // The top keys alone (maps=topk) are the same keys, and the same weights up to the last bits
+    // of the log-sum-exp: the JIT may compile the Vector API's exp between the two passes, and its
+    // interpreted fallback can differ from the compiled one in the last bit (the README's caveat on
+    // reruns).
     QueryStatistics topOnly = new QueryStatistics(3, false);
     forward(kernel, c, topOnly);
     for (int h = 0; h < c.heads(); h++) {
@@ -47,7 +50,8 @@ class QueryStatisticsTest {
         assertEquals(stats.topCount(h, q), topOnly.topCount(h, q));
         for (int rank = 0; rank < stats.topCount(h, q); rank++) {
           assertEquals(stats.topKey(h, q, rank), topOnly.topKey(h, q, rank));
-          assertEquals(stats.topWeight(h, q, rank), topOnly.topWeight(h, q, rank));
+          double w = stats.topWeight(h, q, rank);
+          assertEquals(w, topOnly.topWeight(h, q, rank), 4 * Math.ulp(w));
         }
       }
     }

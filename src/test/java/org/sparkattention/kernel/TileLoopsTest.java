@@ -207,4 +207,36 @@ class TileLoopsTest {
       x[network[c]] = lo;
     }
   }
+
+  @Test
+  void vectorTopFloorIsTheKthLargestOfItsLanewiseMaxima() {
+    // As VectorTileLoops.topFloor defines its subsets: at least 2k maxima in whole vectors, group g
+    // of them the lanewise maxima of vectors g, g + groups, ..; sorted by a network up to 64, by
+    // Arrays.sort beyond.
+    int lanes = VectorTileLoops.lanes();
+    Random rnd = new Random(8);
+    VectorTileLoops impl = new VectorTileLoops();
+    for (int k : new int[] {1, 2, 3, 5, 8, 12, 16, 31, 40}) {
+      int groups = (2 * k + lanes - 1) / lanes;
+      for (int n = groups * lanes; n <= groups * lanes + 90; n += 11) {
+        double[] a = new double[n + 2];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = rnd.nextInt(9) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextInt(60);
+        }
+        double[] maxima = new double[groups * lanes];
+        Arrays.fill(maxima, Double.NEGATIVE_INFINITY);
+        for (int v = 0; v < n / lanes; v++) {
+          for (int l = 0; l < lanes; l++) {
+            int m = (v % groups) * lanes + l;
+            maxima[m] = Math.max(maxima[m], a[2 + v * lanes + l]);
+          }
+        }
+        Arrays.sort(maxima);
+        assertEquals(
+            maxima[maxima.length - k],
+            impl.topFloor(a, 2, n, k, new double[impl.floorScratch(k)]),
+            "k " + k + " n " + n);
+      }
+    }
+  }
 }
