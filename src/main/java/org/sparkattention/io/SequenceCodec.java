@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.sparkattention.kernel.ExactSizeArrays;
 
 /**
  * Reads one input row's sequences straight from Spark's internal row (no boxing: an inner array is
@@ -279,17 +280,18 @@ public final class SequenceCodec implements Serializable {
 
   /**
    * One task's arrays for decoded queries, keys and values: a decoded matrix is valid until the
-   * next row is decoded with the same buffers. Rows of one shape then allocate nothing (at L =
-   * 1024, E = 256 each matrix is a 2 MB array, a humongous object to G1). Not thread-safe.
+   * next row of its size is decoded with the same buffers. Rows of a shape seen before then
+   * allocate nothing (at L = 1024, E = 256 each matrix is a 2 MB array, a humongous object to G1;
+   * short sequences of many lengths keep an array per length, {@link ExactSizeArrays}). Not
+   * thread-safe.
    */
   public static final class DecodeBuffers {
-    private final double[][] arrays = {new double[0], new double[0], new double[0]};
+    private final ExactSizeArrays[] arrays = {
+      new ExactSizeArrays(), new ExactSizeArrays(), new ExactSizeArrays()
+    };
 
     double[] take(int slot, int size) {
-      if (arrays[slot].length != size) {
-        arrays[slot] = new double[size];
-      }
-      return arrays[slot];
+      return arrays[slot].take(size);
     }
   }
 

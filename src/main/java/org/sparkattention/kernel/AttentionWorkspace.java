@@ -53,18 +53,18 @@ public final class AttentionWorkspace {
 
   boolean forwardDone;
 
-  /** With {@link #reuseOutputs}: the last output's values, for the next output of its size. */
+  /** With {@link #reuseOutputs}: the outputs' values, for the next output of their size. */
   private boolean reuseOutputs;
 
-  private double[] output = new double[0];
+  private final ExactSizeArrays outputs = new ExactSizeArrays();
 
   AttentionWorkspace() {}
 
   /**
    * Makes each forward pass's output matrix this workspace's: valid until the next pass on it. For
    * a caller that is done with each output before the next sequence (the job encodes it at once):
-   * sequences of one shape then allocate no L x E array each (at L = 1024, E = 256 a 2 MB array,
-   * which G1 allocates as a humongous object in old regions).
+   * sequences of a shape seen before then allocate no L x E array each (at L = 1024, E = 256 a 2 MB
+   * array, which G1 allocates as a humongous object in old regions; see {@link ExactSizeArrays}).
    */
   public AttentionWorkspace reuseOutputs() {
     reuseOutputs = true;
@@ -73,13 +73,7 @@ public final class AttentionWorkspace {
 
   /** An array of {@code size} values for a pass's output; its contents are overwritten. */
   double[] outputValues(int size) {
-    if (!reuseOutputs) {
-      return new double[size];
-    }
-    if (output.length != size) {
-      output = new double[size];
-    }
-    return output;
+    return reuseOutputs ? outputs.take(size) : new double[size];
   }
 
   void checkThread() {
@@ -123,6 +117,6 @@ public final class AttentionWorkspace {
         + maxKeyNorm.length
         + mapRows.length
         + mapMean.length
-        + output.length;
+        + outputs.keptDoubles();
   }
 }

@@ -79,6 +79,10 @@ class SequenceCodecTest {
     DenseMatrix third = CODEC.query(row(3L, "c", matrix(T0)), buffers);
     assertNotSame(firstValues, third.values());
     assertArrayEquals(new double[] {1.0, 2.0, 3.0}, third.values());
+    // The first shape again: its array again, with this row's tokens.
+    DenseMatrix fourth = CODEC.query(row(5L, "e", matrix(T0, T1)), buffers);
+    assertSame(firstValues, fourth.values());
+    assertArrayEquals(CODEC.query(row(5L, "e", matrix(T0, T1))).values(), fourth.values());
     assertNotSame(
         CODEC.query(row(4L, "d", matrix(T0))).values(),
         CODEC.query(row(4L, "d", matrix(T0))).values());

@@ -42,8 +42,8 @@ class InvariantsTest {
   }
 
   /**
-   * With reuseOutputs, outputs of one shape share the workspace's array and equal a fresh
-   * workspace's bit for bit; without it every output is its own.
+   * With reuseOutputs, outputs of one shape share the workspace's array for that shape and equal a
+   * fresh workspace's bit for bit; without it every output is its own.
    */
   @Test
   void reusedOutputsAreTheWorkspacesAndExact() {
@@ -64,6 +64,10 @@ class InvariantsTest {
     DenseMatrix third = kernel.selfAttention(reusing, c, null);
     assertNotSame(first, third.values());
     assertArrayEquals(kernel.selfAttention(fresh, c, null).values(), third.values());
+    // Back to the first shape: its array again (one is kept per size).
+    DenseMatrix fourth = kernel.selfAttention(reusing, a, null);
+    assertSame(first, fourth.values());
+    assertArrayEquals(kernel.selfAttention(fresh, a, null).values(), fourth.values());
     assertNotSame(
         kernel.selfAttention(fresh, a, null).values(),
         kernel.selfAttention(fresh, a, null).values());
