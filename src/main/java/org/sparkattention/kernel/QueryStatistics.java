@@ -129,21 +129,15 @@ public final class QueryStatistics {
             : Double.NEGATIVE_INFINITY;
     double floor = Math.max(chunkFloor, entryScore(i));
     int run = TileLoops.atLeastRun();
-    int j = 0;
-    for (; j + run <= kn; j += run) {
-      for (long bits = TileLoops.atLeast(t, at + j, floor); bits != 0; bits &= bits - 1) {
+    for (int j = 0; j < kn; j += run) {
+      long bits = TileLoops.atLeast(t, at + j, Math.min(run, kn - j), floor);
+      for (; bits != 0; bits &= bits - 1) {
         int c = j + Long.numberOfTrailingZeros(bits);
         // The floor may have risen since the run was tested.
         if (t[at + c] >= floor) {
           offer(i, t[at + c], k0 + c);
           floor = Math.max(chunkFloor, entryScore(i));
         }
-      }
-    }
-    for (; j < kn; j++) {
-      if (t[at + j] >= floor) {
-        offer(i, t[at + j], k0 + j);
-        floor = Math.max(chunkFloor, entryScore(i));
       }
     }
   }

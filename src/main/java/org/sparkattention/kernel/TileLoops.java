@@ -33,14 +33,14 @@ final class TileLoops {
     /** max of a[off .. off + n), -infinity when empty. */
     double max(double[] a, int off, int n);
 
-    /** How many values {@link #atLeast} tests at once: at most 52. */
+    /** How many values {@link #atLeast} tests at once at most: at most 52. */
     int atLeastRun();
 
     /**
-     * Which of {@code a[off .. off + atLeastRun())} reach x: bit i for {@code a[off + i] >= x}; 0
-     * (at once) when none does.
+     * Which of {@code a[off .. off + n)} reach x, {@code n <= atLeastRun()}: bit i for {@code a[off
+     * + i] >= x}; 0 (at once, for a whole run) when none does.
      */
-    long atLeast(double[] a, int off, double x);
+    long atLeast(double[] a, int off, int n, double x);
 
     /**
      * A floor for the k largest of a[off .. off + n), {@code n >= 8 k}: a value that at least k of
@@ -80,8 +80,8 @@ final class TileLoops {
     return IMPL.atLeastRun();
   }
 
-  static long atLeast(double[] a, int off, double x) {
-    return IMPL.atLeast(a, off, x);
+  static long atLeast(double[] a, int off, int n, double x) {
+    return IMPL.atLeast(a, off, n, x);
   }
 
   static double topFloor(double[] a, int off, int n, int k, double[] scratch) {
@@ -165,9 +165,9 @@ final class TileLoops {
     }
 
     @Override
-    public long atLeast(double[] a, int off, double x) {
+    public long atLeast(double[] a, int off, int n, double x) {
       long bits = 0;
-      for (int i = 0; i < 8; i++) {
+      for (int i = 0; i < n; i++) {
         bits |= (a[off + i] >= x ? 1L : 0L) << i;
       }
       return bits;

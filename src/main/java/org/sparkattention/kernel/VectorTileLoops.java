@@ -178,11 +178,14 @@ final class VectorTileLoops implements TileLoops.Kernel {
   }
 
   @Override
-  public long atLeast(double[] a, int off, double x) {
+  public long atLeast(double[] a, int off, int n, double x) {
     int lanes = SPECIES.length();
+    if (n < RUN_VECTORS * lanes) {
+      return SCALAR.atLeast(a, off, n, x); // a row's last values, past its whole runs
+    }
     VectorMask<Double> m0 = DoubleVector.fromArray(SPECIES, a, off).compare(VectorOperators.GE, x);
     if (RUN_VECTORS == 1) {
-      return m0.anyTrue() ? (long) ZERO.blend(RUN_BITS[0], m0).reduceLanes(VectorOperators.ADD) : 0;
+      return m0.anyTrue() ? (long) ZERO.blend(BITS0, m0).reduceLanes(VectorOperators.ADD) : 0;
     }
     VectorMask<Double> m1 =
         DoubleVector.fromArray(SPECIES, a, off + lanes).compare(VectorOperators.GE, x);
