@@ -21,6 +21,7 @@ import java.util.Arrays;
  */
 public final class QueryStatistics {
   private final int topK;
+  private final int topSlots;
   private final boolean summaries;
 
   private int heads;
@@ -33,10 +34,11 @@ public final class QueryStatistics {
   private double[] rowSum = new double[0];
   private double[] lse = new double[0];
 
-  // Top K per row in rank order (highest score first, lower key first on ties), slots i * topK ..
+  // Top K per row in rank order (highest score first, lower key first on ties; -infinity in a free
+  // slot), topSlots slots from topSlot(i) (see TileLoops#insertDescending). Keys are held as
+  // doubles, so that they move in the same vectors as their scores.
   private double[] topScores = new double[0];
-  private int[] topKeys = new int[0];
-  private int[] topCount = new int[0];
+  private double[] topKeys = new double[0];
 
   /** Room for a first tile row's floor ({@link TileLoops#topFloor}). */
   private final double[] floorScratch;
@@ -58,6 +60,7 @@ public final class QueryStatistics {
       throw new IllegalArgumentException("topK is " + topK + ", expected 0 or more");
     }
     this.topK = topK;
+    this.topSlots = TileLoops.topSlots(topK);
     this.summaries = summaries;
     this.floorScratch = new double[TileLoops.floorScratch(topK)];
   }
@@ -75,9 +78,8 @@ public final class QueryStatistics {
     sums = AttentionWorkspace.ensure(sums, 3 * n);
     rowSum = AttentionWorkspace.ensure(rowSum, n);
     lse = AttentionWorkspace.ensure(lse, n);
-    topCount = n > topCount.length ? new int[n] : topCount;
-    topScores = AttentionWorkspace.ensure(topScores, n * topK);
-    topKeys = n * topK > topKeys.length ? new int[n * topK] : topKeys;
+    topScores = AttentionWorkspace.ensure(topScores, n * topSlots);
+    topKeys = AttentionWorkspace.ensure(topKeys, n * topSlots);
     rowWeights = AttentionWorkspace.ensure(rowWeights, maxTileWidth);
     Arrays.fill(argmax, 0, n, -1);
     Arrays.fill(firstScore, 0, n, Double.NEGATIVE_INFINITY);
@@ -86,7 +88,12 @@ public final class QueryStatistics {
       sums[3 * i + 1] = 0.0;
       sums[3 * i + 2] = Double.NEGATIVE_INFINITY;
     }
-    Arrays.fill(topCount, 0, n, 0);
+    Arrays.fill(topScores, 0, n * topSlots, Double.NEGATIVE_INFINITY);
+  }
+
+  /** Row i's first top-K slot. */
+  private int topSlot(int i) {
+    return i * topSlots;
   }
 
   /**
@@ -114,41 +121,21 @@ public final class QueryStatistics {
   }
 
   /**
-   * Offers row i's scores {@code t[at .. at + kn)} (keys k0..) to its top K. Most scores are below
-   * the entry score: {@link TileLoops#atLeast} passes them a run at a time and names the few that
-   * are not. While the top K is not full, a floor for the tile's own top K ({@link
-   * TileLoops#topFloor}, the K-th largest of 2K or more subset maxima) rules out most of the rest:
-   * a lower score is not in the tile's top K, let alone the row's. (The least of K maxima, a looser
-   * floor, left 7% more top-k time in an L = 1024 sequence.) Keys are offered in increasing order,
-   * so a later key that ties a kept one does not enter.
+   * Offers row i's scores {@code t[at .. at + kn)} (keys k0..) to its top K ({@link
+   * TileLoops#offerTop}: most scores are below the entry score and pass a run at a time). While the
+   * top K is not full, a floor for the tile's own top K ({@link TileLoops#topFloor}, the K-th
+   * largest of 2K or more subset maxima) rules out most of the rest: a lower score is not in the
+   * tile's top K, let alone the row's. (The least of K maxima, a looser floor, left 14% more top-k
+   * time in an L = 1024 sequence: the entries it lets in cost more than the sort it saves.)
    */
   private void offerTile(double[] t, int at, int kn, int i, int k0) {
-    double chunkFloor =
-        topCount[i] < topK && kn >= 8 * topK
+    int slot = topSlot(i);
+    boolean full = topScores[slot + topK - 1] > Double.NEGATIVE_INFINITY;
+    double floor =
+        !full && kn >= 8 * topK
             ? TileLoops.topFloor(t, at, kn, topK, floorScratch)
             : Double.NEGATIVE_INFINITY;
-    double floor = Math.max(chunkFloor, entryScore(i));
-    int run = TileLoops.atLeastRun();
-    for (int j = 0; j < kn; j += run) {
-      long bits = TileLoops.atLeast(t, at + j, Math.min(run, kn - j), floor);
-      for (; bits != 0; bits &= bits - 1) {
-        int c = j + Long.numberOfTrailingZeros(bits);
-        // The floor may have risen since the run was tested.
-        if (t[at + c] >= floor) {
-          offer(i, t[at + c], k0 + c);
-          floor = Math.max(chunkFloor, entryScore(i));
-        }
-      }
-    }
-  }
-
-  /**
-   * The least score that enters row i's top K: above the weakest kept one, or above -infinity (a
-   * masked key never enters) while the top K has room.
-   */
-  private double entryScore(int i) {
-    return Math.nextUp(
-        topCount[i] < topK ? Double.NEGATIVE_INFINITY : topScores[i * topK + topK - 1]);
+    TileLoops.offerTop(t, at, kn, k0, floor, topScores, topKeys, slot, topSlots, topK);
   }
 
   /** Row i's running sums times {@code alpha}: its running max moved. */
@@ -189,34 +176,6 @@ public final class QueryStatistics {
   /** The forward pass's log-sum-exp per head and query (H x L, head-major). */
   void finish(double[] forwardLse) {
     System.arraycopy(forwardLse, 0, lse, 0, heads * queries);
-  }
-
-  /**
-   * Enters (s, key) into row i's top K, kept in rank order: a sorted insertion moves about K / 2
-   * entries and mispredicts one branch, a heap's sift about log K unpredictable ones.
-   */
-  private void offer(int i, double s, int key) {
-    int base = i * topK;
-    int n = topCount[i];
-    int at;
-    if (n < topK) {
-      at = n;
-      topCount[i] = n + 1;
-    } else {
-      at = topK - 1; // the weakest kept one leaves
-    }
-    while (at > 0 && worse(topScores[base + at - 1], topKeys[base + at - 1], s, key)) {
-      topScores[base + at] = topScores[base + at - 1];
-      topKeys[base + at] = topKeys[base + at - 1];
-      at--;
-    }
-    topScores[base + at] = s;
-    topKeys[base + at] = key;
-  }
-
-  /** Whether (s1, k1) ranks below (s2, k2): a lower score, or the same score and a higher key. */
-  private static boolean worse(double s1, int k1, double s2, int k2) {
-    return s1 < s2 || (s1 == s2 && k1 > k2);
   }
 
   private int row(int h, int q) {
@@ -274,18 +233,23 @@ public final class QueryStatistics {
 
   /** Keys kept for query q of head h: K, or fewer when it sees fewer keys. */
   public int topCount(int h, int q) {
-    return topCount[row(h, q)];
+    int slot = topSlot(row(h, q));
+    int kept = 0;
+    while (kept < topK && topScores[slot + kept] > Double.NEGATIVE_INFINITY) {
+      kept++;
+    }
+    return kept;
   }
 
   /** The key of rank {@code rank} (0 the strongest) of query q of head h. */
   public int topKey(int h, int q, int rank) {
-    return topKeys[row(h, q) * topK + rank];
+    return (int) topKeys[topSlot(row(h, q)) + rank];
   }
 
   /** The weight of rank {@code rank} of query q of head h. */
   public double topWeight(int h, int q, int rank) {
     int i = row(h, q);
-    return Math.exp(topScores[i * topK + rank] - lse[i]);
+    return Math.exp(topScores[topSlot(i) + rank] - lse[i]);
   }
 
   private void requireSummaries() {

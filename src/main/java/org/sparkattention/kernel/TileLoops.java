@@ -52,6 +52,32 @@ final class TileLoops {
     /** Room {@link #topFloor} needs for k. */
     int floorScratch(int k);
 
+    /**
+     * Slots a top k is kept in ({@link #offerTop}): k or more, the ones past k holding entries that
+     * left it.
+     */
+    int topSlots(int k);
+
+    /**
+     * Enters into a top k the values of {@code a[off .. off + n)} that rank in it, value i as key
+     * {@code key0 + i}. The top is kept in rank order in {@code scores[slot .. slot + slots)}
+     * (highest first, -infinity in a free slot) with its {@code keys} (as doubles); keys come in
+     * increasing order, so a value that ties a kept one ranks below it, and one that ties the k-th
+     * does not enter. Values below {@code floor} are known not to rank (the caller's floor for the
+     * values' own top k, or -infinity).
+     */
+    void offerTop(
+        double[] a,
+        int off,
+        int n,
+        int key0,
+        double floor,
+        double[] scores,
+        double[] keys,
+        int slot,
+        int slots,
+        int k);
+
     String name();
   }
 
@@ -90,6 +116,24 @@ final class TileLoops {
 
   static int floorScratch(int k) {
     return IMPL.floorScratch(k);
+  }
+
+  static int topSlots(int k) {
+    return IMPL.topSlots(k);
+  }
+
+  static void offerTop(
+      double[] a,
+      int off,
+      int n,
+      int key0,
+      double floor,
+      double[] scores,
+      double[] keys,
+      int slot,
+      int slots,
+      int k) {
+    IMPL.offerTop(a, off, n, key0, floor, scores, keys, slot, slots, k);
   }
 
   /** "vector" or "scalar": which implementation this JVM uses. */
@@ -188,6 +232,41 @@ final class TileLoops {
     @Override
     public int floorScratch(int k) {
       return 2 * k;
+    }
+
+    @Override
+    public int topSlots(int k) {
+      return k;
+    }
+
+    @Override
+    public void offerTop(
+        double[] a,
+        int off,
+        int n,
+        int key0,
+        double floor,
+        double[] scores,
+        double[] keys,
+        int slot,
+        int slots,
+        int k) {
+      int last = slot + k - 1;
+      double entry = Math.max(floor, Math.nextUp(scores[last]));
+      for (int i = 0; i < n; i++) {
+        double s = a[off + i];
+        if (s >= entry) {
+          int at = slot + slots - 1;
+          while (at > slot && scores[at - 1] < s) {
+            scores[at] = scores[at - 1];
+            keys[at] = keys[at - 1];
+            at--;
+          }
+          scores[at] = s;
+          keys[at] = key0 + i;
+          entry = Math.max(floor, Math.nextUp(scores[last]));
+        }
+      }
     }
 
     @Override

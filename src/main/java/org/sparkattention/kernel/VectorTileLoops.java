@@ -6,6 +6,7 @@ import java.util.List;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,6 +36,11 @@ final class VectorTileLoops implements TileLoops.Kernel {
   private static final DoubleVector BITS2 = RUN_BITS[RUN_VECTORS > 1 ? 2 : 0];
   private static final DoubleVector BITS3 = RUN_BITS[RUN_VECTORS > 1 ? 3 : 0];
   private static final DoubleVector ZERO = DoubleVector.zero(SPECIES);
+
+  /** Lane i takes lane i - 1 (lane 0 the last): a vector of top-K slots moved down one. */
+  private static final VectorShuffle<Double> DOWN_ONE = VectorShuffle.iota(SPECIES, -1, 1, true);
+
+  private static final VectorMask<Double> LANE0 = VectorMask.fromLong(SPECIES, 1L);
 
   /** 0, 1, .. one vector's lane indices. */
   private static final double[] LANES = new double[SPECIES.length()];
@@ -162,6 +168,63 @@ final class VectorTileLoops implements TileLoops.Kernel {
       m = Math.max(m, a[off + i]);
     }
     return m;
+  }
+
+  /** Whole vectors: the top k and the next entries up to a vector's end. */
+  @Override
+  public int topSlots(int k) {
+    return (k + SPECIES.length() - 1) / SPECIES.length() * SPECIES.length();
+  }
+
+  /**
+   * {@link #atLeast} a run at a time names the values that may enter. Each enters without a branch
+   * on the scores, a vector of slots at a time from the last: slot j keeps its entry when that
+   * reaches s, takes s when slot j - 1's entry does (or j is the first), else slot j - 1's entry.
+   * (Entering one at a time, a sorted insertion mispredicted where it stopped.) Written out in one
+   * method: the JIT did not always inline the insertion when it was a method of its own.
+   */
+  @Override
+  public void offerTop(
+      double[] a,
+      int off,
+      int n,
+      int key0,
+      double floor,
+      double[] scores,
+      double[] keys,
+      int slot,
+      int slots,
+      int k) {
+    int lanes = SPECIES.length();
+    int run = RUN_VECTORS * lanes;
+    int last = slot + k - 1;
+    double entry = Math.max(floor, Math.nextUp(scores[last]));
+    for (int j = 0; j < n; j += run) {
+      long bits = atLeast(a, off + j, Math.min(run, n - j), entry);
+      for (; bits != 0; bits &= bits - 1) {
+        int c = j + Long.numberOfTrailingZeros(bits);
+        double s = a[off + c];
+        if (s < entry) {
+          // The entry score has risen since the run was tested: entering would not change the
+          // top k, only the slots past it.
+          continue;
+        }
+        double key = key0 + c;
+        for (int v = slot + slots - lanes; v >= slot; v -= lanes) {
+          DoubleVector kept = DoubleVector.fromArray(SPECIES, scores, v);
+          DoubleVector keptKeys = DoubleVector.fromArray(SPECIES, keys, v);
+          double before = v == slot ? Double.POSITIVE_INFINITY : scores[v - 1];
+          double keyBefore = v == slot ? key : keys[v - 1];
+          DoubleVector above = kept.rearrange(DOWN_ONE).blend(before, LANE0);
+          DoubleVector aboveKeys = keptKeys.rearrange(DOWN_ONE).blend(keyBefore, LANE0);
+          VectorMask<Double> stays = kept.compare(VectorOperators.GE, s);
+          VectorMask<Double> aboveReaches = above.compare(VectorOperators.GE, s);
+          above.blend(s, aboveReaches).blend(kept, stays).intoArray(scores, v);
+          aboveKeys.blend(key, aboveReaches).blend(keptKeys, stays).intoArray(keys, v);
+        }
+        entry = Math.max(floor, Math.nextUp(scores[last]));
+      }
+    }
   }
 
   /**

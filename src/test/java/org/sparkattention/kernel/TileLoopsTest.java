@@ -52,6 +52,65 @@ class TileLoopsTest {
   }
 
   @Test
+  void offerTopKeepsTheTopKOfEveryValueOfferedInRankOrder() {
+    // Rows offered a tile at a time, keys increasing, against a stable sort of all the row's
+    // values (the lower key first on ties); ties, masked keys and tiles that end mid-run included.
+    TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
+    Random rnd = new Random(5);
+    for (TileLoops.Kernel impl : impls) {
+      for (int k : new int[] {1, 3, 8, 9, 16, 21}) {
+        int slots = impl.topSlots(k);
+        assertTrue(slots >= k, impl.name() + " slots " + slots + " for k " + k);
+        for (int trial = 0; trial < 60; trial++) {
+          int len = 1 + rnd.nextInt(300);
+          int tile = 1 + rnd.nextInt(len);
+          double[] row = new double[len];
+          for (int j = 0; j < len; j++) {
+            row[j] = rnd.nextInt(9) == 0 ? Double.NEGATIVE_INFINITY : rnd.nextInt(40);
+          }
+          // One top among others in the arrays, as the per-query slots are.
+          int slot = slots * rnd.nextInt(3);
+          double[] scores = new double[3 * slots];
+          double[] keys = new double[3 * slots];
+          Arrays.fill(scores, Double.NEGATIVE_INFINITY);
+          for (int k0 = 0; k0 < len; k0 += tile) {
+            int n = Math.min(tile, len - k0);
+            double[] t = new double[n + 3];
+            System.arraycopy(row, k0, t, 2, n);
+            // A floor the tile's own top k reaches: its k-th largest (or none) ...
+            double[] sorted = Arrays.copyOfRange(row, k0, k0 + n);
+            Arrays.sort(sorted);
+            double floor = trial % 2 == 0 && n >= k ? sorted[n - k] : Double.NEGATIVE_INFINITY;
+            impl.offerTop(t, 2, n, k0, floor, scores, keys, slot, slots, k);
+          }
+          Integer[] order = new Integer[len];
+          for (int j = 0; j < len; j++) {
+            order[j] = j;
+          }
+          Arrays.sort(order, (a, b) -> Double.compare(row[b], row[a]));
+          String where = impl.name() + " k " + k + " len " + len + " tile " + tile;
+          for (int r = 0; r < k; r++) {
+            boolean kept = r < len && row[order[r]] > Double.NEGATIVE_INFINITY;
+            assertEquals(
+                kept ? row[order[r]] : Double.NEGATIVE_INFINITY,
+                scores[slot + r],
+                where + " rank " + r);
+            if (kept) {
+              assertEquals(order[r], (int) keys[slot + r], where + " rank " + r);
+            }
+          }
+          // ... and the neighbouring tops untouched.
+          for (int j = 0; j < scores.length; j++) {
+            if (j < slot || j >= slot + slots) {
+              assertEquals(Double.NEGATIVE_INFINITY, scores[j], where + " slot " + j);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void vectorAndScalarAgreeWithMathExp() {
     Random rnd = new Random(17);
     TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
