@@ -203,12 +203,9 @@ final class VectorTileLoops implements TileLoops.Kernel {
       long bits = atLeast(a, off + j, Math.min(run, n - j), entry);
       for (; bits != 0; bits &= bits - 1) {
         int c = j + Long.numberOfTrailingZeros(bits);
+        // A value that the entry score, risen since the run was tested, now rules out enters only
+        // the slots past k: cheaper than a branch that mispredicts.
         double s = a[off + c];
-        if (s < entry) {
-          // The entry score has risen since the run was tested: entering would not change the
-          // top k, only the slots past it.
-          continue;
-        }
         double key = key0 + c;
         for (int v = slot + slots - lanes; v >= slot; v -= lanes) {
           DoubleVector kept = DoubleVector.fromArray(SPECIES, scores, v);
