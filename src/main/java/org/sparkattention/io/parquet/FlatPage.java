@@ -11,7 +11,6 @@ import org.apache.parquet.column.page.PageWriter;
 import org.apache.parquet.column.statistics.FloatStatistics;
 import org.apache.parquet.column.statistics.IntStatistics;
 import org.apache.parquet.column.statistics.Statistics;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridEncoder;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -27,9 +26,10 @@ import org.apache.parquet.schema.Type;
  * are dictionary-encoded (unless dictionaries are turned off) against the identity dictionary
  * {@code 0, 1, .. m}, m the largest value of the row group (written as its dictionary page at the
  * end of the row group): a page is its values themselves, bit-packed or run-length encoded, as a
- * dictionary-encoded page of Parquet's own writer would be. From a page holding any other int on,
- * the chunk's pages are PLAIN (as Parquet's writer falls back), and so are floats. Every page
- * carries min/max statistics (so the chunk and its column index do too); no bloom filters.
+ * dictionary-encoded page of Parquet's own writer would be ({@link HybridRuns}). From a page
+ * holding any other int on, the chunk's pages are PLAIN (as Parquet's writer falls back), and so
+ * are floats. Every page carries min/max statistics (so the chunk and its column index do too); no
+ * bloom filters.
  */
 public final class FlatPage {
   /** Dictionary entries at most: Parquet's default dictionary page size of 1 MB of ints. */
@@ -115,7 +115,6 @@ public final class FlatPage {
     Statistics<?> stats = Statistics.createStats(descriptor.getPrimitiveType());
     BytesInput data;
     Encoding encoding;
-    RunLengthBitPackingHybridEncoder encoder = null;
     if (floats) {
       float min = Float.intBitsToFloat(values[0]);
       float max = min;
@@ -139,15 +138,9 @@ public final class FlatPage {
       ((IntStatistics) stats).updateStats(max);
       fellBack |= min < 0 || max >= MAX_DICTIONARY || !props.isDictionaryEnabled(descriptor);
       if (!fellBack) {
-        int bitWidth = 32 - Integer.numberOfLeadingZeros(max);
-        encoder =
-            new RunLengthBitPackingHybridEncoder(
-                bitWidth, 64 * 1024, props.getPageSizeThreshold(), props.getAllocator());
-        for (int i = 0; i < count; i++) {
-          encoder.writeInt(values[i]);
-        }
         // Indices into the identity dictionary: the bit width, then the RLE/bit-packed runs.
-        data = BytesInput.concat(BytesInput.from(new byte[] {(byte) bitWidth}), encoder.toBytes());
+        int bitWidth = 32 - Integer.numberOfLeadingZeros(max);
+        data = BytesInput.from(HybridRuns.dictionaryIndices(values, count, bitWidth));
         encoding = Encoding.PLAIN_DICTIONARY;
         dictionaryMax = Math.max(dictionaryMax, max);
       } else {
@@ -157,9 +150,6 @@ public final class FlatPage {
     }
     // A required flat column has no levels; Parquet's writer names their encoding BIT_PACKED.
     writer.writePage(data, count, count, stats, Encoding.BIT_PACKED, Encoding.BIT_PACKED, encoding);
-    if (encoder != null) {
-      encoder.close(); // the page store has compressed (copied) its bytes
-    }
     count = 0;
   }
 
