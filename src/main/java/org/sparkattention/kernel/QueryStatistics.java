@@ -35,7 +35,7 @@ public final class QueryStatistics {
   private double[] lse = new double[0];
 
   // Top K per row in rank order (highest score first, lower key first on ties; -infinity in a free
-  // slot), topSlots slots from topSlot(i) (see TileLoops#insertDescending). Keys are held as
+  // slot), topSlots slots from topSlot(i) (see TileLoops#offerTop). Keys are held as
   // doubles, so that they move in the same vectors as their scores.
   private double[] topScores = new double[0];
   private double[] topKeys = new double[0];
