@@ -102,14 +102,6 @@ final class TileLoops {
     return IMPL.max(a, off, n);
   }
 
-  static int atLeastRun() {
-    return IMPL.atLeastRun();
-  }
-
-  static long atLeast(double[] a, int off, int n, double x) {
-    return IMPL.atLeast(a, off, n, x);
-  }
-
   static double topFloor(double[] a, int off, int n, int k, double[] scratch) {
     return IMPL.topFloor(a, off, n, k, scratch);
   }

@@ -224,6 +224,11 @@ final class VectorTileLoops implements TileLoops.Kernel {
     }
   }
 
+  @Override
+  public int atLeastRun() {
+    return RUN_VECTORS * SPECIES.length();
+  }
+
   /**
    * Four vectors at a time, their comparisons with x joined into one test: most runs of a score row
    * lie below x (the top K's entry score). A run that has some turns its masks into bits by adding
@@ -232,11 +237,6 @@ final class VectorTileLoops implements TileLoops.Kernel {
    * 1024 against 14.0 to 15.0 ms before (Java 17 has no intrinsic for {@code VectorMask.toLong},
    * which was slower still).
    */
-  @Override
-  public int atLeastRun() {
-    return RUN_VECTORS * SPECIES.length();
-  }
-
   @Override
   public long atLeast(double[] a, int off, int n, double x) {
     int lanes = SPECIES.length();
