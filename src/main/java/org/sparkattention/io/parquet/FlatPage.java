@@ -1,6 +1,8 @@
 package org.sparkattention.io.parquet;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -176,11 +178,13 @@ public final class FlatPage {
     fellBack = false;
   }
 
+  /**
+   * The values little-endian, in one bulk copy: a loop storing each int's four bytes cost C2 about
+   * 0.27 s to compile (twice, once on-stack) in a headline run, and ran slower.
+   */
   private BytesInput plain() {
     byte[] out = new byte[4 * count];
-    for (int i = 0; i < count; i++) {
-      ListPage.intLittleEndian(out, 4 * i, values[i]);
-    }
+    ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values, 0, count);
     return BytesInput.from(out);
   }
 }
