@@ -286,11 +286,13 @@ public final class SequenceCodec implements Serializable {
    * thread-safe.
    */
   public static final class DecodeBuffers {
-    private final ExactSizeArrays[] arrays = {
-      new ExactSizeArrays(), new ExactSizeArrays(), new ExactSizeArrays()
-    };
+    // Made on first use: self-attention decodes only the query (each has a 64 KB table).
+    private final ExactSizeArrays[] arrays = new ExactSizeArrays[3];
 
     double[] take(int slot, int size) {
+      if (arrays[slot] == null) {
+        arrays[slot] = new ExactSizeArrays();
+      }
       return arrays[slot].take(size);
     }
   }

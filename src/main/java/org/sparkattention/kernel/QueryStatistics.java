@@ -104,14 +104,7 @@ public final class QueryStatistics {
     for (int r = 0; r < qn; r++) {
       int i = h * queries + q0 + r;
       int at = r * kn;
-      if (!summaries) {
-        // The scan passes a tile below the entry score as fast as a max would rule it out.
-        if (topK > 0) {
-          offerTile(tile, at, kn, i, k0);
-        }
-        continue;
-      }
-      if (k0 == 0) {
+      if (summaries && k0 == 0) {
         firstScore[i] = tile[at];
       }
       if (topK > 0) {
