@@ -16,7 +16,7 @@ ENVIRONMENT_HELP='Environment:
   SPARK_DRIVER_MEMORY      the driver heap, for example 4g, also in local mode (default: the JVM
                            default, a quarter of the memory)
   SPARK_SUBMIT_OPTS_EXTRA  more spark-submit options ("--conf spark.executor.memory=8g")
-  SPARK_ATTENTION_CDS      off: no class-data archive (default: on)
+  SPARK_ATTENTION_CDS      off: no class-data archive or AOT cache (default: on)
   SPARK_ATTENTION_JIT      default: C2 thresholds as the JVM sets them (default: ten times the
                            calls, which start a job faster on few cores)'
 
@@ -87,6 +87,51 @@ cds_setup() {
     "(10 to 20 s, once per build), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
 }
 
+# Java 25's AOT cache (JEP 483, 514, 515) for a Spark installation's driver: the classes a run
+# loaded and linked, and its methods' profiles, written by the first successful job run of a build
+# as its JVM exits (about 20 s more then), mapped by later runs (README, "Start-up time"). Only for
+# local masters (local, local-cluster), whose driver JVM is the one spark-submit starts here.
+# aot_setup JAVA MAY_RECORD: sets CDS_FLAGS and CDS_RECORDING as cds_setup does, and CDS_ARCHIVE to
+# this Spark installation's and Java's cache; nothing before Java 25.
+aot_setup() {
+  CDS_FLAGS=""
+  CDS_RECORDING=""
+  if [ "${SPARK_ATTENTION_CDS:-on}" = off ] || [[ "${SPARK_MASTER:-local[*]}" != local* ]]; then
+    return
+  fi
+  local about version key
+  about="$("$1" -version 2>&1 | head -2)"
+  version="$(sed -n 's/.* version "\([0-9]*\).*/\1/p' <<<"$about" | head -1)"
+  if [ -z "$version" ] || [ "$version" -lt 25 ]; then
+    return
+  fi
+  key="$(printf '%s %s' "$SPARK_HOME" "$about" | cksum | cut -d' ' -f1)"
+  CDS_ARCHIVE="$ROOT/target/spark-attention-$key.aot"
+  local quiet="-Xlog:disable -Xlog:all=warning:stderr"
+  if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ] && [ "$CDS_ARCHIVE" -nt "$SPARK_HOME/jars" ]; then
+    # A cache that does not fit this JVM or classpath is refused with a warning, and the JVM
+    # starts as it would without.
+    CDS_FLAGS="-XX:AOTCache=$CDS_ARCHIVE $quiet"
+    return
+  fi
+  if [ "$2" != yes ]; then
+    return
+  fi
+  CDS_RECORDING="$CDS_ARCHIVE.$$"
+  # The JVM reports the cache's assembly on its own output: to stderr (stdout ends with the summary
+  # as always), where aot_quiet leaves it out.
+  CDS_FLAGS="-XX:AOTCacheOutput=$CDS_RECORDING -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=error:stderr"
+  say "this first run of the build on this Spark and Java also records an AOT cache when the job" \
+    "has ended (about 20 s, once), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
+}
+
+# aot_quiet COMMAND...: execs COMMAND with its stderr less the JVM's lines on assembling an AOT
+# cache (its notes, the child JVM's class path, and the full module graph it cannot archive with
+# the flags Spark needs, which it reports as errors though the cache is made).
+aot_quiet() {
+  exec "$@" 2> >(grep -v -E --line-buffered '^(Temporary AOTConfiguration|Launching child process|Picked up JAVA_TOOL_OPTIONS|Reading AOTConfiguration|AOTCache creation is complete|Removed temporary AOT|\[[0-9.]+s\]\[error\]\[aot)' >&2)
+}
+
 # run_recording COMMAND...: runs the JVM in the foreground (signals forwarded: a scheduler's
 # SIGTERM or a Ctrl-C reaches it as if it had been exec'd), then keeps its archive if it succeeded.
 run_recording() {
@@ -108,6 +153,7 @@ run_recording() {
   else
     rm -f "$CDS_RECORDING"
   fi
+  rm -f "$CDS_RECORDING.config" # the AOT cache's recording, left by a JVM that did not make it
   return "$rc"
 }
 
@@ -134,23 +180,29 @@ submit() {
     # Set but empty, Spark's own reading of it fails: "Driver memory must be a positive number".
     unset SPARK_DRIVER_MEMORY
   fi
+  # The archive is recorded by a job run (not --help or --version), whose classes are the job's.
+  local may_record=no
+  if [ "$main" = org.sparkattention.job.AttentionJob ] && [[ ! " $* " =~ \ --(help|version)\  ]]; then
+    may_record=yes
+  fi
   if [ -n "${SPARK_HOME:-}" ]; then
+    aot_setup "${JAVA_HOME:+$JAVA_HOME/bin/}java" "$may_record"
     # shellcheck disable=SC2086
-    exec "$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" "${memory[@]}" \
-      --driver-java-options "$flags $JIT_FLAGS $log4j" \
-      --conf "spark.executor.extraJavaOptions=$flags $JIT_FLAGS" \
-      ${SPARK_SUBMIT_OPTS_EXTRA:-} \
-      --class "$main" "$JAR" "$@"
+    local command=("$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" "${memory[@]}"
+      --driver-java-options "$CDS_FLAGS $flags $JIT_FLAGS $log4j"
+      --conf "spark.executor.extraJavaOptions=$flags $JIT_FLAGS"
+      ${SPARK_SUBMIT_OPTS_EXTRA:-}
+      --class "$main" "$JAR" "$@")
+    if [ -n "$CDS_RECORDING" ]; then
+      run_recording aot_quiet "${command[@]}"
+      exit $?
+    fi
+    exec "${command[@]}"
   fi
   # Without SPARK_HOME, SparkSubmit runs inside this JVM: the driver memory is its -Xmx.
   local heap=""
   if [ -n "${SPARK_DRIVER_MEMORY:-}" ]; then
     heap="-Xmx$SPARK_DRIVER_MEMORY"
-  fi
-  # The archive is recorded by a job run (not --help or --version), whose classes are the job's.
-  local may_record=no
-  if [ "$main" = org.sparkattention.job.AttentionJob ] && [[ ! " $* " =~ \ --(help|version)\  ]]; then
-    may_record=yes
   fi
   cds_setup "$may_record"
   # shellcheck disable=SC2086

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The scripts as a user runs them, from another directory: every script's --help, the job's
  * --version, generate and run with relative paths (resolved against the caller's directory), a
  * failure that names the path it looked for and ends stdout with a JSON summary, a dry run,
- * SPARK_DRIVER_MEMORY in local mode, the class-data archive recorded by the first run, and no
- * terminal colour codes anywhere.
+ * SPARK_DRIVER_MEMORY in local mode, the class-data archive recorded by the first run (an AOT cache
+ * with a Spark installation on Java 25), and no terminal colour codes anywhere.
  */
 class ScriptsIT {
   private static final Path JOBS = SparkDistributions.ROOT.resolve("jobs");
@@ -141,6 +141,71 @@ class ScriptsIT {
     assertTrue(missing.stderr.contains("(looked for at " + resolved + ")"), missing.stderr);
     assertEquals("failed", missing.summary().get("status"));
     assertEquals(3, missing.summary().get("exit_code"));
+  }
+
+  /**
+   * With a Spark installation on Java 25, the first job run records an AOT cache for the driver as
+   * it exits (stdout still ending with the summary, stderr without the JVM's notes on assembling
+   * the cache) and the next run starts from it, writing the same values.
+   */
+  @Test
+  void aSparkHomeOnJava25RecordsThenUsesAnAotCache() throws Exception {
+    Path target = SparkDistributions.ROOT.resolve("target");
+    List<Path> before = aotFiles(target);
+    for (Path old : before) {
+      Files.delete(old); // the next run of the job records one
+    }
+    Map<String, String> env =
+        Map.of(
+            "SPARK_HOME", SparkDistributions.sparkHome("4.2.0").toString(),
+            "JAVA_HOME", SparkDistributions.javaHome(25).toString());
+    Path samples = SparkDistributions.ROOT.resolve("data-samples");
+    String[] job = {
+      "--input",
+      samples.resolve("sequences").toString(),
+      "--weights",
+      samples.resolve("mha_e32_h4.safetensors").toString(),
+      "--heads",
+      "4",
+      "--partition.by",
+      "date",
+      "--output",
+      "aot1"
+    };
+    Run first = run(env, "attention.sh", job);
+    assertEquals(0, first.code, first.toString());
+    assertEquals("succeeded", first.summary().get("status"), "stdout ends with the summary");
+    List<Path> caches = aotFiles(target);
+    assertEquals(1, caches.size(), "one cache, no recording left over: " + caches);
+    assertTrue(Files.size(caches.get(0)) > 0);
+    assertTrue(
+        jvmOptions(first).stream()
+            .anyMatch(o -> o.toString().startsWith("-XX:AOTCacheOutput=" + caches.get(0) + ".")),
+        "recorded beside the cache, then renamed: " + jvmOptions(first));
+    assertFalse(
+        first.stderr.contains("AOTCache creation") || first.stderr.contains("[error][aot]"),
+        "the JVM's notes on the cache left out: " + first.stderr);
+
+    job[job.length - 1] = "aot2";
+    Run second = run(env, "attention.sh", job);
+    assertEquals(0, second.code, second.toString());
+    assertTrue(
+        jvmOptions(second).contains("-XX:AOTCache=" + caches.get(0)), "started from the cache");
+    assertEquals(caches, aotFiles(target), "nothing recorded again");
+    TestDatasets.assertSameValues(caller.resolve("aot2"), caller.resolve("aot1"), "output");
+  }
+
+  private static List<Path> aotFiles(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("spark-attention-.*\\.aot.*"))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static List<?> jvmOptions(Run r) throws IOException {
+    return (List<?>) ((Map<?, ?>) r.summary().get("provenance")).get("driver_jvm_options");
   }
 
   private static String[] jobArgs(String weights) {
