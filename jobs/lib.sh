@@ -87,48 +87,56 @@ cds_setup() {
     "(10 to 20 s, once per build), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
 }
 
-# Java 25's AOT cache (JEP 483, 514, 515) for a Spark installation's driver: the classes a run
-# loaded and linked, and its methods' profiles, written by the first successful job run of a build
-# as its JVM exits (about 20 s more then), mapped by later runs (README, "Start-up time"). Only for
-# local masters (local, local-cluster), whose driver JVM is the one spark-submit starts here.
-# aot_setup JAVA MAY_RECORD: sets CDS_FLAGS and CDS_RECORDING as cds_setup does, and CDS_ARCHIVE to
-# this Spark installation's and Java's cache; nothing before Java 25.
-aot_setup() {
+# The same for a Spark installation's driver, with a local master (local, local-cluster: the driver
+# JVM is the one spark-submit starts here): a class-data archive (AppCDS) before Java 25, and from
+# Java 25 on an AOT cache (JEP 483, 514, 515: the classes loaded and linked, and the methods'
+# profiles; its recording run ends about 20 s later). One per Spark installation and Java.
+# home_archive_setup JAVA MAY_RECORD: sets CDS_FLAGS and CDS_RECORDING as cds_setup does, and
+# CDS_ARCHIVE to this installation's and Java's archive.
+home_archive_setup() {
   CDS_FLAGS=""
   CDS_RECORDING=""
   if [ "${SPARK_ATTENTION_CDS:-on}" = off ] || [[ "${SPARK_MASTER:-local[*]}" != local* ]]; then
     return
   fi
-  local about version key
+  local about version key use record
   about="$("$1" -version 2>&1 | head -2)"
   version="$(sed -n 's/.* version "\([0-9]*\).*/\1/p' <<<"$about" | head -1)"
-  if [ -z "$version" ] || [ "$version" -lt 25 ]; then
+  if [ -z "$version" ] || [ "$version" -lt 17 ]; then
     return
   fi
   key="$(printf '%s %s' "$SPARK_HOME" "$about" | cksum | cut -d' ' -f1)"
-  CDS_ARCHIVE="$ROOT/target/spark-attention-$key.aot"
-  local quiet="-Xlog:disable -Xlog:all=warning:stderr"
+  if [ "$version" -ge 25 ]; then
+    CDS_ARCHIVE="$ROOT/target/spark-attention-$key.aot"
+    use="-XX:AOTCache="
+    # The JVM reports the cache's assembly on its own output: to stderr (stdout ends with the
+    # summary as always), where archive_quiet leaves it out.
+    record="-XX:+DisplayVMOutputToStderr -XX:AOTCacheOutput="
+  else
+    CDS_ARCHIVE="$ROOT/target/spark-attention-$key.jsa"
+    use="-XX:SharedArchiveFile="
+    record="-XX:ArchiveClassesAtExit="
+  fi
   if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ] && [ "$CDS_ARCHIVE" -nt "$SPARK_HOME/jars" ]; then
-    # A cache that does not fit this JVM or classpath is refused with a warning, and the JVM
+    # An archive that does not fit this JVM or class path is refused with a warning, and the JVM
     # starts as it would without.
-    CDS_FLAGS="-XX:AOTCache=$CDS_ARCHIVE $quiet"
+    CDS_FLAGS="$use$CDS_ARCHIVE -Xlog:disable -Xlog:all=warning:stderr"
     return
   fi
   if [ "$2" != yes ]; then
     return
   fi
   CDS_RECORDING="$CDS_ARCHIVE.$$"
-  # The JVM reports the cache's assembly on its own output: to stderr (stdout ends with the summary
-  # as always), where aot_quiet leaves it out.
-  CDS_FLAGS="-XX:AOTCacheOutput=$CDS_RECORDING -XX:+DisplayVMOutputToStderr -Xlog:disable -Xlog:all=error:stderr"
-  say "this first run of the build on this Spark and Java also records an AOT cache when the job" \
-    "has ended (about 20 s, once), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
+  CDS_FLAGS="$record$CDS_RECORDING -Xlog:disable -Xlog:all=error:stderr"
+  say "this first run of the build on this Spark and Java also records a class-data archive when" \
+    "the job has ended (10 to 20 s, once), so that later runs start faster;" \
+    "SPARK_ATTENTION_CDS=off skips it"
 }
 
-# aot_quiet COMMAND...: execs COMMAND with its stderr less the JVM's lines on assembling an AOT
+# archive_quiet COMMAND...: execs COMMAND with its stderr less the JVM's lines on assembling an AOT
 # cache (its notes, the child JVM's class path, and the full module graph it cannot archive with
 # the flags Spark needs, which it reports as errors though the cache is made).
-aot_quiet() {
+archive_quiet() {
   exec "$@" 2> >(grep -v -E --line-buffered '^(Temporary AOTConfiguration|Launching child process|Picked up JAVA_TOOL_OPTIONS|Reading AOTConfiguration|AOTCache creation is complete|Removed temporary AOT|\[[0-9.]+s\]\[error\]\[aot)' >&2)
 }
 
@@ -153,7 +161,7 @@ run_recording() {
   else
     rm -f "$CDS_RECORDING"
   fi
-  rm -f "$CDS_RECORDING.config" # the AOT cache's recording, left by a JVM that did not make it
+  rm -f "$CDS_RECORDING.config" # an AOT cache's recording, left by a JVM that did not make it
   return "$rc"
 }
 
@@ -186,7 +194,7 @@ submit() {
     may_record=yes
   fi
   if [ -n "${SPARK_HOME:-}" ]; then
-    aot_setup "${JAVA_HOME:+$JAVA_HOME/bin/}java" "$may_record"
+    home_archive_setup "${JAVA_HOME:+$JAVA_HOME/bin/}java" "$may_record"
     # shellcheck disable=SC2086
     local command=("$SPARK_HOME/bin/spark-submit" --master "${SPARK_MASTER:-local[*]}" "${memory[@]}"
       --driver-java-options "$CDS_FLAGS $flags $JIT_FLAGS $log4j"
@@ -194,7 +202,7 @@ submit() {
       ${SPARK_SUBMIT_OPTS_EXTRA:-}
       --class "$main" "$JAR" "$@")
     if [ -n "$CDS_RECORDING" ]; then
-      run_recording aot_quiet "${command[@]}"
+      run_recording archive_quiet "${command[@]}"
       exit $?
     fi
     exec "${command[@]}"

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The scripts as a user runs them, from another directory: every script's --help, the job's
@@ -144,21 +146,26 @@ class ScriptsIT {
   }
 
   /**
-   * With a Spark installation on Java 25, the first job run records an AOT cache for the driver as
-   * it exits (stdout still ending with the summary, stderr without the JVM's notes on assembling
-   * the cache) and the next run starts from it, writing the same values.
+   * With a Spark installation, the first job run records a class-data archive for the driver as it
+   * exits (on Java 25 an AOT cache; stdout still ending with the summary, stderr without the JVM's
+   * notes on assembling it) and the next run starts from it, writing the same values.
    */
-  @Test
-  void aSparkHomeOnJava25RecordsThenUsesAnAotCache() throws Exception {
+  @ParameterizedTest(name = "Java {0}")
+  @CsvSource({
+    "17, jsa, -XX:ArchiveClassesAtExit=, -XX:SharedArchiveFile=",
+    "25, aot, -XX:AOTCacheOutput=, -XX:AOTCache="
+  })
+  void aSparkHomeRecordsThenUsesAClassDataArchive(
+      int java, String extension, String recordOption, String useOption) throws Exception {
     Path target = SparkDistributions.ROOT.resolve("target");
-    List<Path> before = aotFiles(target);
-    for (Path old : before) {
+    String pattern = "spark-attention-.*\\." + extension + ".*";
+    for (Path old : archives(target, pattern)) {
       Files.delete(old); // the next run of the job records one
     }
     Map<String, String> env =
         Map.of(
             "SPARK_HOME", SparkDistributions.sparkHome("4.2.0").toString(),
-            "JAVA_HOME", SparkDistributions.javaHome(25).toString());
+            "JAVA_HOME", SparkDistributions.javaHome(java).toString());
     Path samples = SparkDistributions.ROOT.resolve("data-samples");
     String[] job = {
       "--input",
@@ -170,37 +177,33 @@ class ScriptsIT {
       "--partition.by",
       "date",
       "--output",
-      "aot1"
+      "run1"
     };
     Run first = run(env, "attention.sh", job);
     assertEquals(0, first.code, first.toString());
     assertEquals("succeeded", first.summary().get("status"), "stdout ends with the summary");
-    List<Path> caches = aotFiles(target);
-    assertEquals(1, caches.size(), "one cache, no recording left over: " + caches);
-    assertTrue(Files.size(caches.get(0)) > 0);
+    List<Path> made = archives(target, pattern);
+    assertEquals(1, made.size(), "one archive, no recording left over: " + made);
+    assertTrue(Files.size(made.get(0)) > 0);
     assertTrue(
         jvmOptions(first).stream()
-            .anyMatch(o -> o.toString().startsWith("-XX:AOTCacheOutput=" + caches.get(0) + ".")),
-        "recorded beside the cache, then renamed: " + jvmOptions(first));
+            .anyMatch(o -> o.toString().startsWith(recordOption + made.get(0) + ".")),
+        "recorded beside the archive, then renamed: " + jvmOptions(first));
     assertFalse(
         first.stderr.contains("AOTCache creation") || first.stderr.contains("[error][aot]"),
-        "the JVM's notes on the cache left out: " + first.stderr);
+        "the JVM's notes on the archive left out: " + first.stderr);
 
-    job[job.length - 1] = "aot2";
+    job[job.length - 1] = "run2";
     Run second = run(env, "attention.sh", job);
     assertEquals(0, second.code, second.toString());
-    assertTrue(
-        jvmOptions(second).contains("-XX:AOTCache=" + caches.get(0)), "started from the cache");
-    assertEquals(caches, aotFiles(target), "nothing recorded again");
-    TestDatasets.assertSameValues(caller.resolve("aot2"), caller.resolve("aot1"), "output");
+    assertTrue(jvmOptions(second).contains(useOption + made.get(0)), "started from the archive");
+    assertEquals(made, archives(target, pattern), "nothing recorded again");
+    TestDatasets.assertSameValues(caller.resolve("run2"), caller.resolve("run1"), "output");
   }
 
-  private static List<Path> aotFiles(Path dir) throws IOException {
+  private static List<Path> archives(Path dir, String pattern) throws IOException {
     try (var files = Files.list(dir)) {
-      return files
-          .filter(f -> f.getFileName().toString().matches("spark-attention-.*\\.aot.*"))
-          .sorted()
-          .toList();
+      return files.filter(f -> f.getFileName().toString().matches(pattern)).sorted().toList();
     }
   }
 
