@@ -61,45 +61,54 @@ build_if_needed() {
 # Class-data sharing (JDK AppCDS): a JVM that runs the job loads and verifies ~20,000 classes,
 # several seconds of every run. The first successful run of a build saves the classes it loaded
 # to an archive as it exits; later runs map them instead (README, "Start-up time").
-CDS_ARCHIVE="$ROOT/target/spark-attention.jsa"
 
-# cds_setup MAY_RECORD: sets CDS_FLAGS (the JVM flags that use or make the archive) and
-# CDS_RECORDING (the file this run records to, or empty; only when MAY_RECORD is yes).
+# archive_setup ARCHIVE NEWER_THAN USE RECORD MAY_RECORD: sets CDS_ARCHIVE to ARCHIVE, and
+# CDS_FLAGS (the JVM flags that use or make it) to option USE with ARCHIVE when it is newer than the
+# jar and NEWER_THAN, else (only when MAY_RECORD is yes) to option RECORD with CDS_RECORDING, the
+# file this run records to (run_recording renames it to ARCHIVE when the run succeeds).
+archive_setup() {
+  CDS_ARCHIVE="$1"
+  if [ -f "$1" ] && [ "$1" -nt "$JAR" ] && [ "$1" -nt "$2" ]; then
+    # The JVM's own notes go to stderr, never to stdout, whose last line is the job's summary. An
+    # archive that does not fit this JVM or class path is refused with a warning, and the JVM
+    # starts as it would without.
+    CDS_FLAGS="$3$1 -Xlog:disable -Xlog:all=warning:stderr"
+    return
+  fi
+  if [ "$5" != yes ]; then
+    return
+  fi
+  CDS_RECORDING="$1.$$"
+  CDS_FLAGS="$4$CDS_RECORDING -Xlog:disable -Xlog:all=error:stderr"
+  say "this first run of the build also records a class-data archive when the job has ended" \
+    "(10 to 20 s, once), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
+}
+
+# cds_setup MAY_RECORD: CDS_FLAGS and CDS_RECORDING (archive_setup) for the JVM that runs
+# SparkSubmit from the Maven classpath.
 cds_setup() {
   CDS_FLAGS=""
   CDS_RECORDING=""
   if [ "${SPARK_ATTENTION_CDS:-on}" = off ]; then
     return
   fi
-  # The JVM's own notes go to stderr, never to stdout, whose last line is the job's summary.
-  local quiet="-Xlog:disable -Xlog:all=warning:stderr"
-  if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ] && [ "$CDS_ARCHIVE" -nt "$CLASSPATH_FILE" ]; then
-    # The JVM falls back to loading classes itself if the archive does not fit this JVM.
-    CDS_FLAGS="-XX:SharedArchiveFile=$CDS_ARCHIVE $quiet"
-    return
-  fi
-  if [ "$1" != yes ]; then
-    return
-  fi
-  CDS_RECORDING="$CDS_ARCHIVE.$$"
-  CDS_FLAGS="-XX:ArchiveClassesAtExit=$CDS_RECORDING -Xlog:disable -Xlog:all=error:stderr"
-  say "this first run of the build also records a class-data archive when the job has ended" \
-    "(10 to 20 s, once per build), so that later runs start faster; SPARK_ATTENTION_CDS=off skips it"
+  archive_setup "$ROOT/target/spark-attention.jsa" "$CLASSPATH_FILE" \
+    -XX:SharedArchiveFile= -XX:ArchiveClassesAtExit= "$1"
 }
 
 # The same for a Spark installation's driver, with a local master (local, local-cluster: the driver
 # JVM is the one spark-submit starts here): a class-data archive (AppCDS) before Java 25, and from
 # Java 25 on an AOT cache (JEP 483, 514, 515: the classes loaded and linked, and the methods'
 # profiles; its recording run ends about 20 s later). One per Spark installation and Java.
-# home_archive_setup JAVA MAY_RECORD: sets CDS_FLAGS and CDS_RECORDING as cds_setup does, and
-# CDS_ARCHIVE to this installation's and Java's archive.
+# home_archive_setup JAVA MAY_RECORD: CDS_FLAGS and CDS_RECORDING (archive_setup) for this
+# installation's and Java's archive.
 home_archive_setup() {
   CDS_FLAGS=""
   CDS_RECORDING=""
   if [ "${SPARK_ATTENTION_CDS:-on}" = off ] || [[ "${SPARK_MASTER:-local[*]}" != local* ]]; then
     return
   fi
-  local about version key use record
+  local about version key
   about="$("$1" -version 2>&1 | head -2)"
   version="$(sed -n 's/.* version "\([0-9]*\).*/\1/p' <<<"$about" | head -1)"
   if [ -z "$version" ] || [ "$version" -lt 17 ]; then
@@ -107,30 +116,14 @@ home_archive_setup() {
   fi
   key="$(printf '%s %s' "$SPARK_HOME" "$about" | cksum | cut -d' ' -f1)"
   if [ "$version" -ge 25 ]; then
-    CDS_ARCHIVE="$ROOT/target/spark-attention-$key.aot"
-    use="-XX:AOTCache="
     # The JVM reports the cache's assembly on its own output: to stderr (stdout ends with the
     # summary as always), where archive_quiet leaves it out.
-    record="-XX:+DisplayVMOutputToStderr -XX:AOTCacheOutput="
+    archive_setup "$ROOT/target/spark-attention-$key.aot" "$SPARK_HOME/jars" -XX:AOTCache= \
+      "-XX:+DisplayVMOutputToStderr -XX:AOTCacheOutput=" "$2"
   else
-    CDS_ARCHIVE="$ROOT/target/spark-attention-$key.jsa"
-    use="-XX:SharedArchiveFile="
-    record="-XX:ArchiveClassesAtExit="
+    archive_setup "$ROOT/target/spark-attention-$key.jsa" "$SPARK_HOME/jars" \
+      -XX:SharedArchiveFile= -XX:ArchiveClassesAtExit= "$2"
   fi
-  if [ -f "$CDS_ARCHIVE" ] && [ "$CDS_ARCHIVE" -nt "$JAR" ] && [ "$CDS_ARCHIVE" -nt "$SPARK_HOME/jars" ]; then
-    # An archive that does not fit this JVM or class path is refused with a warning, and the JVM
-    # starts as it would without.
-    CDS_FLAGS="$use$CDS_ARCHIVE -Xlog:disable -Xlog:all=warning:stderr"
-    return
-  fi
-  if [ "$2" != yes ]; then
-    return
-  fi
-  CDS_RECORDING="$CDS_ARCHIVE.$$"
-  CDS_FLAGS="$record$CDS_RECORDING -Xlog:disable -Xlog:all=error:stderr"
-  say "this first run of the build on this Spark and Java also records a class-data archive when" \
-    "the job has ended (10 to 20 s, once), so that later runs start faster;" \
-    "SPARK_ATTENTION_CDS=off skips it"
 }
 
 # archive_quiet COMMAND...: execs COMMAND with its stderr less the JVM's lines on assembling an AOT
