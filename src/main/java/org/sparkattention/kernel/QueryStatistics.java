@@ -43,6 +43,9 @@ public final class QueryStatistics {
   /** Room for a first tile row's floor ({@link TileLoops#topFloor}). */
   private final double[] floorScratch;
 
+  /** Room for the positions of a tile row's values that may enter ({@link TileLoops#offerTop}). */
+  private final int[] offerScratch;
+
   /** A tile row's weights, until they replace its scores (which the moments need first). */
   private double[] rowWeights = new double[0];
 
@@ -63,6 +66,7 @@ public final class QueryStatistics {
     this.topSlots = TileLoops.topSlots(topK);
     this.summaries = summaries;
     this.floorScratch = new double[TileLoops.floorScratch(topK)];
+    this.offerScratch = new int[TileLoops.offerScratch(topK)];
   }
 
   /**
@@ -128,7 +132,8 @@ public final class QueryStatistics {
         !full && kn >= 8 * topK
             ? TileLoops.topFloor(t, at, kn, topK, floorScratch)
             : Double.NEGATIVE_INFINITY;
-    TileLoops.offerTop(t, at, kn, k0, floor, topScores, topKeys, slot, topSlots, topK);
+    TileLoops.offerTop(
+        t, at, kn, k0, floor, topScores, topKeys, slot, topSlots, topK, offerScratch);
   }
 
   /** Row i's running sums times {@code alpha}: its running max moved. */

@@ -64,7 +64,7 @@ final class TileLoops {
      * (highest first, -infinity in a free slot) with its {@code keys} (as doubles); keys come in
      * increasing order, so a value that ties a kept one ranks below it, and one that ties the k-th
      * does not enter. Values below {@code floor} are known not to rank (the caller's floor for the
-     * values' own top k, or -infinity).
+     * values' own top k, or -infinity). {@code found} is scratch of {@link #offerScratch} ints.
      */
     void offerTop(
         double[] a,
@@ -76,7 +76,11 @@ final class TileLoops {
         double[] keys,
         int slot,
         int slots,
-        int k);
+        int k,
+        int[] found);
+
+    /** Room {@link #offerTop} needs for k. */
+    int offerScratch(int k);
 
     String name();
   }
@@ -124,8 +128,13 @@ final class TileLoops {
       double[] keys,
       int slot,
       int slots,
-      int k) {
-    IMPL.offerTop(a, off, n, key0, floor, scores, keys, slot, slots, k);
+      int k,
+      int[] found) {
+    IMPL.offerTop(a, off, n, key0, floor, scores, keys, slot, slots, k, found);
+  }
+
+  static int offerScratch(int k) {
+    return IMPL.offerScratch(k);
   }
 
   /** "vector" or "scalar": which implementation this JVM uses. */
@@ -242,7 +251,8 @@ final class TileLoops {
         double[] keys,
         int slot,
         int slots,
-        int k) {
+        int k,
+        int[] found) {
       int last = slot + k - 1;
       double entry = Math.max(floor, Math.nextUp(scores[last]));
       for (int i = 0; i < n; i++) {
@@ -259,6 +269,11 @@ final class TileLoops {
           entry = Math.max(floor, Math.nextUp(scores[last]));
         }
       }
+    }
+
+    @Override
+    public int offerScratch(int k) {
+      return 0;
     }
 
     @Override

@@ -52,6 +52,25 @@ class TileLoopsTest {
   }
 
   @Test
+  void listSetBitsListsEveryBitsPositionInOrderWithAndWithoutVectors() {
+    for (boolean vectors : new boolean[] {true, false}) {
+      for (int eight = 0; eight < 256; eight++) {
+        int[] found = new int[3 + 8];
+        found[0] = -7;
+        int count = VectorTileLoops.listSetBits(eight, 40, found, 1, vectors);
+        assertEquals(1 + Integer.bitCount(eight), count, "count for " + eight);
+        assertEquals(-7, found[0], "the list before it");
+        int at = 1;
+        for (int i = 0; i < 8; i++) {
+          if ((eight & 1 << i) != 0) {
+            assertEquals(40 + i, found[at++], "vectors " + vectors + " bits " + eight);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void offerTopKeepsTheTopKOfEveryValueOfferedInRankOrder() {
     // Rows offered a tile at a time, keys increasing, against a stable sort of all the row's
     // values (the lower key first on ties); ties, masked keys and tiles that end mid-run included.
@@ -81,7 +100,8 @@ class TileLoopsTest {
             double[] sorted = Arrays.copyOfRange(row, k0, k0 + n);
             Arrays.sort(sorted);
             double floor = trial % 2 == 0 && n >= k ? sorted[n - k] : Double.NEGATIVE_INFINITY;
-            impl.offerTop(t, 2, n, k0, floor, scores, keys, slot, slots, k);
+            impl.offerTop(
+                t, 2, n, k0, floor, scores, keys, slot, slots, k, new int[impl.offerScratch(k)]);
           }
           Integer[] order = new Integer[len];
           for (int j = 0; j < len; j++) {
@@ -274,14 +294,15 @@ class TileLoopsTest {
 
   @Test
   void vectorTopFloorIsTheKthLargestOfItsLanewiseMaxima() {
-    // As VectorTileLoops.topFloor defines its subsets: at least 2k maxima in whole vectors, group g
-    // of them the lanewise maxima of vectors g, g + groups, ..; sorted by a network up to 64, by
-    // Arrays.sort beyond.
+    // As VectorTileLoops.topFloor defines its subsets: two vectors of maxima for k up to a vector's
+    // lanes (sorted in the registers), else at least 2k maxima in whole vectors (sorted by a
+    // network up to 64, by Arrays.sort beyond); group g of them the lanewise maxima of vectors g, g
+    // + groups, ..
     int lanes = VectorTileLoops.lanes();
     Random rnd = new Random(8);
     VectorTileLoops impl = new VectorTileLoops();
     for (int k : new int[] {1, 2, 3, 5, 8, 12, 16, 31, 40}) {
-      int groups = (2 * k + lanes - 1) / lanes;
+      int groups = k <= lanes ? 2 : (2 * k + lanes - 1) / lanes;
       for (int n = groups * lanes; n <= groups * lanes + 90; n += 11) {
         double[] a = new double[n + 2];
         for (int i = 0; i < a.length; i++) {
