@@ -45,7 +45,9 @@ public final class TopKScanCost {
         for (int h = 0; h < HEADS; h++) {
           for (int q0 = 0; q0 < len; q0 += TILE) {
             for (int k0 = 0; k0 < len; k0 += TILE) {
-              stats.scores(tiles[next], h, q0, TILE, k0, TILE);
+              for (int r = 0; r < TILE; r++) {
+                stats.scores(tiles[next], r * TILE, TILE, h, q0 + r, k0);
+              }
               next = (next + 1) % DISTINCT_TILES;
             }
           }

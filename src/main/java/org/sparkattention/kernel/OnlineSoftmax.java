@@ -58,11 +58,11 @@ final class OnlineSoftmax implements Serializable {
         qn,
         (k0, kn) -> {
           scores.score(ws, h, q0, qn, k0, kn);
-          if (stats != null) {
-            stats.scores(ws.tile, h, q0, qn, k0, kn);
-          }
           if (fixedShift) {
             for (int r = 0; r < qn; r++) {
+              if (stats != null) {
+                stats.scores(ws.tile, r * kn, kn, h, q0 + r, k0);
+              }
               l[r] +=
                   stats == null
                       ? TileLoops.expShifted(ws.tile, r * kn, ws.tile, r * kn, kn, m[r])
@@ -131,6 +131,9 @@ final class OnlineSoftmax implements Serializable {
     double[] ctx = ws.ctx;
     for (int r = 0; r < qn; r++) {
       int col = r * kn;
+      if (stats != null) {
+        stats.scores(t, col, kn, h, q0 + r, k0);
+      }
       double mNew = Math.max(m[r], TileLoops.max(t, col, kn));
       if (mNew == Double.NEGATIVE_INFINITY) {
         // Nothing visible yet: contribute nothing (exp(-inf - -inf) would be NaN).

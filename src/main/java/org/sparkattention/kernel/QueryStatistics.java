@@ -101,19 +101,18 @@ public final class QueryStatistics {
   }
 
   /**
-   * A score tile of head h (query rows q0.., keys k0.., row r at {@code r * kn}) before its exp:
-   * key 0's score and the top K. (The largest score comes with the weights.)
+   * Row {@code tile[at .. at + kn)} of a score tile of head h, query {@code query}, keys k0..,
+   * before its exp: key 0's score and the top K. (The largest score comes with the weights.) Called
+   * for each row just before its weights, while the row is in the L1 cache: the top-k scan of a
+   * whole tile first left the exp to read it back from L2.
    */
-  void scores(double[] tile, int h, int q0, int qn, int k0, int kn) {
-    for (int r = 0; r < qn; r++) {
-      int i = h * queries + q0 + r;
-      int at = r * kn;
-      if (summaries && k0 == 0) {
-        firstScore[i] = tile[at];
-      }
-      if (topK > 0) {
-        offerTile(tile, at, kn, i, k0);
-      }
+  void scores(double[] tile, int at, int kn, int h, int query, int k0) {
+    int i = h * queries + query;
+    if (summaries && k0 == 0) {
+      firstScore[i] = tile[at];
+    }
+    if (topK > 0) {
+      offerTile(tile, at, kn, i, k0);
     }
   }
 

@@ -228,8 +228,8 @@ class QueryStatisticsTest {
         double[] tile = new double[rows * kn];
         for (int r = 0; r < rows; r++) {
           System.arraycopy(scores[r], k0, tile, r * kn, kn);
+          stats.scores(tile, r * kn, kn, 0, r, k0);
         }
-        stats.scores(tile, 0, 0, rows, k0, kn);
         k0 += kn;
       }
       for (int r = 0; r < rows; r++) {
