@@ -313,6 +313,25 @@ final class VectorTileLoops implements TileLoops.Kernel {
       int slot,
       int slots) {
     int lanes = SPECIES.length();
+    if (slots == lanes) {
+      // One vector of slots, kept in registers from value to value.
+      DoubleVector kept = DoubleVector.fromArray(SPECIES, scores, slot);
+      DoubleVector keptKeys = DoubleVector.fromArray(SPECIES, keys, slot);
+      for (int f = 0; f < count; f++) {
+        int c = found[f];
+        double s = a[off + c];
+        double key = key0 + c;
+        DoubleVector above = kept.rearrange(DOWN_ONE).blend(Double.POSITIVE_INFINITY, LANE0);
+        DoubleVector aboveKeys = keptKeys.rearrange(DOWN_ONE);
+        VectorMask<Double> stays = kept.compare(VectorOperators.GE, s);
+        VectorMask<Double> aboveReaches = above.compare(VectorOperators.GE, s);
+        kept = above.blend(s, aboveReaches).blend(kept, stays);
+        keptKeys = aboveKeys.blend(key, aboveReaches).blend(keptKeys, stays);
+      }
+      kept.intoArray(scores, slot);
+      keptKeys.intoArray(keys, slot);
+      return;
+    }
     for (int f = 0; f < count; f++) {
       int c = found[f];
       double s = a[off + c];
