@@ -322,14 +322,44 @@ final class VectorTileLoops implements TileLoops.Kernel {
         double s = a[off + c];
         double key = key0 + c;
         DoubleVector above = kept.rearrange(DOWN_ONE).blend(Double.POSITIVE_INFINITY, LANE0);
-        DoubleVector aboveKeys = keptKeys.rearrange(DOWN_ONE);
         VectorMask<Double> stays = kept.compare(VectorOperators.GE, s);
         VectorMask<Double> aboveReaches = above.compare(VectorOperators.GE, s);
+        DoubleVector aboveKeys = keptKeys.rearrange(DOWN_ONE);
         kept = above.blend(s, aboveReaches).blend(kept, stays);
         keptKeys = aboveKeys.blend(key, aboveReaches).blend(keptKeys, stays);
       }
       kept.intoArray(scores, slot);
       keptKeys.intoArray(keys, slot);
+      return;
+    }
+    if (slots == 2 * lanes) {
+      // Two vectors, as K = 8 in 4 lanes: the second's lane 0 takes the first's last lane.
+      DoubleVector kept0 = DoubleVector.fromArray(SPECIES, scores, slot);
+      DoubleVector keys0 = DoubleVector.fromArray(SPECIES, keys, slot);
+      DoubleVector kept1 = DoubleVector.fromArray(SPECIES, scores, slot + lanes);
+      DoubleVector keys1 = DoubleVector.fromArray(SPECIES, keys, slot + lanes);
+      for (int f = 0; f < count; f++) {
+        int c = found[f];
+        double s = a[off + c];
+        double key = key0 + c;
+        DoubleVector down0 = kept0.rearrange(DOWN_ONE);
+        DoubleVector downKeys0 = keys0.rearrange(DOWN_ONE);
+        DoubleVector above0 = down0.blend(Double.POSITIVE_INFINITY, LANE0);
+        DoubleVector above1 = kept1.rearrange(DOWN_ONE).blend(down0, LANE0);
+        DoubleVector aboveKeys1 = keys1.rearrange(DOWN_ONE).blend(downKeys0, LANE0);
+        VectorMask<Double> stays0 = kept0.compare(VectorOperators.GE, s);
+        VectorMask<Double> stays1 = kept1.compare(VectorOperators.GE, s);
+        VectorMask<Double> reaches0 = above0.compare(VectorOperators.GE, s);
+        VectorMask<Double> reaches1 = above1.compare(VectorOperators.GE, s);
+        kept1 = above1.blend(s, reaches1).blend(kept1, stays1);
+        keys1 = aboveKeys1.blend(key, reaches1).blend(keys1, stays1);
+        kept0 = above0.blend(s, reaches0).blend(kept0, stays0);
+        keys0 = downKeys0.blend(key, reaches0).blend(keys0, stays0);
+      }
+      kept0.intoArray(scores, slot);
+      keys0.intoArray(keys, slot);
+      kept1.intoArray(scores, slot + lanes);
+      keys1.intoArray(keys, slot + lanes);
       return;
     }
     for (int f = 0; f < count; f++) {
