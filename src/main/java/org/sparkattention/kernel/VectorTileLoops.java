@@ -233,8 +233,8 @@ final class VectorTileLoops implements TileLoops.Kernel {
    * ({@link #SET_BITS}, a few vector moves per run instead of a loop over its bits, whose exit
    * mispredicted), and the list enters at the end of the tile row, or once it holds {@link
    * #enterAt} values so that the entry score rises. A listed value that has fallen below the risen
-   * entry score changes nothing: it ranks below the k-th. {@code --topk-scan}: 9.0 against 9.9 ms a
-   * sequence entering the values of each run at once.
+   * entry score changes nothing: it ranks below the k-th. {@code --topk-scan}: 9.8 to 10.1 against
+   * 11.2 ms a sequence entering the values of each run at once.
    */
   @Override
   public void offerTop(
