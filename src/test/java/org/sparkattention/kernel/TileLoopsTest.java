@@ -77,7 +77,7 @@ class TileLoopsTest {
     TileLoops.Kernel[] impls = {new VectorTileLoops(), new TileLoops.ScalarTileLoops()};
     Random rnd = new Random(5);
     for (TileLoops.Kernel impl : impls) {
-      for (int k : new int[] {1, 3, 8, 9, 16, 21}) {
+      for (int k : new int[] {1, 3, 8, 9, 16, 21, 70}) {
         int slots = impl.topSlots(k);
         assertTrue(slots >= k, impl.name() + " slots " + slots + " for k " + k);
         for (int trial = 0; trial < 60; trial++) {
