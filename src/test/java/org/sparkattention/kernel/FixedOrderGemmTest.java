@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * shapes, and an element's bits do not depend on the product's size or on where it sits.
  */
 class FixedOrderGemmTest {
-  private static final int[] ROWS = {1, 3, 7, 8, 9, 31, 32, 33, 47, 64, 100, 128, 130};
+  private static final int[] ROWS = {1, 3, 7, 8, 9, 16, 31, 32, 33, 47, 64, 100, 128, 130};
   // 67 columns: blocks of rows packed; depths past 128 and 256: two and three passes over k.
   private static final int[] COLS = {1, 2, 3, 4, 5, 7, 13, 67};
   private static final int[] DEPTHS = {0, 1, 2, 5, 17, 32, 129, 257};
@@ -69,13 +69,19 @@ class FixedOrderGemmTest {
     }
   }
 
-  /** Every shape, accumulating (alpha 1) and not (alpha given). */
+  /**
+   * Every shape, accumulating (alpha 1) and not (alpha given); B row-major (as token rows are) and
+   * column-major (strided along k, copied by the blocks); A with spare rows and without (lda = m:
+   * at 16 and 32 rows the blocks read A in place).
+   */
   private static void forEachProduct(Random rnd, double alpha, Consumer<Product> check) {
     for (int m : ROWS) {
       for (int n : COLS) {
         for (int k : DEPTHS) {
           check.accept(new Product(rnd, m, n, k, false, alpha));
           check.accept(new Product(rnd, m, n, k, true, 1.0));
+          check.accept(new Product(rnd, m, n, k, false, alpha, m, true));
+          check.accept(new Product(rnd, m, n, k, true, 1.0, m, true));
         }
       }
     }
@@ -210,18 +216,32 @@ class FixedOrderGemmTest {
     }
 
     Product(Random rnd, int m, int n, int k, boolean accumulate, double alpha) {
+      this(rnd, m, n, k, accumulate, alpha, m + 2, false);
+    }
+
+    /** With A's leading dimension given, and B row-major or (bColumnMajor) column-major. */
+    Product(
+        Random rnd,
+        int m,
+        int n,
+        int k,
+        boolean accumulate,
+        double alpha,
+        int lda,
+        boolean bColumnMajor) {
       this.m = m;
       this.n = n;
       this.k = k;
       this.accumulate = accumulate;
       this.alpha = alpha;
-      lda = m + 2;
+      this.lda = lda;
       ldc = m + 1;
-      // B as a row-major n x k block (each column's k values contiguous), as token rows are.
-      strideK = 1;
-      strideN = k + 3;
+      // B as a row-major n x k block (each column's k values contiguous), as token rows are, or
+      // column-major (each row's n values contiguous).
+      strideK = bColumnMajor ? n + 1 : 1;
+      strideN = bColumnMajor ? 1 : k + 3;
       a = random(rnd, 3 + lda * Math.max(k, 1));
-      b = random(rnd, 2 + strideN * n + k);
+      b = random(rnd, 2 + strideN * n + strideK * k);
       c = random(rnd, 1 + ldc * n);
     }
 
@@ -239,7 +259,19 @@ class FixedOrderGemmTest {
 
     @Override
     public String toString() {
-      return "m " + m + " n " + n + " k " + k + (accumulate ? " accumulating" : " alpha " + alpha);
+      return "m "
+          + m
+          + " n "
+          + n
+          + " k "
+          + k
+          + " lda "
+          + lda
+          + " B strides "
+          + strideK
+          + ", "
+          + strideN
+          + (accumulate ? " accumulating" : " alpha " + alpha);
     }
   }
 
