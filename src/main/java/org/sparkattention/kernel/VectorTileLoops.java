@@ -109,12 +109,12 @@ final class VectorTileLoops implements TileLoops.Kernel {
   private static DoubleVector[] runBits() {
     int lanes = SPECIES.length();
     DoubleVector[] bits = new DoubleVector[RUN_VECTORS];
-    double[] powers = new double[lanes];
+    double[] laneBits = new double[lanes];
     for (int v = 0; v < RUN_VECTORS; v++) {
       for (int i = 0; i < lanes; i++) {
-        powers[i] = Double.longBitsToDouble(1L << (v * lanes + i));
+        laneBits[i] = Double.longBitsToDouble(1L << (v * lanes + i));
       }
-      bits[v] = DoubleVector.fromArray(SPECIES, powers, 0);
+      bits[v] = DoubleVector.fromArray(SPECIES, laneBits, 0);
     }
     return bits;
   }

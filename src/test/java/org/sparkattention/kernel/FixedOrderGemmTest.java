@@ -70,9 +70,9 @@ class FixedOrderGemmTest {
   }
 
   /**
-   * Every shape, accumulating (alpha 1) and not (alpha given); B row-major (as token rows are) and
-   * column-major (strided along k, copied by the blocks); A with spare rows and without (lda = m:
-   * at 16 and 32 rows the blocks read A in place).
+   * Every shape, accumulating (alpha 1) and not (alpha given); B row-major (as token rows are), and
+   * column-major (strided along k) with A without spare rows (lda = m: at 16 and 32 rows, a block's
+   * height, the blocks read A in place instead of packing it).
    */
   private static void forEachProduct(Random rnd, double alpha, Consumer<Product> check) {
     for (int m : ROWS) {
