@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorSpecies;
  * are contiguous), each lane one element's fma chain over k in ascending order, so the bits are
  * those of the scalar loops whatever the vector width. Register blocks of four vectors of rows by
  * six columns of B (24 accumulators) with 512-bit vectors (32 registers), by four, two and one for
- * the last columns, of two vectors by four columns with narrower ones (16 registers: four would
- * spill, at half the speed), then one vector by four columns; rows past the last whole vector take
- * one more vector (overlapping, its extra lanes dropped), or the scalar loops when m is less than a
- * vector. Loaded by reflection only when the {@code jdk.incubator.vector} module is present.
+ * the last columns, of two vectors by six and four columns with narrower ones (16 registers: four
+ * vectors would spill, at half the speed), then one vector by four columns; rows past the last
+ * whole vector take one more vector (overlapping, its extra lanes dropped), or the scalar loops
+ * when m is less than a vector. Loaded by reflection only when the {@code jdk.incubator.vector}
+ * module is present.
  */
 final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
@@ -140,6 +141,9 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     for (; !wide && i + 2 * LANES <= m; i += 2 * LANES) {
       int ap = blockRows(a, aOffset + i, lda, k, rowsPerBlock, panel);
       int j = 0;
+      for (; j + 6 <= n; j += 6) {
+        twoBySix(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+      }
       for (; j + 4 <= n; j += 4) {
         twoByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
@@ -465,6 +469,73 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
     s1.mul(scale).intoArray(c, c0 + LANES);
     s2.mul(scale).intoArray(c, c0 + 2 * LANES);
     s3.mul(scale).intoArray(c, c0 + 3 * LANES);
+  }
+
+  /**
+   * Two vectors of rows by six columns: 12 accumulators, 2 vectors of A and one broadcast of B in
+   * AVX2's 16 registers.
+   */
+  private static void twoBySix(
+      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+    double[] a = o.a;
+    double[] b = o.b;
+    double[] c = o.c;
+    int c1 = c0 + ldc;
+    int c2 = c1 + ldc;
+    int c3 = c2 + ldc;
+    int c4 = c3 + ldc;
+    int c5 = c4 + ldc;
+    DoubleVector s00 = DoubleVector.fromArray(SPECIES, c, c0);
+    DoubleVector s01 = DoubleVector.fromArray(SPECIES, c, c0 + LANES);
+    DoubleVector s10 = DoubleVector.fromArray(SPECIES, c, c1);
+    DoubleVector s11 = DoubleVector.fromArray(SPECIES, c, c1 + LANES);
+    DoubleVector s20 = DoubleVector.fromArray(SPECIES, c, c2);
+    DoubleVector s21 = DoubleVector.fromArray(SPECIES, c, c2 + LANES);
+    DoubleVector s30 = DoubleVector.fromArray(SPECIES, c, c3);
+    DoubleVector s31 = DoubleVector.fromArray(SPECIES, c, c3 + LANES);
+    DoubleVector s40 = DoubleVector.fromArray(SPECIES, c, c4);
+    DoubleVector s41 = DoubleVector.fromArray(SPECIES, c, c4 + LANES);
+    DoubleVector s50 = DoubleVector.fromArray(SPECIES, c, c5);
+    DoubleVector s51 = DoubleVector.fromArray(SPECIES, c, c5 + LANES);
+    int b1 = b0 + bStrideN;
+    int b2 = b1 + bStrideN;
+    int b3 = b2 + bStrideN;
+    int b4 = b3 + bStrideN;
+    int b5 = b4 + bStrideN;
+    for (int p = 0, bp = 0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
+      DoubleVector a0 = DoubleVector.fromArray(SPECIES, a, ap);
+      DoubleVector a1 = DoubleVector.fromArray(SPECIES, a, ap + LANES);
+      DoubleVector x = DoubleVector.broadcast(SPECIES, b[b0 + bp]);
+      s00 = a0.fma(x, s00);
+      s01 = a1.fma(x, s01);
+      x = DoubleVector.broadcast(SPECIES, b[b1 + bp]);
+      s10 = a0.fma(x, s10);
+      s11 = a1.fma(x, s11);
+      x = DoubleVector.broadcast(SPECIES, b[b2 + bp]);
+      s20 = a0.fma(x, s20);
+      s21 = a1.fma(x, s21);
+      x = DoubleVector.broadcast(SPECIES, b[b3 + bp]);
+      s30 = a0.fma(x, s30);
+      s31 = a1.fma(x, s31);
+      x = DoubleVector.broadcast(SPECIES, b[b4 + bp]);
+      s40 = a0.fma(x, s40);
+      s41 = a1.fma(x, s41);
+      x = DoubleVector.broadcast(SPECIES, b[b5 + bp]);
+      s50 = a0.fma(x, s50);
+      s51 = a1.fma(x, s51);
+    }
+    s00.mul(scale).intoArray(c, c0);
+    s01.mul(scale).intoArray(c, c0 + LANES);
+    s10.mul(scale).intoArray(c, c1);
+    s11.mul(scale).intoArray(c, c1 + LANES);
+    s20.mul(scale).intoArray(c, c2);
+    s21.mul(scale).intoArray(c, c2 + LANES);
+    s30.mul(scale).intoArray(c, c3);
+    s31.mul(scale).intoArray(c, c3 + LANES);
+    s40.mul(scale).intoArray(c, c4);
+    s41.mul(scale).intoArray(c, c4 + LANES);
+    s50.mul(scale).intoArray(c, c5);
+    s51.mul(scale).intoArray(c, c5 + LANES);
   }
 
   /** Two vectors of rows by four columns. */
