@@ -61,8 +61,8 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       double[] c,
       int cOffset,
       int ldc) {
-    // The blocks always add to C and always scale (by 1.0, exactly, when alpha is 1): a vector
-    // chosen by a branch is not kept in a register, which halved the speed of short chains.
+    // The blocks always add to C: a vector chosen by a branch is not kept in a register, which
+    // halved the speed of short chains.
     if (!accumulate) {
       for (int j = 0; j < n; j++) {
         Arrays.fill(c, cOffset + j * ldc, cOffset + j * ldc + m, 0.0);
@@ -109,7 +109,6 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       double[] c,
       int cOffset,
       int ldc) {
-    DoubleVector scale = DoubleVector.broadcast(SPECIES, alpha);
     Operands o = new Operands(k, a, lda, b, bStrideK, c);
     int rowsPerBlock = (wide ? 4 : 2) * LANES;
     // A's rows of a block, copied contiguous once and read for every block of columns: in place
@@ -124,43 +123,60 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       int ap = blockRows(a, aOffset + i, lda, k, rowsPerBlock, panel);
       int j = 0;
       for (; j + 6 <= n; j += 6) {
-        fourBySix(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        fourBySix(blocks, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       if (j + 4 <= n) {
-        fourByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        fourByFour(blocks, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
         j += 4;
       }
       if (j + 2 <= n) {
-        fourByTwo(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        fourByTwo(blocks, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
         j += 2;
       }
       if (j < n) {
-        fourByOne(blocks, scale, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
+        fourByOne(blocks, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
       }
     }
     for (; !wide && i + 2 * LANES <= m; i += 2 * LANES) {
       int ap = blockRows(a, aOffset + i, lda, k, rowsPerBlock, panel);
       int j = 0;
       for (; j + 6 <= n; j += 6) {
-        twoBySix(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        twoBySix(blocks, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       for (; j + 4 <= n; j += 4) {
-        twoByFour(blocks, scale, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
+        twoByFour(blocks, ap, bOffset + j * bStrideN, bStrideN, cOffset + j * ldc + i, ldc);
       }
       for (; j < n; j++) {
-        oneByOne(blocks, scale, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
-        oneByOne(blocks, scale, ap + LANES, bOffset + j * bStrideN, cOffset + j * ldc + i + LANES);
+        oneByOne(blocks, ap, bOffset + j * bStrideN, cOffset + j * ldc + i);
+        oneByOne(blocks, ap + LANES, bOffset + j * bStrideN, cOffset + j * ldc + i + LANES);
       }
     }
     for (; i + LANES <= m; i += LANES) {
-      oneVectorOfRows(o, scale, aOffset + i, bOffset, bStrideN, n, cOffset + i, ldc);
+      oneVectorOfRows(o, aOffset + i, bOffset, bStrideN, n, cOffset + i, ldc);
     }
     if (i < m && m >= LANES) {
-      tailRows(o, scale, i, m, n, aOffset, bOffset, bStrideN, cOffset, ldc);
+      tailRows(o, i, m, n, aOffset, bOffset, bStrideN, cOffset, ldc);
     } else if (i < m) {
       FixedOrderGemm.Scalar.rows(
-          i, m, n, k, alpha, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset,
-          ldc);
+          i, m, n, k, 1.0, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset, ldc);
+    }
+    scale(c, cOffset, ldc, m, n, alpha);
+  }
+
+  /**
+   * C's rows from c0 (m x n, ldc) times alpha: once, at the end of each value's chain, the same
+   * bits as a multiply in the registers. A multiply in the blocks made them too big for Java 25's
+   * C2 to compile the 4 x 6 block's vector multiplies (they ran the Vector API's Java fallback).
+   */
+  private static void scale(double[] c, int c0, int ldc, int m, int n, double alpha) {
+    if (alpha == 1.0) {
+      return;
+    }
+    for (int j = 0; j < n; j++) {
+      int cj = c0 + j * ldc;
+      for (int r = 0; r < m; r++) {
+        c[cj + r] *= alpha;
+      }
     }
   }
 
@@ -186,7 +202,6 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
    */
   private static void tailRows(
       Operands o,
-      DoubleVector scale,
       int first,
       int m,
       int n,
@@ -203,8 +218,7 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       for (int q = 0; q < cols; q++) {
         System.arraycopy(o.c, cOffset + (j + q) * ldc + r0, copy, q * LANES, LANES);
       }
-      oneVectorOfRows(
-          inCopy, scale, aOffset + r0, bOffset + j * bStrideN, bStrideN, cols, 0, LANES);
+      oneVectorOfRows(inCopy, aOffset + r0, bOffset + j * bStrideN, bStrideN, cols, 0, LANES);
       for (int q = 0; q < cols; q++) {
         System.arraycopy(
             copy, q * LANES + first - r0, o.c, cOffset + (j + q) * ldc + first, m - first);
@@ -214,13 +228,13 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
 
   /** One vector of rows (A's from ap, C's from c0) by the n columns of B from b0. */
   private static void oneVectorOfRows(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int n, int c0, int ldc) {
+      Operands o, int ap, int b0, int bStrideN, int n, int c0, int ldc) {
     int j = 0;
     for (; j + 4 <= n; j += 4) {
-      oneByFour(o, scale, ap, b0 + j * bStrideN, bStrideN, c0 + j * ldc, ldc);
+      oneByFour(o, ap, b0 + j * bStrideN, bStrideN, c0 + j * ldc, ldc);
     }
     for (; j < n; j++) {
-      oneByOne(o, scale, ap, b0 + j * bStrideN, c0 + j * ldc);
+      oneByOne(o, ap, b0 + j * bStrideN, c0 + j * ldc);
     }
   }
 
@@ -228,8 +242,7 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
   private record Operands(int k, double[] a, int lda, double[] b, int bStrideK, double[] c) {}
 
   /** 4V rows from A's row ap, C's row c0, by the four columns of B from b0, of C from c0. */
-  private static void fourByFour(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void fourByFour(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -281,30 +294,29 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s32 = a2.fma(x, s32);
       s33 = a3.fma(x, s33);
     }
-    s00.mul(scale).intoArray(c, c0);
-    s01.mul(scale).intoArray(c, c0 + LANES);
-    s02.mul(scale).intoArray(c, c0 + 2 * LANES);
-    s03.mul(scale).intoArray(c, c0 + 3 * LANES);
-    s10.mul(scale).intoArray(c, c1);
-    s11.mul(scale).intoArray(c, c1 + LANES);
-    s12.mul(scale).intoArray(c, c1 + 2 * LANES);
-    s13.mul(scale).intoArray(c, c1 + 3 * LANES);
-    s20.mul(scale).intoArray(c, c2);
-    s21.mul(scale).intoArray(c, c2 + LANES);
-    s22.mul(scale).intoArray(c, c2 + 2 * LANES);
-    s23.mul(scale).intoArray(c, c2 + 3 * LANES);
-    s30.mul(scale).intoArray(c, c3);
-    s31.mul(scale).intoArray(c, c3 + LANES);
-    s32.mul(scale).intoArray(c, c3 + 2 * LANES);
-    s33.mul(scale).intoArray(c, c3 + 3 * LANES);
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + LANES);
+    s02.intoArray(c, c0 + 2 * LANES);
+    s03.intoArray(c, c0 + 3 * LANES);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + LANES);
+    s12.intoArray(c, c1 + 2 * LANES);
+    s13.intoArray(c, c1 + 3 * LANES);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + LANES);
+    s22.intoArray(c, c2 + 2 * LANES);
+    s23.intoArray(c, c2 + 3 * LANES);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + LANES);
+    s32.intoArray(c, c3 + 2 * LANES);
+    s33.intoArray(c, c3 + 3 * LANES);
   }
 
   /**
    * 4V rows by six columns: 24 accumulators, 4 vectors of A and one broadcast of B in AVX-512's 32
    * registers; ten loads per 24 fmas, where four columns take eight per 16.
    */
-  private static void fourBySix(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void fourBySix(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -378,38 +390,37 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s52 = a2.fma(x, s52);
       s53 = a3.fma(x, s53);
     }
-    s00.mul(scale).intoArray(c, c0);
-    s01.mul(scale).intoArray(c, c0 + LANES);
-    s02.mul(scale).intoArray(c, c0 + 2 * LANES);
-    s03.mul(scale).intoArray(c, c0 + 3 * LANES);
-    s10.mul(scale).intoArray(c, c1);
-    s11.mul(scale).intoArray(c, c1 + LANES);
-    s12.mul(scale).intoArray(c, c1 + 2 * LANES);
-    s13.mul(scale).intoArray(c, c1 + 3 * LANES);
-    s20.mul(scale).intoArray(c, c2);
-    s21.mul(scale).intoArray(c, c2 + LANES);
-    s22.mul(scale).intoArray(c, c2 + 2 * LANES);
-    s23.mul(scale).intoArray(c, c2 + 3 * LANES);
-    s30.mul(scale).intoArray(c, c3);
-    s31.mul(scale).intoArray(c, c3 + LANES);
-    s32.mul(scale).intoArray(c, c3 + 2 * LANES);
-    s33.mul(scale).intoArray(c, c3 + 3 * LANES);
-    s40.mul(scale).intoArray(c, c4);
-    s41.mul(scale).intoArray(c, c4 + LANES);
-    s42.mul(scale).intoArray(c, c4 + 2 * LANES);
-    s43.mul(scale).intoArray(c, c4 + 3 * LANES);
-    s50.mul(scale).intoArray(c, c5);
-    s51.mul(scale).intoArray(c, c5 + LANES);
-    s52.mul(scale).intoArray(c, c5 + 2 * LANES);
-    s53.mul(scale).intoArray(c, c5 + 3 * LANES);
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + LANES);
+    s02.intoArray(c, c0 + 2 * LANES);
+    s03.intoArray(c, c0 + 3 * LANES);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + LANES);
+    s12.intoArray(c, c1 + 2 * LANES);
+    s13.intoArray(c, c1 + 3 * LANES);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + LANES);
+    s22.intoArray(c, c2 + 2 * LANES);
+    s23.intoArray(c, c2 + 3 * LANES);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + LANES);
+    s32.intoArray(c, c3 + 2 * LANES);
+    s33.intoArray(c, c3 + 3 * LANES);
+    s40.intoArray(c, c4);
+    s41.intoArray(c, c4 + LANES);
+    s42.intoArray(c, c4 + 2 * LANES);
+    s43.intoArray(c, c4 + 3 * LANES);
+    s50.intoArray(c, c5);
+    s51.intoArray(c, c5 + LANES);
+    s52.intoArray(c, c5 + 2 * LANES);
+    s53.intoArray(c, c5 + 3 * LANES);
   }
 
   /**
    * 4V rows by two columns: eight chains keep both fma units busy, where one column's four wait on
    * their latency (a short sequence's n = 26 tokens left two columns of every block to those).
    */
-  private static void fourByTwo(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void fourByTwo(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -439,18 +450,18 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s12 = a2.fma(x, s12);
       s13 = a3.fma(x, s13);
     }
-    s00.mul(scale).intoArray(c, c0);
-    s01.mul(scale).intoArray(c, c0 + LANES);
-    s02.mul(scale).intoArray(c, c0 + 2 * LANES);
-    s03.mul(scale).intoArray(c, c0 + 3 * LANES);
-    s10.mul(scale).intoArray(c, c1);
-    s11.mul(scale).intoArray(c, c1 + LANES);
-    s12.mul(scale).intoArray(c, c1 + 2 * LANES);
-    s13.mul(scale).intoArray(c, c1 + 3 * LANES);
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + LANES);
+    s02.intoArray(c, c0 + 2 * LANES);
+    s03.intoArray(c, c0 + 3 * LANES);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + LANES);
+    s12.intoArray(c, c1 + 2 * LANES);
+    s13.intoArray(c, c1 + 3 * LANES);
   }
 
   /** 4V rows by one column. */
-  private static void fourByOne(Operands o, DoubleVector scale, int ap, int b0, int c0) {
+  private static void fourByOne(Operands o, int ap, int b0, int c0) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -465,18 +476,17 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s2 = DoubleVector.fromArray(SPECIES, a, ap + 2 * LANES).fma(x, s2);
       s3 = DoubleVector.fromArray(SPECIES, a, ap + 3 * LANES).fma(x, s3);
     }
-    s0.mul(scale).intoArray(c, c0);
-    s1.mul(scale).intoArray(c, c0 + LANES);
-    s2.mul(scale).intoArray(c, c0 + 2 * LANES);
-    s3.mul(scale).intoArray(c, c0 + 3 * LANES);
+    s0.intoArray(c, c0);
+    s1.intoArray(c, c0 + LANES);
+    s2.intoArray(c, c0 + 2 * LANES);
+    s3.intoArray(c, c0 + 3 * LANES);
   }
 
   /**
    * Two vectors of rows by six columns: 12 accumulators, 2 vectors of A and one broadcast of B in
    * AVX2's 16 registers.
    */
-  private static void twoBySix(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void twoBySix(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -524,23 +534,22 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s50 = a0.fma(x, s50);
       s51 = a1.fma(x, s51);
     }
-    s00.mul(scale).intoArray(c, c0);
-    s01.mul(scale).intoArray(c, c0 + LANES);
-    s10.mul(scale).intoArray(c, c1);
-    s11.mul(scale).intoArray(c, c1 + LANES);
-    s20.mul(scale).intoArray(c, c2);
-    s21.mul(scale).intoArray(c, c2 + LANES);
-    s30.mul(scale).intoArray(c, c3);
-    s31.mul(scale).intoArray(c, c3 + LANES);
-    s40.mul(scale).intoArray(c, c4);
-    s41.mul(scale).intoArray(c, c4 + LANES);
-    s50.mul(scale).intoArray(c, c5);
-    s51.mul(scale).intoArray(c, c5 + LANES);
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + LANES);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + LANES);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + LANES);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + LANES);
+    s40.intoArray(c, c4);
+    s41.intoArray(c, c4 + LANES);
+    s50.intoArray(c, c5);
+    s51.intoArray(c, c5 + LANES);
   }
 
   /** Two vectors of rows by four columns. */
-  private static void twoByFour(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void twoByFour(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -574,19 +583,18 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s30 = a0.fma(x, s30);
       s31 = a1.fma(x, s31);
     }
-    s00.mul(scale).intoArray(c, c0);
-    s01.mul(scale).intoArray(c, c0 + LANES);
-    s10.mul(scale).intoArray(c, c1);
-    s11.mul(scale).intoArray(c, c1 + LANES);
-    s20.mul(scale).intoArray(c, c2);
-    s21.mul(scale).intoArray(c, c2 + LANES);
-    s30.mul(scale).intoArray(c, c3);
-    s31.mul(scale).intoArray(c, c3 + LANES);
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + LANES);
+    s10.intoArray(c, c1);
+    s11.intoArray(c, c1 + LANES);
+    s20.intoArray(c, c2);
+    s21.intoArray(c, c2 + LANES);
+    s30.intoArray(c, c3);
+    s31.intoArray(c, c3 + LANES);
   }
 
   /** One vector of rows by four columns. */
-  private static void oneByFour(
-      Operands o, DoubleVector scale, int ap, int b0, int bStrideN, int c0, int ldc) {
+  private static void oneByFour(Operands o, int ap, int b0, int bStrideN, int c0, int ldc) {
     double[] a = o.a;
     double[] b = o.b;
     double[] c = o.c;
@@ -604,21 +612,21 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       s2 = x.fma(DoubleVector.broadcast(SPECIES, b[b2 + bp]), s2);
       s3 = x.fma(DoubleVector.broadcast(SPECIES, b[b3 + bp]), s3);
     }
-    s0.mul(scale).intoArray(c, c0);
-    s1.mul(scale).intoArray(c, c0 + ldc);
-    s2.mul(scale).intoArray(c, c0 + 2 * ldc);
-    s3.mul(scale).intoArray(c, c0 + 3 * ldc);
+    s0.intoArray(c, c0);
+    s1.intoArray(c, c0 + ldc);
+    s2.intoArray(c, c0 + 2 * ldc);
+    s3.intoArray(c, c0 + 3 * ldc);
   }
 
   /** One vector of rows by one column. */
-  private static void oneByOne(Operands o, DoubleVector scale, int ap, int b0, int c0) {
+  private static void oneByOne(Operands o, int ap, int b0, int c0) {
     double[] a = o.a;
     double[] b = o.b;
     DoubleVector s = DoubleVector.fromArray(SPECIES, o.c, c0);
     for (int p = 0, bp = b0; p < o.k; p++, ap += o.lda, bp += o.bStrideK) {
       s = DoubleVector.fromArray(SPECIES, a, ap).fma(DoubleVector.broadcast(SPECIES, b[bp]), s);
     }
-    s.mul(scale).intoArray(o.c, c0);
+    s.intoArray(o.c, c0);
   }
 
   @Override
