@@ -69,16 +69,14 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       }
     }
     // k in passes of K_PASS, in order: each element's chain goes on from C, where the pass before
-    // stored it (a double, so the bits are those of one chain), and only the last pass scales.
+    // stored it (a double, so the bits are those of one chain); alpha once at the end.
     int p0 = 0;
     do {
       int kc = Math.min(K_PASS, k - p0);
-      boolean last = p0 + kc == k;
       pass(
           m,
           n,
           kc,
-          last ? alpha : 1.0,
           a,
           aOffset + p0 * lda,
           lda,
@@ -91,14 +89,14 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
           ldc);
       p0 += kc;
     } while (p0 < k);
+    scale(c, cOffset, ldc, m, n, alpha);
   }
 
-  /** C += A B over k (at most K_PASS), then C *= alpha. */
+  /** C += A B over k (at most K_PASS). */
   private void pass(
       int m,
       int n,
       int k,
-      double alpha,
       double[] a,
       int aOffset,
       int lda,
@@ -160,7 +158,6 @@ final class VectorFixedOrderGemm implements FixedOrderGemm.Kernel {
       FixedOrderGemm.Scalar.rows(
           i, m, n, k, 1.0, a, aOffset, lda, b, bOffset, bStrideK, bStrideN, true, c, cOffset, ldc);
     }
-    scale(c, cOffset, ldc, m, n, alpha);
   }
 
   /**
