@@ -44,9 +44,10 @@ import org.sparkattention.model.AttentionWeights;
 /**
  * One run on a Spark session, step by step: read the input's schema and check its layout; when the
  * input partitions' footers say they are balanced tasks, compute them as they are and check each
- * row as it is computed (one read); else scan every row once (bad rows, costs) and plan the tasks
- * by cost; compute and write every dataset to staging, summarise, commit. Each step is one method;
- * their results are this object's state.
+ * row as it is computed (one read); when one partition holds every row, route each row to a task as
+ * it is read and check it as it is computed (one read too); else scan every row once (bad rows,
+ * costs) and plan the tasks by cost; compute and write every dataset to staging, summarise, commit.
+ * Each step is one method; their results are this object's state.
  */
 final class AttentionRun {
   /** Spark's reader option (DataSource.GLOB_PATHS_KEY) that turns glob expansion off. */
@@ -167,8 +168,8 @@ final class AttentionRun {
 
   /**
    * Every check and the plan: from the input's footers when its partitions can be the tasks as they
-   * are, else from a checking scan of every row. A dry run ({@code !run}) scans either way, for the
-   * bad rows and the exact costs of the tasks the run would have.
+   * are or one partition holds every row, else from a checking scan of every row. A dry run ({@code
+   * !run}) scans either way, for the bad rows and the exact costs of the tasks the run would have.
    */
   private void checkAndPlan(boolean run) {
     readInput();
@@ -180,7 +181,11 @@ final class AttentionRun {
     }
     scanInput();
     if (once) {
-      plan = CostPlan.inPlace(summaries);
+      // The dry run's costs are the scan's: in place, or the tasks the routing will fill.
+      plan =
+          plan.inPlace()
+              ? CostPlan.inPlace(summaries)
+              : CostPlan.plan(summaries, sc.defaultParallelism(), plan.tasks());
     } else {
       planTasks();
     }
@@ -316,8 +321,10 @@ final class AttentionRun {
   /**
    * The input partitions as the tasks, planned from the Parquet footers' row counts and lengths,
    * when they are about as balanced as a cost plan would make them and {@code partitions} is not
-   * set: then the input is read once, its rows checked as they are computed. False when a scan is
-   * needed (rows must move, or the footers cannot tell).
+   * set; or, when one partition holds every row (one file of one row group), the rows routed as
+   * they are read ({@link CostPlan#asRead}). Either way the input is read once, its rows checked as
+   * they are computed. False when a scan is needed (rows of several partitions must move, or the
+   * footers cannot tell).
    */
   private boolean planFromFooters() {
     if (config.get(ConfigKeys.PARTITIONS) != null
@@ -339,11 +346,15 @@ final class AttentionRun {
     if (estimated == null || estimated.isEmpty()) {
       return false;
     }
-    CostPlan inPlace = CostPlan.choose(estimated, sc.defaultParallelism(), null);
-    if (!inPlace.inPlace()) {
-      return false;
+    CostPlan chosen = CostPlan.choose(estimated, sc.defaultParallelism(), null);
+    if (!chosen.inPlace()) {
+      if (estimated.stream().filter(p -> p.rows() > 0).count() != 1) {
+        return false;
+      }
+      // One partition holds every row: they must move, and as they are read is as good a time.
+      chosen = CostPlan.asRead(chosen.tasks(), chosen.totalCost());
     }
-    plan = inPlace;
+    plan = chosen;
     readOnce = true;
     return true;
   }
@@ -482,7 +493,7 @@ final class AttentionRun {
     if (quarantine) {
       prepared.badRows().takeFiles(prepared.output(), MatrixParquetFormat.BAD_ROWS_PREFIX);
     }
-    plan = CostPlan.inPlace(metrics.taskFlops(plan.tasks()));
+    plan = plan.withTaskCosts(metrics.taskFlops(plan.tasks()));
   }
 
   /** maps.heads, or every head. */
@@ -500,6 +511,17 @@ final class AttentionRun {
    */
   private JavaRDD<InternalRow> routedRows() {
     RowCheck rowCheck = check;
+    if (plan.routedAsRead()) {
+      CostPlan asRead = plan;
+      StructType inputSchema = schema;
+      return RowRouting.toTasks(
+          JavaPairRDD.fromJavaRDD(
+              input.mapPartitionsWithIndex(
+                  (idx, rows) ->
+                      RowRouting.asRead(rows, idx, asRead.router(idx), rowCheck, inputSchema),
+                  true)),
+          plan.tasks());
+    }
     if (readOnce) {
       return input; // checked by the compute tasks
     }

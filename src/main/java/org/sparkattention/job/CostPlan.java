@@ -48,6 +48,13 @@ public final class CostPlan implements Serializable {
   static final double IN_PLACE_SLACK = 1.1;
 
   private final boolean inPlace;
+
+  /**
+   * Rows routed as the routing pass reads them, each to the least-loaded task so far ({@link
+   * #asRead}): the plan of an input of one partition, made from its footer, with no scan first.
+   */
+  private final boolean asRead;
+
   private final double[] taskCost;
 
   /** Light capacity of task t: [bounds[t], bounds[t+1]) on the light rows' cost line. */
@@ -63,12 +70,14 @@ public final class CostPlan implements Serializable {
 
   private CostPlan(
       boolean inPlace,
+      boolean asRead,
       double[] taskCost,
       double[] bounds,
       double[] lightStart,
       int[][] heavyRows,
       int[][] heavyTasks) {
     this.inPlace = inPlace;
+    this.asRead = asRead;
     this.taskCost = taskCost;
     this.bounds = bounds;
     this.lightStart = lightStart;
@@ -101,7 +110,29 @@ public final class CostPlan implements Serializable {
 
   /** The input partitions as the tasks, with these costs. */
   static CostPlan inPlace(double[] partitionCosts) {
-    return new CostPlan(true, partitionCosts.clone(), null, null, null, null);
+    return new CostPlan(true, false, partitionCosts.clone(), null, null, null, null);
+  }
+
+  /**
+   * Rows routed as they are read, without a scan first: each row, in input order, to the task with
+   * the least cost so far (ties to the lowest task), so that every task ends within one row's cost
+   * of the mean. For an input of one partition (one file of one row group, as DuckDB, pyarrow or
+   * Polars write a small table), whose rows must move anyway: the routing pass is then the only
+   * read, and the compute tasks check the rows. Deterministic: the same input gives the same tasks.
+   *
+   * @param tasks the tasks, chosen from the footer's estimate
+   * @param estimatedCost the footer's estimate of the input's cost, for progress until the tasks
+   *     report what they computed ({@link #withTaskCosts})
+   */
+  static CostPlan asRead(int tasks, double estimatedCost) {
+    double[] costs = new double[tasks];
+    Arrays.fill(costs, estimatedCost / tasks);
+    return new CostPlan(false, true, costs, null, null, null, null);
+  }
+
+  /** This plan with the task costs its tasks reported (a plan made before the costs were known). */
+  CostPlan withTaskCosts(double[] costs) {
+    return new CostPlan(inPlace, asRead, costs.clone(), bounds, lightStart, heavyRows, heavyTasks);
   }
 
   /** When tasks of these costs run on {@code slots} slots, longest first: the last to finish. */
@@ -213,7 +244,7 @@ public final class CostPlan implements Serializable {
       heavyRows[p] = rowsOfP.stream().mapToInt(r -> r[0]).toArray();
       heavyTasks[p] = rowsOfP.stream().mapToInt(r -> r[1]).toArray();
     }
-    return new CostPlan(false, taskCost, bounds, lightStart, heavyRows, heavyTasks);
+    return new CostPlan(false, false, taskCost, bounds, lightStart, heavyRows, heavyTasks);
   }
 
   private static double topCost(List<PartitionSummary> partitions, long[] h) {
@@ -253,17 +284,31 @@ public final class CostPlan implements Serializable {
     private double lightSoFar;
     private int nextHeavy;
 
+    /** With rows routed as read: each task's cost so far in this partition's pass. */
+    private final double[] loads;
+
     private Router(int partition) {
       this.partition = partition;
+      this.loads = asRead ? new double[taskCost.length] : null;
     }
 
     /**
      * The task of the good row at {@code position} (its index among all the partition's rows, bad
-     * ones included) of cost {@code cost}.
+     * ones included) of cost {@code cost}; routed as read, of any row (a bad one at cost 0).
      */
     public int taskOf(int position, double cost) {
       if (inPlace) {
         return partition;
+      }
+      if (asRead) {
+        int least = 0;
+        for (int t = 1; t < loads.length; t++) {
+          if (loads[t] < loads[least]) {
+            least = t;
+          }
+        }
+        loads[least] += cost;
+        return least;
       }
       int[] rows = heavyRows[partition];
       if (nextHeavy < rows.length && rows[nextHeavy] == position) {
@@ -281,6 +326,11 @@ public final class CostPlan implements Serializable {
   /** Whether the tasks are the input partitions as they are (partition p's rows in task p). */
   public boolean inPlace() {
     return inPlace;
+  }
+
+  /** Whether rows go to their tasks as the routing pass reads them ({@link #asRead}). */
+  public boolean routedAsRead() {
+    return asRead;
   }
 
   public int tasks() {

@@ -21,7 +21,8 @@ import scala.reflect.ClassTag$;
 /**
  * Routing each input row by the cost plan, its verdict computed again as the scan computed it: a
  * good row to its planned task (a shuffle) or where it is (the input partitions are the tasks); a
- * bad row to the bad rows.
+ * bad row to the bad rows. Without a scan ({@link CostPlan#asRead}), every row to the task the plan
+ * gives it as it is read.
  */
 final class RowRouting {
   private RowRouting() {}
@@ -39,6 +40,36 @@ final class RowRouting {
         int task = router.taskOf(position, check.cost(row));
         // Scans reuse row objects: the ones that travel are copied, as compact unsafe rows.
         return new Tuple2<>(new RowOrder(task, partition, position), toUnsafe.apply(row).copy());
+      }
+    };
+  }
+
+  /**
+   * Every row of one partition to its task as it is read ({@link CostPlan#asRead}): a bad row too,
+   * at no cost, for its task's own check to fail the run or set it aside.
+   */
+  static Iterator<Tuple2<RowOrder, InternalRow>> asRead(
+      Iterator<InternalRow> rows,
+      int partition,
+      CostPlan.Router router,
+      RowCheck check,
+      StructType schema) {
+    UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
+    return new Iterator<>() {
+      private int position;
+
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Tuple2<RowOrder, InternalRow> next() {
+        InternalRow row = rows.next();
+        double cost = check.badReason(row) == null ? check.cost(row) : 0;
+        int at = position++;
+        int task = router.taskOf(at, cost);
+        return new Tuple2<>(new RowOrder(task, partition, at), toUnsafe.apply(row).copy());
       }
     };
   }

@@ -231,6 +231,47 @@ class CostPlanTest {
   }
 
   @Test
+  void rowsRoutedAsReadGoToTheLeastLoadedTaskAndEndWithinOneRowOfTheMean() {
+    // One partition read once, no scan first: costs seen only as the rows arrive, longest last.
+    Random rnd = new Random(3);
+    double[][] costs = {new double[500]};
+    for (int r = 0; r < costs[0].length; r++) {
+      costs[0][r] = r < 490 ? 1e9 * (1 + rnd.nextInt(20)) : 60e9;
+    }
+    CostPlan plan = CostPlan.asRead(4, 1e12);
+    assertTrue(plan.routedAsRead());
+    assertFalse(plan.inPlace());
+    int[][] taskOf = {new int[500]};
+    double[] load = route(plan, costs, taskOf);
+    double mean = Arrays.stream(load).average().orElse(0);
+    for (int t = 0; t < load.length; t++) {
+      assertTrue(load[t] <= mean + 60e9, "task " + t + ": " + load[t] + " against mean " + mean);
+    }
+    // Each row to the task with the least cost before it (ties to the lowest task).
+    double[] before = new double[4];
+    for (int r = 0; r < costs[0].length; r++) {
+      int least = 0;
+      for (int t = 1; t < 4; t++) {
+        least = before[t] < before[least] ? t : least;
+      }
+      assertEquals(least, taskOf[0][r], "row " + r);
+      before[least] += costs[0][r];
+    }
+    int[][] again = {new int[500]};
+    route(CostPlan.asRead(4, 1e12), costs, again);
+    assertTrue(Arrays.deepEquals(taskOf, again), "the same input, the same tasks");
+  }
+
+  @Test
+  void aPlanKeepsItsKindWithTheCostsItsTasksReported() {
+    CostPlan reported = CostPlan.asRead(3, 9e9).withTaskCosts(new double[] {2e9, 4e9, 3e9});
+    assertTrue(reported.routedAsRead());
+    assertEquals(4e9, reported.maxTaskCost());
+    assertEquals(9e9, reported.totalCost());
+    assertTrue(CostPlan.inPlace(new double[] {1, 2}).withTaskCosts(new double[] {3, 4}).inPlace());
+  }
+
+  @Test
   void makespanIsTheLastSlotToFinishLongestFirst() {
     assertEquals(5.0, CostPlan.makespan(new double[] {2, 3, 2, 3}, 2));
     assertEquals(7.0, CostPlan.makespan(new double[] {2, 3, 2, 3, 2}, 2), "LPT, not the optimum 6");

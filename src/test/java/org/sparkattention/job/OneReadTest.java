@@ -16,13 +16,16 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkattention.SparkTest;
 
 /**
- * Input whose partitions are balanced tasks as they are (files of rows of the same lengths): the
- * job plans from the footers, reads the input once and checks each row as it computes it. The
- * values, bad-row verdicts and errors are those of a run that scans first ({@code partitions} set:
- * a cost plan, the input read twice).
+ * Input whose partitions are balanced tasks as they are (files of rows of the same lengths), or one
+ * file of one row group, whose rows are routed to their tasks as they are read: the job plans from
+ * the footers, reads the input once and checks each row as it computes it. The values, bad-row
+ * verdicts and errors are those of a run that scans first ({@code partitions} set: a cost plan, the
+ * input read twice).
  */
 @SparkTest
 class OneReadTest {
@@ -32,6 +35,11 @@ class OneReadTest {
 
   /** 24 rows in 4 files, each file's lengths 3 to 8; {@code bad} replaces rows by id. */
   private Path input(Map<Long, Object[]> bad) {
+    return input(bad, 4);
+  }
+
+  /** The 24 rows in {@code files} files (one file: one row group, one partition). */
+  private Path input(Map<Long, Object[]> bad, int files) {
     Random rnd = new Random(11);
     List<Object[]> rows = new ArrayList<>();
     for (long id = 0; id < 24; id++) {
@@ -39,7 +47,7 @@ class OneReadTest {
       rows.add(bad.getOrDefault(id, good));
     }
     Path input = dir.resolve("input");
-    BadInputTest.write(SparkTestSession.get(), input, false, rows, 4);
+    BadInputTest.write(SparkTestSession.get(), input, false, rows, files);
     return input;
   }
 
@@ -95,41 +103,75 @@ class OneReadTest {
   }
 
   @Test
-  void aBadRowFailsTheRunReadOnceWithNothingWrittenAndTheOldOutputKept() throws Exception {
+  void oneFileIsRoutedAsReadAndGivesTheValuesOfAScannedRun() {
+    Path input = input(Map.of(), 1);
+    Map<String, Object> once =
+        succeed(
+            input, "once", "--maps", "mean", "--maps.output", dir.resolve("once-maps").toString());
+    assertReads(once, 1, "cost plan");
+    assertEquals(2, ((Number) once.get("tasks")).intValue(), "a task per core of local[2]");
+    assertEquals(24, ((Number) once.get("rows_written")).intValue());
+    Map<String, Object> dry = succeed(input, "dry", "--dry-run");
+    assertEquals(1, ((Number) dry.get("input_reads")).intValue(), "the dry run says so");
+    assertEquals(once.get("tasks"), dry.get("tasks"));
+    Map<String, Object> twice =
+        succeed(
+            input,
+            "twice",
+            "--partitions",
+            "3",
+            "--maps",
+            "mean",
+            "--maps.output",
+            dir.resolve("twice-maps").toString());
+    assertReads(twice, 2, "cost plan");
+    TestDatasets.assertSameValues(dir.resolve("once"), dir.resolve("twice"), "output");
+    TestDatasets.assertSameValues(dir.resolve("once-maps"), dir.resolve("twice-maps"), "weights");
+    assertEquals(
+        ((Number) twice.get("attention_gflop")).doubleValue(),
+        ((Number) once.get("attention_gflop")).doubleValue(),
+        1e-3);
+  }
+
+  @ParameterizedTest(name = "{0} file(s)")
+  @ValueSource(ints = {4, 1})
+  void aBadRowFailsTheRunReadOnceWithNothingWrittenAndTheOldOutputKept(int files) throws Exception {
     Path out = dir.resolve("out");
-    succeed(input(Map.of()), "out");
+    succeed(input(Map.of(), files), "out");
     Map<String, byte[]> before = JobFeaturesTest.snapshot(out);
     deleteTree(dir.resolve("input"));
 
     Random rnd = new Random(4);
     Path input =
-        input(Map.of(2L, new Object[] {2L, "l2", BadInputTest.tokens(rnd, 4, E + 1), null}));
+        input(Map.of(2L, new Object[] {2L, "l2", BadInputTest.tokens(rnd, 4, E + 1), null}), files);
     JobRunner.Result r = run(input, "out", "--mode", "overwrite");
     JobRunner.assertRefused(r, 4, "input row with id 2", "need 32", "nothing was written");
     Map<String, byte[]> after = JobFeaturesTest.snapshot(out);
     assertEquals(before.keySet(), after.keySet(), "same files");
     before.forEach((f, bytes) -> assertArrayEquals(bytes, after.get(f), f));
-    try (Stream<Path> files = Files.list(dir)) {
+    try (Stream<Path> left = Files.list(dir)) {
       assertTrue(
-          files.noneMatch(p -> p.getFileName().toString().contains("staging")), "no staging left");
+          left.noneMatch(p -> p.getFileName().toString().contains("staging")), "no staging left");
     }
   }
 
-  /** Rows 2 (one value short) and 20 (a NaN) bad. */
-  private Path inputWithTwoBadRows() {
+  /** Rows 2 (one value short) and 20 (a NaN) bad, in {@code files} files. */
+  private Path inputWithTwoBadRows(int files) {
     Random rnd = new Random(5);
     Double[][] nan = BadInputTest.tokens(rnd, 5, E);
     nan[1][3] = Double.NaN;
     return input(
         Map.of(
             2L, new Object[] {2L, "l2", BadInputTest.tokens(rnd, 5, E - 1), null},
-            20L, new Object[] {20L, "l20", nan, null}));
+            20L, new Object[] {20L, "l20", nan, null}),
+        files);
   }
 
-  @Test
-  void quarantineReadOnceSetsAsideWhatAScannedRunSetsAside() {
+  @ParameterizedTest(name = "{0} file(s)")
+  @ValueSource(ints = {4, 1})
+  void quarantineReadOnceSetsAsideWhatAScannedRunSetsAside(int files) {
     SparkSession spark = SparkTestSession.get();
-    Path input = inputWithTwoBadRows();
+    Path input = inputWithTwoBadRows(files);
     Map<String, Object> once =
         succeed(
             input,
@@ -138,7 +180,7 @@ class OneReadTest {
             "quarantine",
             "--bad.rows.output",
             dir.resolve("once-bad").toString());
-    assertReads(once, 1, "input partitions");
+    assertReads(once, 1, files == 1 ? "cost plan" : "input partitions");
     assertEquals(2, ((Number) once.get("bad_rows")).intValue());
     assertEquals(24, ((Number) once.get("sequences")).intValue());
     succeed(
@@ -161,9 +203,10 @@ class OneReadTest {
     assertTrue(onceBad.get(1).<String>getAs("reason").contains("NaN"));
   }
 
-  @Test
-  void moreBadRowsThanAllowedFailAReadOnceRunWithExamples() {
-    Path input = inputWithTwoBadRows();
+  @ParameterizedTest(name = "{0} file(s)")
+  @ValueSource(ints = {4, 1})
+  void moreBadRowsThanAllowedFailAReadOnceRunWithExamples(int files) {
+    Path input = inputWithTwoBadRows(files);
     Path bad = dir.resolve("bad");
     JobRunner.Result r =
         run(
