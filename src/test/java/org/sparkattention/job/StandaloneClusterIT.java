@@ -20,7 +20,8 @@ import org.sparkattention.io.SyntheticDataGenerator;
 /**
  * The job through spark-submit on a real standalone cluster (master and two one-core workers on
  * 127.0.0.1, executors in their own JVMs, Kryo serialization): both workers run tasks, and the
- * results equal local mode's.
+ * results equal local mode's, for an input of one file routed as read as for the samples' files
+ * scanned and routed to a cost plan.
  */
 class StandaloneClusterIT {
   @TempDir static Path clusterDir;
@@ -95,21 +96,42 @@ class StandaloneClusterIT {
     return pb.start();
   }
 
+  /**
+   * The samples as one file of one row group, as DuckDB or pyarrow write a small table, planned by
+   * the job itself (no {@code partitions}): its rows are routed to the tasks as they are read.
+   */
+  private List<String> oneFileArgs(String output, String maps) {
+    Path input = dir.resolve("one-file-input");
+    SparkTestSession.get()
+        .read()
+        .parquet(Path.of(JobFeaturesTest.SAMPLES).toAbsolutePath().toString())
+        .coalesce(1)
+        .write()
+        .parquet(input.toString());
+    List<String> args = new ArrayList<>(jobArgs(output, maps));
+    args.set(args.indexOf("--input") + 1, input.toString());
+    int partitions = args.indexOf("--partitions");
+    args.subList(partitions, partitions + 2).clear();
+    return args;
+  }
+
   @Test
   void jobRunsOnBothWorkersAndEqualsLocalMode() throws Exception {
     long t0 = System.nanoTime();
     Path clusterOut = dir.resolve("cluster-out");
     Path clusterMaps = dir.resolve("cluster-maps");
-    Map<String, Object> summary =
-        submit(dir, jobArgs(clusterOut.toString(), clusterMaps.toString()));
+    List<String> args = oneFileArgs(clusterOut.toString(), clusterMaps.toString());
+    Map<String, Object> summary = submit(dir, args);
     double seconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf("standalone cluster job: %.1f s, summary %s%n", seconds, summary);
     assertEquals(2, ((Number) summary.get("executors")).intValue(), "both workers ran tasks");
     assertEquals(300, ((Number) summary.get("rows_written")).intValue());
+    assertEquals(1, ((Number) summary.get("input_reads")).intValue(), "routed as read");
 
     Path localOut = dir.resolve("local-out");
     Path localMaps = dir.resolve("local-maps");
-    JobRunner.succeed(jobArgs(localOut.toString(), localMaps.toString()).toArray(new String[0]));
+    List<String> local = jobArgs(localOut.toString(), localMaps.toString());
+    JobRunner.succeed(local.toArray(new String[0])); // the samples' files, scanned and routed
     TestDatasets.assertSameValues(clusterOut, localOut, "output");
     TestDatasets.assertSameValues(clusterMaps, localMaps, "weights");
   }
