@@ -14,7 +14,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,12 +32,10 @@ class OneReadTest {
 
   private static final int E = BadInputTest.E;
 
-  /** 24 rows in 4 files, each file's lengths 3 to 8; {@code bad} replaces rows by id. */
-  private Path input(Map<Long, Object[]> bad) {
-    return input(bad, 4);
-  }
-
-  /** The 24 rows in {@code files} files (one file: one row group, one partition). */
+  /**
+   * 24 rows, lengths 3 to 8, in {@code files} files (one file: one row group, one partition);
+   * {@code bad} replaces rows by id.
+   */
   private Path input(Map<Long, Object[]> bad, int files) {
     Random rnd = new Random(11);
     List<Object[]> rows = new ArrayList<>();
@@ -70,13 +67,20 @@ class OneReadTest {
     assertEquals(tasksAre, balance.get("tasks_are"));
   }
 
-  @Test
-  void balancedPartitionsAreReadOnceAndGiveTheValuesOfAScannedRun() {
-    Path input = input(Map.of());
+  /**
+   * 4 files: the input partitions (Spark packs the small files into two) are the tasks; 1 file of
+   * one row group: its rows are routed as read to a task per core. Either way one read, and a
+   * scanned run's values.
+   */
+  @ParameterizedTest(name = "{0} file(s)")
+  @ValueSource(ints = {4, 1})
+  void inputReadOnceGivesTheValuesOfAScannedRun(int files) {
+    Path input = input(Map.of(), files);
     Map<String, Object> once =
         succeed(
             input, "once", "--maps", "mean", "--maps.output", dir.resolve("once-maps").toString());
-    assertReads(once, 1, "input partitions");
+    assertReads(once, 1, files == 1 ? "cost plan" : "input partitions");
+    assertEquals(2, ((Number) once.get("tasks")).intValue(), "a task per core of local[2]");
     assertEquals(24, ((Number) once.get("sequences")).intValue());
     assertEquals(24, ((Number) once.get("rows_written")).intValue());
     Map<String, Object> dry = succeed(input, "dry", "--dry-run");
@@ -96,37 +100,6 @@ class OneReadTest {
     TestDatasets.assertSameValues(dir.resolve("once"), dir.resolve("twice"), "output");
     TestDatasets.assertSameValues(dir.resolve("once-maps"), dir.resolve("twice-maps"), "weights");
     // The plan reported is what the tasks computed: the same FLOPs as the scanned run's plan.
-    assertEquals(
-        ((Number) twice.get("attention_gflop")).doubleValue(),
-        ((Number) once.get("attention_gflop")).doubleValue(),
-        1e-3);
-  }
-
-  @Test
-  void oneFileIsRoutedAsReadAndGivesTheValuesOfAScannedRun() {
-    Path input = input(Map.of(), 1);
-    Map<String, Object> once =
-        succeed(
-            input, "once", "--maps", "mean", "--maps.output", dir.resolve("once-maps").toString());
-    assertReads(once, 1, "cost plan");
-    assertEquals(2, ((Number) once.get("tasks")).intValue(), "a task per core of local[2]");
-    assertEquals(24, ((Number) once.get("rows_written")).intValue());
-    Map<String, Object> dry = succeed(input, "dry", "--dry-run");
-    assertEquals(1, ((Number) dry.get("input_reads")).intValue(), "the dry run says so");
-    assertEquals(once.get("tasks"), dry.get("tasks"));
-    Map<String, Object> twice =
-        succeed(
-            input,
-            "twice",
-            "--partitions",
-            "3",
-            "--maps",
-            "mean",
-            "--maps.output",
-            dir.resolve("twice-maps").toString());
-    assertReads(twice, 2, "cost plan");
-    TestDatasets.assertSameValues(dir.resolve("once"), dir.resolve("twice"), "output");
-    TestDatasets.assertSameValues(dir.resolve("once-maps"), dir.resolve("twice-maps"), "weights");
     assertEquals(
         ((Number) twice.get("attention_gflop")).doubleValue(),
         ((Number) once.get("attention_gflop")).doubleValue(),
