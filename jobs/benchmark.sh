@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Whole-job benchmark against torch.nn.MultiheadAttention on the same cores, in one run:
 #   jobs/benchmark.sh              # all workloads, then BENCHMARKS.md and BENCHMARKS.png
-#   jobs/benchmark.sh headline     # only the named workloads (headline headline-1file long short
-#                                  # skewed tiny)
+#   jobs/benchmark.sh headline     # only the named workloads (floor headline headline-1file long
+#                                  # short skewed tiny)
 #   RUNS=5 jobs/benchmark.sh       # rounds of the job per workload and maps mode (default 3; the
 #                                  # median is reported; maps=mean runs once; the headline and L
 #                                  # 4096 also run maps=summary and maps=topk, in turn with none)
@@ -56,6 +56,8 @@ source jobs/bench/openblas.sh
 
 # name | generate.sh arguments | heads | maps modes | run without being named | driver heap
 WORKLOADS=(
+  # The job on next to nothing: its fixed cost on this machine, the floor of every other run.
+  "floor|--sequences 2 --min-len 4 --max-len 4 --embed-dim 256 --files 2|8|none|yes"
   "headline|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 8|8|none mean summary topk|yes"
   # The headline as DuckDB, pyarrow or Polars write a small table: one file, one row group.
   "headline-1file|--sequences 192 --min-len 1024 --max-len 1024 --embed-dim 256 --files 1 --row-group-mb 1024|8|none|yes"

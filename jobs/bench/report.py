@@ -27,6 +27,12 @@ WORKLOADS = [
 # The short-sequence workloads with targets (job end to end against torch f64 and f32).
 SHORT_TARGETS = {"short-e128", "short-e256"}
 
+# The job on next to nothing (2 x L 4, E 256, H 8): what a run costs before any work, its floor.
+FLOOR = "floor"
+
+# Each workload's target against torch float64 (the float32 one is 1x for all of them).
+F64_TARGETS = {"headline": 2, "headline-1file": 2, "long": 2, "short-e128": 1.5, "short-e256": 1.5}
+
 # One point per length and shape in the plot (E = 256, H = 8): not the headline's variants.
 NOT_PLOTTED = {"headline-x8", "headline-1file", "tiny", "short-e128", "short-e256",
                "short-e128-30k"}
@@ -91,6 +97,42 @@ def against_torch(name, wall, t64, t32, f64_target):
         lines.append((f"{name}, maps off: job end to end {wall:.1f} s vs torch {dtype} compute "
                       f"{t['seconds']:.1f} s: {ratio:.2f}x (target >= {target:g}x)", ratio >= target))
     return lines
+
+
+def time_split(rows, floor, floor_runs):
+    """Where each workload's wall time goes: the floor run's, the kernel's, the rest."""
+    walls = ", ".join(f"{r['process_wall_seconds']:.1f}" for r in floor_runs)
+    lines = [f"Where the time goes. The floor: the job on 2 x L 4 (E 256, H 8), {floor:.1f} s "
+             f"(median of {walls}): JVM and Spark start, planning, the stage, commit, exit. The "
+             "kernel: its task time over the two cores. The rest: reading, writing, the JIT's "
+             "compiling for them, and the kernel's first sequences beyond JMH's speed. Floor + "
+             "kernel is what the job would take if reading and writing cost nothing.",
+             "",
+             "| workload | job s | floor s | kernel s | rest s | floor + kernel s "
+             "| torch f64 / f32 s | floor + kernel against f64 / f32 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, _, off, _, wall, _, _, t64, t32, _ in rows:
+        kernel = off["task_seconds"]["compute"] / 2  # two tasks at once
+        bound = floor + kernel
+        lines.append(f"| {name} | {wall:.1f} | {floor:.1f} | {kernel:.1f} | "
+                     f"{wall - floor - kernel:.1f} | {bound:.1f} | {t64['seconds']:.1f} / "
+                     f"{t32['seconds']:.1f} | {t64['seconds'] / bound:.2f} / "
+                     f"{t32['seconds'] / bound:.2f} |")
+    return lines
+
+
+def floor_checks(rows, floor):
+    """What each target against torch leaves the job, beside the floor and the kernel."""
+    checks = []
+    for name, _, off, _, wall, _, _, t64, t32, _ in rows:
+        if name not in F64_TARGETS:
+            continue
+        kernel = off["task_seconds"]["compute"] / 2
+        budget = min(t64["seconds"] / F64_TARGETS[name], t32["seconds"])
+        checks.append((f"{name}: the targets ask for <= {budget:.1f} s end to end; the floor "
+                       f"{floor:.1f} s and the kernel {kernel:.1f} s alone take "
+                       f"{floor + kernel:.1f} s, the rest {wall - floor - kernel:.1f} s", None))
+    return checks
 
 
 def main():
@@ -175,6 +217,12 @@ def main():
             f"{s['compute']:.1f} / {s['write']:.1f} | {n / wall:.0f} | {flops:.0f} | "
             f"{flops / wall:.1f} | {kg:.1f} | {on_wall} | {t64['seconds']:.1f} | {t32['seconds']:.1f} | "
             f"{t64['seconds'] / wall:.2f} | {t32['seconds'] / wall:.2f} |")
+    floor_runs = load(os.path.join(results, f"{FLOOR}.none.json"))
+    floor = median([r["process_wall_seconds"] for r in floor_runs]) if floor_runs else None
+    if floor is not None:
+        lines.append("")
+        lines += time_split(rows, floor, floor_runs)
+        checks += floor_checks(rows, floor)
     # The latest job run's (results of older runs may predate the field).
     latest = max((r[2] for r in rows), key=lambda r: r["provenance"]["ended_utc"], default={})
     products = latest.get("products", "n/a")
