@@ -34,12 +34,11 @@ final class RowRouting {
       RowCheck check,
       StructType schema) {
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
-    return new CheckedRows<>(rows, check, false) {
+    return new CheckedRows<>(rows, check, Rows.GOOD) {
       @Override
       Tuple2<RowOrder, InternalRow> emit(InternalRow row, int position, String reason) {
         int task = router.taskOf(position, check.cost(row));
-        // Scans reuse row objects: the ones that travel are copied, as compact unsafe rows.
-        return new Tuple2<>(new RowOrder(task, partition, position), toUnsafe.apply(row).copy());
+        return travelling(toUnsafe, row, task, partition, position);
       }
     };
   }
@@ -55,23 +54,22 @@ final class RowRouting {
       RowCheck check,
       StructType schema) {
     UnsafeProjection toUnsafe = UnsafeProjection.create(schema);
-    return new Iterator<>() {
-      private int position;
-
+    return new CheckedRows<>(rows, check, Rows.ALL) {
       @Override
-      public boolean hasNext() {
-        return rows.hasNext();
-      }
-
-      @Override
-      public Tuple2<RowOrder, InternalRow> next() {
-        InternalRow row = rows.next();
-        double cost = check.badReason(row) == null ? check.cost(row) : 0;
-        int at = position++;
-        int task = router.taskOf(at, cost);
-        return new Tuple2<>(new RowOrder(task, partition, at), toUnsafe.apply(row).copy());
+      Tuple2<RowOrder, InternalRow> emit(InternalRow row, int position, String reason) {
+        int task = router.taskOf(position, reason == null ? check.cost(row) : 0);
+        return travelling(toUnsafe, row, task, partition, position);
       }
     };
+  }
+
+  /**
+   * A row on its way to {@code task}, keyed by its place in the input. Scans reuse row objects: the
+   * ones that travel are copied, as compact unsafe rows.
+   */
+  private static Tuple2<RowOrder, InternalRow> travelling(
+      UnsafeProjection toUnsafe, InternalRow row, int task, int partition, int position) {
+    return new Tuple2<>(new RowOrder(task, partition, position), toUnsafe.apply(row).copy());
   }
 
   /**
@@ -101,7 +99,7 @@ final class RowRouting {
   }
 
   static Iterator<InternalRow> inPlace(Iterator<InternalRow> rows, RowCheck check) {
-    return new CheckedRows<>(rows, check, false) {
+    return new CheckedRows<>(rows, check, Rows.GOOD) {
       @Override
       InternalRow emit(InternalRow row, int position, String reason) {
         // A reused row view: AttentionTask copies a row it holds across pulls.
@@ -112,7 +110,7 @@ final class RowRouting {
 
   static Iterator<InternalRow> badRows(
       Iterator<InternalRow> rows, RowCheck check, OutputRows outputRows) {
-    return new CheckedRows<>(rows, check, true) {
+    return new CheckedRows<>(rows, check, Rows.BAD) {
       @Override
       InternalRow emit(InternalRow row, int position, String reason) {
         return outputRows.badRow(row, reason).copy();
@@ -120,18 +118,25 @@ final class RowRouting {
     };
   }
 
-  /** Lazily walks one input partition, emitting its good rows (or only its bad ones). */
+  /** Which rows of a partition {@link CheckedRows} emits. */
+  private enum Rows {
+    GOOD,
+    BAD,
+    ALL
+  }
+
+  /** Lazily walks one input partition, emitting the rows its {@link Rows} names, checked. */
   private abstract static class CheckedRows<T> implements Iterator<T> {
     private final Iterator<InternalRow> rows;
     private final RowCheck check;
-    private final boolean bad;
+    private final Rows which;
     private int position;
     private T next;
 
-    CheckedRows(Iterator<InternalRow> rows, RowCheck check, boolean bad) {
+    CheckedRows(Iterator<InternalRow> rows, RowCheck check, Rows which) {
       this.rows = rows;
       this.check = check;
-      this.bad = bad;
+      this.which = which;
     }
 
     /** The row at {@code position} of the partition; {@code reason} is null for a good row. */
@@ -142,7 +147,7 @@ final class RowRouting {
       while (next == null && rows.hasNext()) {
         InternalRow row = rows.next();
         String reason = check.badReason(row);
-        if ((reason != null) == bad) {
+        if (which == Rows.ALL || (reason != null) == (which == Rows.BAD)) {
           next = emit(row, position, reason);
         }
         position++;
