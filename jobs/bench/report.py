@@ -99,6 +99,12 @@ def against_torch(name, wall, t64, t32, f64_target):
     return lines
 
 
+def kernel_seconds(run):
+    """The kernel's share of a run's wall time: its task time over the two cores (None in results
+    older than the field)."""
+    return run["task_seconds"]["compute"] / 2 if "task_seconds" in run else None
+
+
 def time_split(rows, floor, floor_runs):
     """Where each workload's wall time goes: the floor run's, the kernel's, the rest."""
     walls = ", ".join(f"{r['process_wall_seconds']:.1f}" for r in floor_runs)
@@ -112,9 +118,9 @@ def time_split(rows, floor, floor_runs):
              "| torch f64 / f32 s | floor + kernel against f64 / f32 |",
              "|---|---|---|---|---|---|---|---|"]
     for name, _, off, _, wall, _, _, t64, t32, _ in rows:
-        if "task_seconds" not in off:  # results of runs older than the field
+        kernel = kernel_seconds(off)
+        if kernel is None:
             continue
-        kernel = off["task_seconds"]["compute"] / 2  # two tasks at once
         bound = floor + kernel
         lines.append(f"| {name} | {wall:.1f} | {floor:.1f} | {kernel:.1f} | "
                      f"{wall - floor - kernel:.1f} | {bound:.1f} | {t64['seconds']:.1f} / "
@@ -127,9 +133,9 @@ def floor_checks(rows, floor):
     """What each target against torch leaves the job, beside the floor and the kernel."""
     checks = []
     for name, _, off, _, wall, _, _, t64, t32, _ in rows:
-        if name not in F64_TARGETS or "task_seconds" not in off:
+        kernel = kernel_seconds(off)
+        if name not in F64_TARGETS or kernel is None:
             continue
-        kernel = off["task_seconds"]["compute"] / 2
         budget = min(t64["seconds"] / F64_TARGETS[name], t32["seconds"])
         checks.append((f"{name}: the targets ask for <= {budget:.1f} s end to end; the floor "
                        f"{floor:.1f} s and the kernel {kernel:.1f} s alone take "
